@@ -1,0 +1,79 @@
+"""Ånge IoT: LoRaWAN sensors from the municipality's network server in Home Assistant."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_DEV_EUI, DOMAIN, TRANSPORT_MQTT
+from .hub import Hub
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+type AngeIotConfigEntry = ConfigEntry[Hub]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions once, whatever the number of hubs."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> bool:
+    """Start the hub, its transport and its platforms."""
+    hub = Hub(hass, entry)
+    await hub.async_start()
+    entry.runtime_data = hub
+    if hub.transport == TRANSPORT_MQTT:
+        from .mqtt_transport import async_subscribe
+
+        await async_subscribe(hass, hub)
+    else:
+        from .webhook import async_register_webhook
+
+        async_register_webhook(hass, hub)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    hub.settings_snapshot = _settings(entry)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> bool:
+    """Stop the hub after its platforms."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_stop()
+    return unloaded
+
+
+def _settings(entry: ConfigEntry) -> tuple[MappingProxyType[str, Any], MappingProxyType[str, Any]]:
+    return entry.data, entry.options
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: AngeIotConfigEntry) -> None:
+    """Reload on changed settings; a changed device list is applied live."""
+    hub = entry.runtime_data
+    if _settings(entry) != hub.settings_snapshot:
+        await hass.config_entries.async_reload(entry.entry_id)
+        return
+    hub.sync_devices()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: AngeIotConfigEntry, device_entry: DeviceEntry
+) -> bool:
+    """Removing a device in the UI removes its subentry; the hub itself stays."""
+    for subentry in entry.subentries.values():
+        if (DOMAIN, subentry.data.get(CONF_DEV_EUI)) in device_entry.identifiers:
+            hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+            return True
+    return (DOMAIN, entry.entry_id) not in device_entry.identifiers

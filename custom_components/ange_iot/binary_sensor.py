@@ -1,0 +1,101 @@
+"""Binary sensors: contacts, presence, leaks and meter alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from . import AngeIotConfigEntry
+from .device import Device
+from .entity import AngeIotEntity
+from .platform_setup import async_setup_device_entities
+
+
+def _flag(key: str) -> Callable[[Device], bool | None]:
+    def value(device: Device) -> bool | None:
+        reading = device.values.get(key)
+        return reading if isinstance(reading, bool) else None
+
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class AngeIotBinarySensorDescription(BinarySensorEntityDescription):
+    """A device binary sensor; ``value_fn`` reads it from the device's live state."""
+
+    value_fn: Callable[[Device], bool | None]
+
+
+def _binary(
+    key: str,
+    device_class: BinarySensorDeviceClass | None,
+    translation_key: str | None = None,
+    *,
+    enabled: bool = True,
+) -> AngeIotBinarySensorDescription:
+    return AngeIotBinarySensorDescription(
+        key=key,
+        device_class=device_class,
+        translation_key=translation_key,
+        entity_registry_enabled_default=enabled,
+        value_fn=_flag(key),
+    )
+
+
+_B = BinarySensorDeviceClass
+
+BINARY_SENSORS: Mapping[str, AngeIotBinarySensorDescription] = {
+    description.key: description
+    for description in (
+        _binary("occupancy", _B.OCCUPANCY),
+        _binary("door_open", _B.DOOR),
+        _binary("window_open", _B.WINDOW),
+        _binary("water_leak", _B.MOISTURE),
+        _binary("meter_alarm_leak", _B.PROBLEM, "meter_alarm_leak"),
+        _binary("meter_alarm_burst", _B.PROBLEM, "meter_alarm_burst"),
+        _binary("meter_alarm_backflow", _B.PROBLEM, "meter_alarm_backflow"),
+        _binary("meter_alarm_tamper", _B.TAMPER, "meter_alarm_tamper"),
+        _binary("digital_input", None, "digital_input", enabled=False),
+    )
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: AngeIotConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up binary sensors as their readings appear."""
+    async_setup_device_entities(
+        hass, entry.runtime_data, async_add_entities, BINARY_SENSORS, AngeIotBinarySensor
+    )
+
+
+class AngeIotBinarySensor(AngeIotEntity, BinarySensorEntity, RestoreEntity):
+    """A device binary sensor whose state survives restarts until the next uplink."""
+
+    entity_description: AngeIotBinarySensorDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Show the last known state until the device reports again."""
+        await super().async_added_to_hass()
+        self._update_from_device()
+        last = await self.async_get_last_state() if self._attr_is_on is None else None
+        if last is not None and last.state in (STATE_ON, STATE_OFF):
+            self._attr_is_on = last.state == STATE_ON
+
+    @callback
+    def _update_from_device(self) -> None:
+        value = self.entity_description.value_fn(self.device)
+        if value is not None:
+            self._attr_is_on = value

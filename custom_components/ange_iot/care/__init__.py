@@ -1,0 +1,1 @@
+"""Care domain logic: pseudonymous codes, alarms, supervision. Minimal Home Assistant use."""

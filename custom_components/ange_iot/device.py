@@ -1,0 +1,113 @@
+"""One LoRaWAN end device as the hub sees it: its settings and its live state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentry
+
+from .const import (
+    CONF_AREA,
+    CONF_CARE_UNIT,
+    CONF_DEV_EUI,
+    CONF_MODEL,
+    CONF_NAME,
+    CONF_ROOM,
+    MODEL_NETWORK_DECODED,
+)
+from .lorawan.activity import ActivityTracker
+from .lorawan.codecs import MODELS, ModelInfo
+from .lorawan.frame_guard import FrameGuard
+from .lorawan.quantities import Reading
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class DeviceConfig:
+    """A device's settings, from its config subentry."""
+
+    subentry_id: str
+    dev_eui: str
+    model: str
+    name: str
+    area_id: str | None = None
+    care_unit: str | None = None
+    room: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> DeviceConfig:
+        """Read a device subentry; only dev_eui and model are required."""
+        data = subentry.data
+        dev_eui = str(data[CONF_DEV_EUI]).lower()
+        return cls(
+            subentry_id=subentry.subentry_id,
+            dev_eui=dev_eui,
+            model=str(data.get(CONF_MODEL) or MODEL_NETWORK_DECODED),
+            name=str(data.get(CONF_NAME) or subentry.title or dev_eui),
+            area_id=data.get(CONF_AREA) or None,
+            care_unit=data.get(CONF_CARE_UNIT) or None,
+            room=data.get(CONF_ROOM) or None,
+            settings=dict(data),
+        )
+
+    @property
+    def is_care(self) -> bool:
+        """Care devices carry special-category data and the care marker."""
+        return bool(self.care_unit and self.room)
+
+    @property
+    def model_info(self) -> ModelInfo | None:
+        """Metadata of the device's model; None when the network server decodes it."""
+        return MODELS.get(self.model)
+
+
+@dataclass(slots=True, kw_only=True)
+class Device:
+    """Live state of one device."""
+
+    config: DeviceConfig
+    values: dict[str, Reading] = field(default_factory=dict)
+    activity: ActivityTracker = field(default_factory=ActivityTracker)
+    guard: FrameGuard = field(default_factory=FrameGuard)
+    available: bool = True
+    rssi: float | None = None
+    snr: float | None = None
+    f_cnt: int | None = None
+    gateway_count: int = 0
+    # Addressing learned from the network server, needed for downlinks.
+    application_id: str | None = None
+    device_id: str | None = None
+    silent_issue_raised: bool = False
+
+    @property
+    def dev_eui(self) -> str:
+        """The device's DevEUI, 16 lowercase hex characters."""
+        return self.config.dev_eui
+
+    @property
+    def last_seen(self) -> datetime | None:
+        """When the device last sent anything."""
+        return self.activity.last_seen
+
+    def persistent_state(self) -> dict[str, Any]:
+        """What the hub stores so a restart keeps counters and timing."""
+        return {
+            "activity": self.activity.as_dict(),
+            "guard": self.guard.as_dict(),
+            "application_id": self.application_id,
+            "device_id": self.device_id,
+        }
+
+    def restore(self, stored: Mapping[str, Any]) -> None:
+        """Load persistent_state() output."""
+        activity = stored.get("activity")
+        if isinstance(activity, dict):
+            self.activity = ActivityTracker.from_dict(activity)
+        guard = stored.get("guard")
+        if isinstance(guard, dict):
+            self.guard = FrameGuard.from_dict(guard)
+        self.application_id = stored.get("application_id")
+        self.device_id = stored.get("device_id")

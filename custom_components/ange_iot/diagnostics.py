@@ -1,0 +1,72 @@
+"""Diagnostics: enough to debug a hub without secrets, full DevEUIs or care data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from . import AngeIotConfigEntry
+from .const import CONF_API_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, DOMAIN
+from .device import Device
+
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY}
+
+
+def mask_dev_eui(dev_eui: str) -> str:
+    """Keep the vendor prefix and the last two bytes: enough to tell devices apart."""
+    return f"{dev_eui[:6]}******{dev_eui[-4:]}"
+
+
+def _device(device: Device) -> dict[str, Any]:
+    config = device.config
+    care = config.is_care
+    return {
+        "dev_eui": mask_dev_eui(device.dev_eui),
+        "model": config.model,
+        "care": care,
+        "available": device.available,
+        "last_seen": device.last_seen.isoformat() if device.last_seen else None,
+        "usual_interval_s": (
+            device.activity.usual_interval.total_seconds() if device.activity.usual_interval else None
+        ),
+        "rssi": device.rssi,
+        "snr": device.snr,
+        "f_cnt": device.f_cnt,
+        "gateway_count": device.gateway_count,
+        # A care device's readings are special-category personal data: only their keys.
+        "readings": sorted(device.values) if care else dict(device.values),
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: AngeIotConfigEntry
+) -> dict[str, Any]:
+    """The hub's settings, counters and every device."""
+    hub = entry.runtime_data
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
+            "device_count": len(hub.devices),
+        },
+        "counters": {
+            "uplinks_received": hub.uplinks_received,
+            "rejected": dict(hub.rejections.by_reason),
+            "duplicates": hub.rejections.duplicates,
+        },
+        "devices": [_device(device) for device in hub.devices.values()],
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: AngeIotConfigEntry, device_entry: DeviceEntry
+) -> dict[str, Any]:
+    """One device."""
+    hub = entry.runtime_data
+    for domain, identifier in device_entry.identifiers:
+        if domain == DOMAIN and identifier in hub.devices:
+            return _device(hub.devices[identifier])
+    return {"hub": await async_get_config_entry_diagnostics(hass, entry)}

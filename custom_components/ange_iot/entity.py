@@ -1,0 +1,64 @@
+"""The base entity every device entity shares: device info, unique id, push updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
+
+from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN, signal_device_update
+from .device import Device
+from .hub import Hub
+
+
+class AngeIotEntity(Entity):
+    """An entity of one LoRaWAN device, updated by push from the hub."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, hub: Hub, device: Device, description: EntityDescription) -> None:
+        """Bind the entity to its device and reading key."""
+        self.hub = hub
+        self.device = device
+        self.entity_description = description
+        self._attr_unique_id = f"{device.dev_eui}_{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device.dev_eui)})
+
+    @property
+    def capability_attributes(self) -> dict[str, Any] | None:
+        """Add the care marker, which HA keeps while unavailable and when restored."""
+        attributes = super().capability_attributes
+        if not self.device.config.is_care:
+            return attributes
+        return {**(attributes or {}), ATTR_CATEGORY: CATEGORY_CARE}
+
+    @property
+    def available(self) -> bool:
+        """Unavailable once the device is silent beyond its offline timeout."""
+        return self.device.available
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the device's pushes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_device_update(self.hub.entry.entry_id, self.device.dev_eui),
+                self._handle_device_update,
+            )
+        )
+
+    @callback
+    def _handle_device_update(self, changed: frozenset[str] | None) -> None:
+        """Write state when this entity's key changed, or availability did (None)."""
+        if changed is None or self.entity_description.key in changed:
+            self._update_from_device()
+            self.async_write_ha_state()
+
+    @callback
+    def _update_from_device(self) -> None:
+        """Copy the device's current value into the entity's attributes."""

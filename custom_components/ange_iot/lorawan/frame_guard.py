@@ -1,0 +1,73 @@
+"""Recognise duplicated and replayed uplinks by their frame counter.
+
+The same uplink may arrive twice: through two transports, as an HTTP retry, or as a
+network-server retransmission. A frame counter lower than the last one is a replay,
+unless the device has rejoined since, which starts its counters again from zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+import hashlib
+
+_RECENT_FRAMES = 8
+
+
+class Verdict(StrEnum):
+    """What to do with an uplink."""
+
+    ACCEPT = "accept"
+    DUPLICATE = "duplicate"
+    REPLAY = "replay"
+
+
+def _fingerprint(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=8).digest()
+
+
+@dataclass(slots=True)
+class FrameGuard:
+    """Frame-counter state of one device."""
+
+    last_f_cnt: int | None = None
+    rejoined: bool = False
+    recent: dict[int, bytes] = field(default_factory=dict)
+
+    def check(self, f_cnt: int | None, payload: bytes) -> Verdict:
+        """Judge an uplink and, when it is accepted, remember it."""
+        if f_cnt is None:
+            return Verdict.ACCEPT
+        fingerprint = _fingerprint(payload)
+        last = self.last_f_cnt
+        if last is not None and f_cnt <= last:
+            if self.recent.get(f_cnt) == fingerprint and not self.rejoined:
+                return Verdict.DUPLICATE
+            # A session restarts at 0 after a join. The join event itself may not be
+            # forwarded (TTS webhooks make it optional), so counter 0 counts as one too.
+            if not (self.rejoined or f_cnt == 0):
+                return Verdict.REPLAY
+            self.recent.clear()
+        self.rejoined = False
+        self.last_f_cnt = f_cnt
+        self.recent[f_cnt] = fingerprint
+        if len(self.recent) > _RECENT_FRAMES:
+            del self.recent[min(self.recent)]
+        return Verdict.ACCEPT
+
+    def joined(self) -> None:
+        """Note a (re)join: the next uplink may start again from frame counter 0."""
+        self.rejoined = True
+
+    def as_dict(self) -> dict[str, int | bool | None]:
+        """Return what must survive a restart."""
+        return {"last_f_cnt": self.last_f_cnt, "rejoined": self.rejoined}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> FrameGuard:
+        """Rebuild from as_dict() output, tolerating missing or odd values."""
+        last = data.get("last_f_cnt")
+        return cls(
+            last_f_cnt=last if isinstance(last, int) and not isinstance(last, bool) else None,
+            rejoined=data.get("rejoined") is True,
+        )

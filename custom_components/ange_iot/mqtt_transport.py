@@ -1,0 +1,74 @@
+"""The MQTT transport: network-server events through Home Assistant's MQTT integration."""
+
+from __future__ import annotations
+
+from homeassistant.components import mqtt
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.json import json_loads
+
+from .const import (
+    CONF_MQTT_TOPIC,
+    MAX_BODY_BYTES,
+    NETWORK_CHIRPSTACK,
+    NETWORK_TTS,
+)
+from .hub import Hub
+from .rejections import Rejection
+
+BRIDGE_PREFIX = "ange_iot"
+# Our own downlinks travel on the bridge topics too; they are not uplinks.
+_NOT_UPLINKS = frozenset({"down", "command"})
+
+
+def default_topic(network: str, application_id: str | None) -> str:
+    """The topic filter a hub subscribes to unless the installer sets another."""
+    if network == NETWORK_CHIRPSTACK:
+        return f"application/{application_id or '+'}/device/+/event/+"
+    if network == NETWORK_TTS:
+        return f"v3/{application_id or '+'}/devices/+/up"
+    return f"{BRIDGE_PREFIX}/{network}/+/+"
+
+
+def event_from_topic(topic: str) -> str | None:
+    """The event type a topic carries: its last level for ChirpStack, TTS and the bridge.
+
+    TTS puts sub-events on deeper levels (``.../down/ack``); those are not uplinks and
+    are reported as ``None`` so the envelope parser infers from the body.
+    """
+    levels = topic.split("/")
+    if levels[0] == BRIDGE_PREFIX and len(levels) == 4:
+        return levels[3]
+    if levels[0] == "application" and len(levels) == 6 and levels[4] == "event":
+        return levels[5]
+    if levels[0] == "v3" and len(levels) >= 5 and levels[2] == "devices":
+        return "/".join(levels[4:])
+    return None
+
+
+async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
+    """Subscribe the hub to its topic; the subscription ends when the hub stops."""
+    topic = hub.entry.options.get(CONF_MQTT_TOPIC) or default_topic(
+        hub.network, hub.application_id
+    )
+
+    @callback
+    def message_received(message: mqtt.ReceiveMessage) -> None:
+        event = event_from_topic(message.topic)
+        if event in _NOT_UPLINKS or (event or "").startswith("down"):
+            return
+        if len(message.payload) > MAX_BODY_BYTES:
+            hub.reject(Rejection.OVERSIZE, None, f"{message.topic}: message over {MAX_BODY_BYTES} bytes")
+            return
+        try:
+            body = json_loads(message.payload)
+        except ValueError as err:
+            hub.reject(Rejection.MALFORMED_JSON, None, f"{message.topic}: not JSON: {err}")
+            return
+        if not isinstance(body, dict):
+            hub.reject(Rejection.MALFORMED_ENVELOPE, None, f"{message.topic}: not a JSON object")
+            return
+        hub.handle_envelope(body, event)
+
+    hub.add_unsubscriber(
+        await mqtt.async_subscribe(hass, topic, message_received, qos=1, encoding=None)
+    )

@@ -1,0 +1,65 @@
+"""Repair flows: a device silent for more than a day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant import data_entry_flow
+from homeassistant.components.repairs import RepairsFlow
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import voluptuous as vol
+
+from .const import DOMAIN
+
+ACTION_REMOVE = "remove"
+ACTION_KEEP = "keep"
+
+
+class SilentDeviceRepairFlow(RepairsFlow):
+    """Remove a device that has gone silent, or keep it and wait."""
+
+    def __init__(self, entry_id: str, dev_eui: str) -> None:
+        """Remember which device the issue is about."""
+        self._entry_id = entry_id
+        self._dev_eui = dev_eui
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Offer the choices."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Apply the installer's choice."""
+        if user_input is not None:
+            if user_input["action"] == ACTION_REMOVE:
+                entry = self.hass.config_entries.async_get_entry(self._entry_id)
+                if entry is not None:
+                    for subentry in list(entry.subentries.values()):
+                        if subentry.unique_id == self._dev_eui:
+                            self.hass.config_entries.async_remove_subentry(
+                                entry, subentry.subentry_id
+                            )
+            ir.async_delete_issue(self.hass, DOMAIN, f"device_silent_{self._dev_eui}")
+            return self.async_create_entry(data={})
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, f"device_silent_{self._dev_eui}")
+        placeholders = issue.translation_placeholders if issue else None
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema(
+                {vol.Required("action", default=ACTION_KEEP): vol.In([ACTION_KEEP, ACTION_REMOVE])}
+            ),
+            description_placeholders=placeholders,
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
+) -> RepairsFlow:
+    """Create the flow that fixes ``issue_id``."""
+    if data is None or "entry_id" not in data or "dev_eui" not in data:
+        raise ValueError(f"Issue {issue_id} carries no device")
+    return SilentDeviceRepairFlow(str(data["entry_id"]), str(data["dev_eui"]))

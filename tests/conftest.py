@@ -1,0 +1,130 @@
+"""Shared fixtures: a hub with devices, real network-server envelopes, vendor payloads."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ange_iot.const import DOMAIN, SUBENTRY_DEVICE
+from homeassistant.core import HomeAssistant
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+WEBHOOK_ID = "ange_test_webhook"
+SECRET = "test-secret-0123456789"
+
+# DevEUIs of the test devices.
+ERS_CO2 = "a81758fffe0312ab"
+AM307 = "24e124707c481005"
+ERS_EYE = "a81758fffe04c0de"
+CARE_DOOR = "a81758fffe05d001"
+UNKNOWN = "70b3d57ed0041234"
+
+# Vendor payloads, from the vendors' published examples (see tests/lorawan for sources).
+# TTN vendor/elsys/ers-co2-codec.yaml: 22.6 °C, 41 %, 39 lx, motion 6, CO2 776 ppm.
+ERS_CO2_PAYLOAD = bytes.fromhex("0100E202290400270506060308")
+# Milesight SensorDecoders am-series/am307 README example.
+AM307_PAYLOAD = bytes.fromhex("0367ee0004687c05000106cb02077da803087d250009736627")
+# Elsys payload spec, TYPE_EXT_DIGITAL (0x0D): on the EMS Door the reed switch, 0 = open.
+EMS_DOOR_OPEN = bytes.fromhex("0D00")
+EMS_DOOR_CLOSED = bytes.fromhex("0D01")
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    """A network-server envelope from tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def device_subentry(dev_eui: str, model: str, name: str, **extra: Any) -> dict[str, Any]:
+    """Subentry data of one device, as the device flow stores it."""
+    return {
+        "data": {"dev_eui": dev_eui, "model": model, "name": name, **extra},
+        "subentry_type": SUBENTRY_DEVICE,
+        "title": name,
+        "unique_id": dev_eui,
+    }
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Load custom_components/ange_iot in every test."""
+
+
+@pytest.fixture
+def hub_data() -> dict[str, Any]:
+    """Exactly the DESIGN.md contract keys of a ChirpStack webhook hub."""
+    return {
+        "network": "chirpstack",
+        "transport": "webhook",
+        "webhook_id": WEBHOOK_ID,
+        "webhook_secret": SECRET,
+    }
+
+
+@pytest.fixture
+def mock_entry(hub_data: dict[str, Any]) -> MockConfigEntry:
+    """A hub with an ERS CO2 in a common room, an AM307 in a kitchen and a care door."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="ChirpStack v4",
+        data=hub_data,
+        unique_id=None,
+        subentries_data=[
+            device_subentry(ERS_CO2, "elsys_ers_co2", "Dagrum Solgården"),
+            device_subentry(AM307, "milesight_am307", "Skolköket"),
+            device_subentry(
+                CARE_DOOR, "elsys_ems_door", "Ytterdörr", care_unit="SOL-2", room="R12"
+            ),
+        ],
+    )
+
+
+@pytest.fixture
+async def setup_integration(
+    hass: HomeAssistant, mock_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The hub, set up and running."""
+    mock_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_entry
+
+
+@pytest.fixture
+def chirpstack_up() -> Callable[..., dict[str, Any]]:
+    """Build a ChirpStack v4 up event from the docs' example with our own device data."""
+    template = load_fixture("chirpstack_up.json")
+
+    def build(
+        dev_eui: str,
+        payload: bytes,
+        f_cnt: int,
+        *,
+        f_port: int = 5,
+        time: str | None = None,
+        profile: str | None = None,
+        rssi: int = -97,
+    ) -> dict[str, Any]:
+        body = copy.deepcopy(template)
+        body["deviceInfo"]["devEui"] = dev_eui
+        if profile is not None:
+            body["deviceInfo"]["deviceProfileName"] = profile
+        body["fCnt"] = f_cnt
+        body["fPort"] = f_port
+        body["data"] = base64.b64encode(payload).decode()
+        body["rxInfo"][0]["rssi"] = rssi
+        body["deduplicationId"] = f"dedup-{dev_eui}-{f_cnt}"
+        if time is not None:
+            body["time"] = time
+        else:
+            body.pop("time", None)
+        return body
+
+    return build

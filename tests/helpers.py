@@ -1,0 +1,53 @@
+"""Small helpers the test modules share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from custom_components.ange_iot.const import DOMAIN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+
+from .conftest import SECRET, WEBHOOK_ID
+
+
+def entity_id(hass: HomeAssistant, platform: str, dev_eui: str, key: str) -> str:
+    """The entity id of a device's reading, looked up by its contract unique id."""
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{dev_eui}_{key}")
+    assert found is not None, f"no {platform} entity for {dev_eui}_{key}"
+    return found
+
+
+def state_of(hass: HomeAssistant, platform: str, dev_eui: str, key: str) -> State:
+    """The current state object of a device's reading."""
+    state = hass.states.get(entity_id(hass, platform, dev_eui, key))
+    assert state is not None
+    return state
+
+
+def rejected_total(hass: HomeAssistant, entry_id: str) -> int:
+    """The value of the hub's "Rejected uplinks" sensor."""
+    found = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry_id}_rejected_uplinks"
+    )
+    assert found is not None
+    state = hass.states.get(found)
+    assert state is not None
+    return int(state.state)
+
+
+async def post(
+    client: TestClient, body: Any, *, secret: str | None = SECRET, event: str | None = "up"
+) -> tuple[int, Any]:
+    """Post to the hub's webhook the way ChirpStack's HTTP integration does."""
+    headers = {"X-Ange-Iot-Secret": secret} if secret is not None else {}
+    url = f"/api/webhook/{WEBHOOK_ID}" + (f"?event={event}" if event else "")
+    kwargs: dict[str, Any] = {"data": body} if isinstance(body, (bytes, str)) else {"json": body}
+    response = await client.post(url, headers=headers, **kwargs)
+    try:
+        answer = await response.json()
+    except ValueError:
+        answer = None
+    return response.status, answer
