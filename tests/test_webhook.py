@@ -6,13 +6,13 @@ from collections.abc import Callable
 import logging
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ange_iot.const import DOMAIN, MAX_BODY_BYTES
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
-from homeassistant.core import HomeAssistant
 
 from .conftest import AM307, AM307_PAYLOAD, ERS_CO2, ERS_CO2_PAYLOAD, UNKNOWN
 from .helpers import post, rejected_total, state_of

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
@@ -34,8 +35,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> b
     await hub.async_start()
     entry.runtime_data = hub
     if hub.transport == TRANSPORT_MQTT:
+        # Imported here: MQTT is an optional after-dependency.
+        from homeassistant.components import mqtt
+
         from .mqtt_transport import async_subscribe
 
+        if not await mqtt.async_wait_for_mqtt_client(hass):
+            await hub.async_stop()
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="mqtt_unavailable"
+            )
         await async_subscribe(hass, hub)
     else:
         from .webhook import async_register_webhook

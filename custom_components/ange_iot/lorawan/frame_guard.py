@@ -59,15 +59,27 @@ class FrameGuard:
         """Note a (re)join: the next uplink may start again from frame counter 0."""
         self.rejoined = True
 
-    def as_dict(self) -> dict[str, int | bool | None]:
-        """Return what must survive a restart."""
-        return {"last_f_cnt": self.last_f_cnt, "rejoined": self.rejoined}
+    def as_dict(self) -> dict[str, object]:
+        """Return what must survive a restart, so a retried frame is still a duplicate."""
+        return {
+            "last_f_cnt": self.last_f_cnt,
+            "rejoined": self.rejoined,
+            "recent": {str(f_cnt): digest.hex() for f_cnt, digest in self.recent.items()},
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> FrameGuard:
         """Rebuild from as_dict() output, tolerating missing or odd values."""
         last = data.get("last_f_cnt")
-        return cls(
+        guard = cls(
             last_f_cnt=last if isinstance(last, int) and not isinstance(last, bool) else None,
             rejoined=data.get("rejoined") is True,
         )
+        recent = data.get("recent")
+        if isinstance(recent, dict):
+            for f_cnt, digest in recent.items():
+                try:
+                    guard.recent[int(f_cnt)] = bytes.fromhex(digest)
+                except (TypeError, ValueError):
+                    continue
+        return guard

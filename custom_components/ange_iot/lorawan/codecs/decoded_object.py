@@ -32,6 +32,22 @@ def _flag(value: Any) -> bool | None:
     return None
 
 
+_PRESSES: Final = {
+    "press": "press",
+    "short_press": "press",
+    "single": "press",
+    "click": "press",
+    "double_press": "double_press",
+    "double": "double_press",
+    "long_press": "long_press",
+    "long": "long_press",
+}
+
+
+def _press(value: Any) -> str | None:
+    return _PRESSES.get(value.strip().lower()) if isinstance(value, str) else None
+
+
 def _scaled(factor: float) -> Callable[[Any], float | None]:
     def convert(value: Any) -> float | None:
         number = _number(value)
@@ -95,6 +111,8 @@ _FIELDS: Final[dict[str, tuple[str, Callable[[Any], Reading | None]]]] = {
     "ice_thickness": ("ice_thickness", _number),
     "sound_avg": ("sound_avg", _number),
     "sound_peak": ("sound_peak", _number),
+    "button": ("button", _press),
+    "press": ("button", _press),
 }
 
 
