@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ange_iot.const import DOMAIN, SUBENTRY_DEVICE
-from homeassistant.core import HomeAssistant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

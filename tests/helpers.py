@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import ContentTypeError
 from aiohttp.test_utils import TestClient
-
-from custom_components.ange_iot.const import DOMAIN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
+
+from custom_components.ange_iot.const import DOMAIN
 
 from .conftest import SECRET, WEBHOOK_ID
 
@@ -48,6 +49,6 @@ async def post(
     response = await client.post(url, headers=headers, **kwargs)
     try:
         answer = await response.json()
-    except ValueError:
+    except (ValueError, ContentTypeError):
         answer = None
     return response.status, answer
