@@ -70,6 +70,9 @@ BINARY_SENSORS: Mapping[str, AngeIotBinarySensorDescription] = {
 }
 
 
+PARALLEL_UPDATES = 0
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: AngeIotConfigEntry,

@@ -27,6 +27,9 @@ EVENTS: Mapping[str, EventEntityDescription] = {
 }
 
 
+PARALLEL_UPDATES = 0
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: AngeIotConfigEntry,

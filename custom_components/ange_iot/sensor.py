@@ -164,6 +164,9 @@ SENSORS: Mapping[str, AngeIotSensorDescription] = {
 }
 
 
+PARALLEL_UPDATES = 0
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: AngeIotConfigEntry,
