@@ -1,0 +1,1 @@
+"""Helpers behind the README's commands (scripts/demo, scripts/test)."""
