@@ -179,10 +179,13 @@ class Hub:
                 added.append(device)
             elif device.config != config:
                 device.config = config
+            else:
+                continue
             self._register_device(device)
+        registered = self.registered_keys() if added else {}
         for device in added:
             self._discovery_started.discard(device.dev_eui)
-            keys = set(BASE_KEYS) | self.registered_keys(device.dev_eui)
+            keys = set(BASE_KEYS) | registered.get(device.dev_eui, set())
             async_dispatcher_send(self.hass, self._new_keys_signal, device, keys)
             # Uplinks that arrived before the installer added the device are not lost.
             for uplink in self._pending.pop(device.dev_eui, []):
@@ -216,15 +219,18 @@ class Hub:
             registry.async_update_device(entry.id, area_id=config.area_id)
 
     @callback
-    def registered_keys(self, dev_eui: str) -> set[str]:
-        """Reading keys that already have an entity in the registry for this device."""
-        prefix = f"{dev_eui}_"
+    def registered_keys(self) -> dict[str, set[str]]:
+        """Reading keys that already have an entity in the registry, by DevEUI.
+
+        One pass over the registry, so setting up thousands of devices stays linear.
+        """
+        keys: dict[str, set[str]] = {}
         registry = er.async_get(self.hass)
-        return {
-            ent.unique_id[len(prefix) :]
-            for ent in er.async_entries_for_config_entry(registry, self.entry.entry_id)
-            if ent.unique_id.startswith(prefix)
-        }
+        for ent in er.async_entries_for_config_entry(registry, self.entry.entry_id):
+            dev_eui, _, key = ent.unique_id.partition("_")
+            if key and dev_eui in self.devices:
+                keys.setdefault(dev_eui, set()).add(key)
+        return keys
 
     def device_by_registry_id(self, device_id: str) -> Device | None:
         """Find the device behind a device-registry id."""

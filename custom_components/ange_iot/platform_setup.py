@@ -42,8 +42,9 @@ def async_setup_device_entities[D: EntityDescription](
         if entities:
             async_add_entities(entities, config_subentry_id=device.config.subentry_id)
 
+    registered = hub.registered_keys()
     for device in hub.devices.values():
-        add(device, BASE_KEYS | set(device.values) | hub.registered_keys(device.dev_eui))
+        add(device, BASE_KEYS | set(device.values) | registered.get(device.dev_eui, set()))
 
     hub.entry.async_on_unload(
         async_dispatcher_connect(hass, signal_new_keys(hub.entry.entry_id), add)
