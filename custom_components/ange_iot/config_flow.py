@@ -164,6 +164,9 @@ def _device_schema(defaults: dict[str, Any], *, with_dev_eui: bool) -> vol.Schem
     return vol.Schema(fields)
 
 
+_DEVICE_FORM_KEYS = frozenset({CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM})
+
+
 def _validate_device(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean device settings; return them with the form errors found."""
     errors: dict[str, str] = {}
@@ -234,9 +237,9 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             application_id = (user_input.get(CONF_APPLICATION_ID) or "").strip() or None
             unique_id = _hub_unique_id(user_input[CONF_NETWORK], application_id)
-            if unique_id:
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_configured()
+            # Set it even when None, so an earlier attempt's id does not stick.
+            await self.async_set_unique_id(unique_id)
+            self._abort_if_unique_id_configured()
             self._hub = {
                 CONF_NETWORK: user_input[CONF_NETWORK],
                 CONF_TRANSPORT: user_input[CONF_TRANSPORT],
@@ -341,7 +344,14 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
                 if application_id:
                     data[CONF_APPLICATION_ID] = application_id
                 options = dict(entry.options)
-                if data[CONF_TRANSPORT] != entry.data.get(CONF_TRANSPORT) or data[CONF_NETWORK] != entry.data[CONF_NETWORK]:
+                old_default = default_topic(entry.data[CONF_NETWORK], entry.data.get(CONF_APPLICATION_ID))
+                if (
+                    data[CONF_TRANSPORT] != entry.data.get(CONF_TRANSPORT)
+                    or data[CONF_NETWORK] != entry.data[CONF_NETWORK]
+                    or options.get(CONF_MQTT_TOPIC) == old_default
+                ):
+                    # A topic the installer typed stays; without one the hub subscribes to
+                    # the default topic of its new settings.
                     options.pop(CONF_MQTT_TOPIC, None)
                 return self.async_update_reload_and_abort(
                     entry,
@@ -498,6 +508,9 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             data, errors = _validate_device(user_input)
             if not errors:
+                # Settings this form does not show (e.g. mounting height) are kept.
+                kept = {k: v for k, v in subentry.data.items() if k not in _DEVICE_FORM_KEYS}
+                data = kept | data
                 data[CONF_DEV_EUI] = subentry.data[CONF_DEV_EUI]
                 return self.async_update_and_abort(
                     self._get_entry(), subentry, title=data[CONF_NAME], data=data

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
+from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
+    ConfigEntry,
+    signal_discovered_config_entry_removed,
+)
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.helpers import (
     device_registry as dr,
     discovery_flow,
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -119,6 +125,13 @@ class Hub:
         )
         self.sync_devices()
         self._unsubscribers.append(
+            async_dispatcher_connect(
+                self.hass,
+                signal_discovered_config_entry_removed(DOMAIN),
+                self._discovery_entry_removed,
+            )
+        )
+        self._unsubscribers.append(
             async_track_time_interval(
                 self.hass, self._check_offline, OFFLINE_CHECK_INTERVAL, name="ange_iot offline"
             )
@@ -185,6 +198,7 @@ class Hub:
         registered = self.registered_keys() if added else {}
         for device in added:
             self._discovery_started.discard(device.dev_eui)
+            self._abort_discovery(device.dev_eui)
             keys = set(BASE_KEYS) | registered.get(device.dev_eui, set())
             async_dispatcher_send(self.hass, self._new_keys_signal, device, keys)
             # Uplinks that arrived before the installer added the device are not lost.
@@ -380,6 +394,8 @@ class Hub:
         discovery_flow.async_create_flow(
             self.hass,
             DOMAIN,
+            # The key lets HA tell us when an ignored discovery is un-ignored.
+            discovery_key=discovery_flow.DiscoveryKey(domain=DOMAIN, key=dev_eui, version=1),
             context={"source": SOURCE_INTEGRATION_DISCOVERY},
             data={
                 "hub_entry_id": self.entry.entry_id,
@@ -389,6 +405,22 @@ class Hub:
                 "profile_name": uplink.profile_name,
             },
         )
+
+    @callback
+    def _discovery_entry_removed(self, entry: ConfigEntry) -> None:
+        """An ignored device was un-ignored: discover it again on its next uplink."""
+        if entry.unique_id:
+            self._discovery_started.discard(entry.unique_id)
+
+    @callback
+    def _abort_discovery(self, dev_eui: str) -> None:
+        """A device added by hand leaves no "Discovered" card behind."""
+        flows = self.hass.config_entries.flow.async_progress_by_handler(
+            DOMAIN, match_context={"unique_id": dev_eui}
+        )
+        for flow in flows:
+            with contextlib.suppress(UnknownFlow):
+                self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def known_elsewhere(self, dev_eui: str) -> bool:

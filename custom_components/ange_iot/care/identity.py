@@ -11,7 +11,7 @@ import re
 
 # YYMMDD or YYYYMMDD, an optional separator (- or +), then four digits.
 _IDENTITY_NUMBER = re.compile(r"(?<!\d)(?:\d{2})?(\d{2})(\d{2})(\d{2})[-+ ]?(\d{4})(?!\d)")
-_CODE = re.compile(r"^[\w][\w .:/-]{0,31}$")
+_CODE = re.compile(r"[\w][\w .:/-]{0,31}")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -43,4 +43,4 @@ def looks_like_identity_number(text: str) -> bool:
 
 def is_valid_code(text: str) -> bool:
     """Whether ``text`` is usable as a pseudonymous unit or room code."""
-    return bool(_CODE.match(text)) and not looks_like_identity_number(text)
+    return bool(_CODE.fullmatch(text)) and not looks_like_identity_number(text)
