@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 import json
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import Mock, patch
 
@@ -19,6 +20,7 @@ from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntryDisabler,
     ConfigFlowResult,
+    ConfigSubentry,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -1266,22 +1268,24 @@ async def test_discovery_device_added_elsewhere_before_confirming(
 ) -> None:
     flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
 
-    # Meanwhile another installer adds it by hand.
-    result = await _device_flow(hass, setup_integration)
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"dev_eui": UNKNOWN, "model": "elsys_ers_co2", "name": "För hand"}
+    # Meanwhile the device is added to another hub that is not running (so nothing
+    # closes this discovery): confirming must not add it twice.
+    other = _add_hub(hass, network="tts")
+    hass.config_entries.async_add_subentry(
+        other,
+        ConfigSubentry(
+            data=MappingProxyType({"dev_eui": UNKNOWN, "model": "elsys_ers_co2", "name": "För hand"}),
+            subentry_type=SUBENTRY_DEVICE,
+            title="För hand",
+            unique_id=UNKNOWN,
+        ),
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"model": "elsys_ers_co2", "name": "Gympasalen"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert _subentry(setup_integration, UNKNOWN).title == "För hand"
-    # The uplink that arrived first was replayed when the device was added by hand.
-    assert state_of(hass, "sensor", UNKNOWN, "co2").state == "776"
+    assert all(sub.unique_id != UNKNOWN for sub in setup_integration.subentries.values())
 
 
 # ------------------------------------------------------------------ translations

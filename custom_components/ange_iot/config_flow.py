@@ -400,6 +400,7 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason="already_configured")
             if not errors:
                 data[CONF_DEV_EUI] = dev_eui
+                self.context["adding_device"] = True  # type: ignore[typeddict-unknown-key]
                 self.hass.config_entries.async_add_subentry(
                     hub,
                     ConfigSubentry(

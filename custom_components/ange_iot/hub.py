@@ -419,6 +419,9 @@ class Hub:
             DOMAIN, match_context={"unique_id": dev_eui}
         )
         for flow in flows:
+            # The discovery flow that is adding the device right now ends by itself.
+            if flow["context"].get("adding_device"):
+                continue
             with contextlib.suppress(UnknownFlow):
                 self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
