@@ -20,9 +20,10 @@ find_python313() {
 ensure_venv() {
     local venv="$1" requirements="$2"
     shift 2
-    local stamp="$venv/.requirements.sha256"
+    local stamp="$venv/.stamp-$(basename "$requirements").sha256"
     local wanted
-    wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+    # requirements/*.txt may include each other (-r), so all of them count.
+    wanted="$(cat requirements/*.txt "$requirements" | sha256sum | cut -d' ' -f1)"
     if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
         return 0
     fi
