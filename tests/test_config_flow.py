@@ -897,8 +897,9 @@ async def test_add_device_identity_number_in_name(
 
 async def test_reconfigure_device(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
     sub = _subentry(setup_integration, ERS_CO2)
-    result = await setup_integration.start_subentry_reconfigure_flow(
-        hass, SUBENTRY_DEVICE, sub.subentry_id
+    result = await hass.config_entries.subentries.async_init(
+        (setup_integration.entry_id, SUBENTRY_DEVICE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id},
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
@@ -975,7 +976,10 @@ async def test_reconfigure_device_keeps_settings_the_form_does_not_show(
         ],
     )
     sub = _subentry(entry, NEW_EUI)
-    result = await entry.start_subentry_reconfigure_flow(hass, SUBENTRY_DEVICE, sub.subentry_id)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id},
+    )
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"model": "network_decoded", "name": "Snöstation Ånge"}
     )
