@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ange_iot.const import DOMAIN
@@ -88,3 +90,23 @@ async def test_restart_keeps_last_seen_and_frame_counter(
     assert device.last_seen is not None
     _, answer = await post(client, chirpstack_up(ERS_CO2, bytes.fromhex("01012C"), 4))
     assert answer["rejected"][0]["reason"] == "replayed_frame"
+
+
+async def test_state_saved_during_a_steady_stream(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    client = await hass_client_no_auth()
+    key = f"{DOMAIN}.{setup_integration.entry_id}"
+    # An uplink every 10 s for two minutes: the 30 s save delay must not keep moving.
+    for f_cnt in range(1, 13):
+        await post(client, chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, f_cnt))
+        freezer.tick(timedelta(seconds=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    saved = hass_storage[key]["data"]["devices"][ERS_CO2]
+    assert saved["guard"]["last_f_cnt"] >= 3

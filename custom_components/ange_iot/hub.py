@@ -96,6 +96,7 @@ class Hub:
         self._new_keys_signal = signal_new_keys(entry.entry_id)
         self._stored: dict[str, Any] = {}
         self._sync_listeners: list[Callable[[], None]] = []
+        self._save_pending = False
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None
 
@@ -155,7 +156,17 @@ class Hub:
 
     @callback
     def _schedule_save(self) -> None:
-        self._store.async_delay_save(self._storage_data, SAVE_DELAY)
+        # Store.async_delay_save restarts its timer on every call, which under a steady
+        # stream of uplinks would postpone the write forever; schedule once per window.
+        if self._save_pending:
+            return
+        self._save_pending = True
+        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+
+    @callback
+    def _data_to_save(self) -> dict[str, Any]:
+        self._save_pending = False
+        return self._storage_data()
 
     # ------------------------------------------------------------------ devices
 
