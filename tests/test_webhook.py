@@ -22,6 +22,7 @@ Envelope = Callable[..., dict[str, Any]]
 
 async def test_uplink_becomes_entity_states(
     hass: HomeAssistant,
+    entity_registry_enabled_by_default: None,
     setup_integration: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     chirpstack_up: Envelope,
@@ -66,6 +67,7 @@ async def test_milesight_uplink(
 )
 async def test_missing_or_wrong_secret(
     hass: HomeAssistant,
+    entity_registry_enabled_by_default: None,
     setup_integration: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     chirpstack_up: Envelope,

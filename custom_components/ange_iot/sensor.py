@@ -150,11 +150,14 @@ RADIO_SENSORS: tuple[AngeIotSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda device: device.f_cnt,
     ),
+    # Like RSSI and SNR it changes with every uplink, which fills the recorder; the
+    # entities' availability already shows a silent device.
     AngeIotSensorDescription(
         key="last_seen",
         translation_key="last_seen",
         device_class=_D.TIMESTAMP,
         entity_category=_DIAG,
+        entity_registry_enabled_default=False,
         value_fn=lambda device: device.last_seen,
     ),
 )

@@ -1,0 +1,1 @@
+"""Benchmarks of the Ånge IoT integration (run `benchmarks/ingest.py`)."""
