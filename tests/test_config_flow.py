@@ -188,6 +188,23 @@ async def _discover(
     return flows[0]["flow_id"]
 
 
+async def _discover_and_ignore(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_ws_client: WebSocketGenerator,
+    chirpstack_up: Envelope,
+) -> None:
+    """Discover the unknown device, then press "Ignore" the way the frontend does."""
+    assert await async_setup_component(hass, "config", {})
+    ws = await hass_ws_client(hass)
+    flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
+    await ws.send_json_auto_id(
+        {"type": "config_entries/ignore_flow", "flow_id": flow_id, "title": "Okänd sensor"}
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+
+
 # ------------------------------------------------------------------ hub: user step
 
 
@@ -1120,16 +1137,7 @@ async def test_discovery_ignored_stays_ignored(
     hass_ws_client: WebSocketGenerator,
     chirpstack_up: Envelope,
 ) -> None:
-    assert await async_setup_component(hass, "config", {})
-    ws = await hass_ws_client(hass)
-    flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
-
-    await ws.send_json_auto_id(
-        {"type": "config_entries/ignore_flow", "flow_id": flow_id, "title": "Okänd sensor"}
-    )
-    response = await ws.receive_json()
-    assert response["success"]
-    await hass.async_block_till_done()
+    await _discover_and_ignore(hass, hass_client_no_auth, hass_ws_client, chirpstack_up)
     assert _discovery_flows(hass) == []
     ignored = [e for e in hass.config_entries.async_entries(DOMAIN) if e.source == "ignore"]
     assert [e.unique_id for e in ignored] == [UNKNOWN]
@@ -1163,14 +1171,7 @@ async def test_unignored_device_is_discovered_again(
     hass_ws_client: WebSocketGenerator,
     chirpstack_up: Envelope,
 ) -> None:
-    assert await async_setup_component(hass, "config", {})
-    ws = await hass_ws_client(hass)
-    flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
-    await ws.send_json_auto_id(
-        {"type": "config_entries/ignore_flow", "flow_id": flow_id, "title": "Okänd sensor"}
-    )
-    assert (await ws.receive_json())["success"]
-    await hass.async_block_till_done()
+    await _discover_and_ignore(hass, hass_client_no_auth, hass_ws_client, chirpstack_up)
     ignored = next(e for e in hass.config_entries.async_entries(DOMAIN) if e.source == "ignore")
 
     # Un-ignoring deletes the ignored entry; the next uplink is discovered again.
