@@ -151,7 +151,7 @@ async def test_malformed_envelope_answers_400_and_logs_deveui(
     assert status == 400
     assert "not a valid" in answer["message"]
     assert rejected_total(hass, setup_integration.entry_id) == 1
-    rejected_lines = [r for r in caplog.records if "Rejected uplink" in r.getMessage()]
+    rejected_lines = [r for r in caplog.records if "Rejected message" in r.getMessage()]
     assert len(rejected_lines) == 1
     # The stored value is kept.
     assert state_of(hass, "sensor", ERS_CO2, "co2").state == before

@@ -278,12 +278,12 @@ class Hub:
         if result is not None:
             result.rejected.append((dev_eui, reason))
         warned = self._warned.setdefault(dev_eui, set())
-        who = f"device {dev_eui}" if dev_eui else "unknown device"
+        who = f"device {dev_eui}" if dev_eui else "an unidentified sender"
         if reason in warned:
-            LOGGER.debug("Rejected uplink from %s (%s): %s", who, reason, detail)
+            LOGGER.debug("Rejected message from %s (%s): %s", who, reason, detail)
         else:
             warned.add(reason)
-            LOGGER.warning("Rejected uplink from %s (%s): %s", who, reason, detail)
+            LOGGER.warning("Rejected message from %s (%s): %s", who, reason, detail)
         async_dispatcher_send(self.hass, self._hub_signal)
         self._schedule_save()
 
