@@ -220,3 +220,23 @@ async def test_fport_out_of_range(hass: HomeAssistant, setup_integration: MockCo
 
     with pytest.raises(vol.Invalid):
         await _send(hass, ERS_CO2, f_port=224)
+
+
+async def test_tts_join_keeps_tenant_for_downlinks(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+) -> None:
+    entry = await _hub(hass, {"network": "tts", "transport": "mqtt"}, {"mqtt_topic": "v3/+/devices/+/#"})
+    uplink = load_fixture("tts_uplink.json")
+    uplink["end_device_ids"]["dev_eui"] = ERS_CO2
+    uplink["uplink_message"]["f_port"] = 5
+    uplink["uplink_message"]["frm_payload"] = base64.b64encode(ERS_CO2_PAYLOAD).decode()
+    entry.runtime_data.handle_envelope(uplink, "up")
+    join = load_fixture("tts_join_accept.json")
+    join["end_device_ids"]["dev_eui"] = ERS_CO2
+    entry.runtime_data.handle_envelope(join, "join")
+
+    await _send(hass, ERS_CO2)
+    topic = mqtt_mock.async_publish.call_args[0][0]
+    # The docs' example: application app1 of tenant tenant1, device dev1.
+    assert topic == "v3/app1@tenant1/devices/dev1/down/push"

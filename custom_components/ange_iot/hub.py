@@ -367,8 +367,11 @@ class Hub:
         if uplink.f_cnt is not None:
             device.f_cnt = uplink.f_cnt
         device.gateway_count = uplink.gateway_count
-        device.application_id = uplink.application_id or device.application_id
-        device.device_id = uplink.device_id or device.device_id
+        # Downlinks are addressed with what data uplinks carry; a TTS join accept lacks the
+        # tenant ("app" instead of "app@tenant") and must not overwrite it.
+        if uplink.kind is UplinkKind.UPLINK:
+            device.application_id = uplink.application_id or device.application_id
+            device.device_id = uplink.device_id or device.device_id
         # A good uplink re-arms the warning, so a new problem is logged again.
         self._warned.pop(device.dev_eui, None)
         if not device.available:
