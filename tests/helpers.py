@@ -40,10 +40,17 @@ def rejected_total(hass: HomeAssistant, entry_id: str) -> int:
 
 
 async def post(
-    client: TestClient, body: Any, *, secret: str | None = SECRET, event: str | None = "up"
+    client: TestClient,
+    body: Any,
+    *,
+    secret: str | None = SECRET,
+    event: str | None = "up",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     """Post to the hub's webhook the way ChirpStack's HTTP integration does."""
-    headers = {"X-Ange-Iot-Secret": secret} if secret is not None else {}
+    headers = dict(headers or {})
+    if secret is not None:
+        headers["X-Ange-Iot-Secret"] = secret
     url = f"/api/webhook/{WEBHOOK_ID}" + (f"?event={event}" if event else "")
     kwargs: dict[str, Any] = {"data": body} if isinstance(body, (bytes, str)) else {"json": body}
     response = await client.post(url, headers=headers, **kwargs)

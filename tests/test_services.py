@@ -240,3 +240,43 @@ async def test_tts_join_keeps_tenant_for_downlinks(
     topic = mqtt_mock.async_publish.call_args[0][0]
     # The docs' example: application app1 of tenant tenant1, device dev1.
     assert topic == "v3/app1@tenant1/devices/dev1/down/push"
+
+
+async def test_tts_webhook_downlink_through_pushed_address(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    await _hub(
+        hass,
+        {
+            "network": "tts",
+            "transport": "webhook",
+            "webhook_id": "ange_test_webhook",
+            "webhook_secret": "test-secret-0123456789",
+        },
+        {},
+    )
+    uplink = load_fixture("tts_uplink.json")
+    uplink["end_device_ids"]["dev_eui"] = ERS_CO2
+    uplink["uplink_message"]["f_port"] = 5
+    uplink["uplink_message"]["frm_payload"] = base64.b64encode(ERS_CO2_PAYLOAD).decode()
+    # The headers The Things Stack adds to every webhook call.
+    push = "https://eu1.cloud.thethings.network/api/v3/as/applications/app1/webhooks/ha/devices/dev1/down/push"
+    client = await hass_client_no_auth()
+    status, _ = await post(
+        client,
+        uplink,
+        event=None,
+        headers={"X-Downlink-Push": push, "X-Downlink-Apikey": "NNSXS.PUSHKEY"},
+    )
+    assert status == 200
+
+    aioclient_mock.post(push, json={})
+    await _send(hass, ERS_CO2)
+    _, called, body, headers = aioclient_mock.mock_calls[0]
+    assert str(called) == push
+    assert headers["Authorization"] == "Bearer NNSXS.PUSHKEY"
+    assert json.loads(body)["downlinks"][0]["frm_payload"] == base64.b64encode(
+        bytes.fromhex("0100003c")
+    ).decode()

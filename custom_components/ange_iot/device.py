@@ -64,6 +64,14 @@ class DeviceConfig:
         return MODELS.get(self.model)
 
 
+@dataclass(slots=True, frozen=True)
+class DownlinkPush:
+    """A network server's own downlink address for one device, with its API key."""
+
+    url: str
+    api_key: str
+
+
 @dataclass(slots=True, kw_only=True)
 class Device:
     """Live state of one device."""
@@ -81,6 +89,10 @@ class Device:
     application_id: str | None = None
     device_id: str | None = None
     silent_issue_raised: bool = False
+    # The Things Stack sends, with each webhook uplink, where and with which key to push
+    # downlinks (X-Downlink-Push, X-Downlink-Apikey). Kept in memory only: it is a secret,
+    # and the next uplink brings it again after a restart.
+    downlink_push: DownlinkPush | None = None
 
     @property
     def dev_eui(self) -> str:

@@ -58,9 +58,18 @@ async def async_send_downlink(
         return
     api_url = hub.entry.options.get(CONF_API_URL)
     api_key = hub.entry.options.get(CONF_API_KEY)
-    if not api_url or not api_key or hub.network not in (NETWORK_CHIRPSTACK, NETWORK_TTS):
+    if hub.network == NETWORK_TTS and device.downlink_push is not None and not api_key:
+        # The Things Stack told us where to push, with a key for just that.
+        url = device.downlink_push.url
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {device.downlink_push.api_key}",
+        }
+        body = _tts_body(downlink)
+    elif not api_url or not api_key or hub.network not in (NETWORK_CHIRPSTACK, NETWORK_TTS):
         raise _not_possible("downlink_not_configured", network=hub.network)
-    url, headers, body = _http_request(hub, device, downlink, api_url.rstrip("/"), api_key)
+    else:
+        url, headers, body = _http_request(hub, device, downlink, api_url.rstrip("/"), api_key)
     session = async_get_clientsession(hass)
     try:
         async with session.post(url, data=json_dumps(body), headers=headers, timeout=HTTP_TIMEOUT) as response:
@@ -76,6 +85,20 @@ async def async_send_downlink(
             translation_key="downlink_unreachable",
             translation_placeholders={"error": type(err).__name__},
         ) from err
+
+
+def _tts_body(downlink: Downlink) -> dict[str, Any]:
+    """The Things Stack's downlink-queue body, the same over MQTT and HTTP."""
+    return {
+        "downlinks": [
+            {
+                "f_port": downlink.f_port,
+                "frm_payload": downlink.base64,
+                "confirmed": downlink.confirmed,
+                "priority": "NORMAL",
+            }
+        ]
+    }
 
 
 def _http_request(
@@ -98,16 +121,7 @@ def _http_request(
     if not application or not device.device_id:
         raise _not_possible("downlink_device_unknown_to_network", dev_eui=device.dev_eui)
     headers["Authorization"] = f"Bearer {api_key}"
-    body: dict[str, Any] = {
-        "downlinks": [
-            {
-                "f_port": downlink.f_port,
-                "frm_payload": downlink.base64,
-                "confirmed": downlink.confirmed,
-                "priority": "NORMAL",
-            }
-        ]
-    }
+    body = _tts_body(downlink)
     url = f"{api_url}/api/v3/as/applications/{application}/devices/{device.device_id}/down/push"
     return url, headers, body
 
@@ -142,16 +156,7 @@ async def _send_mqtt(hass: HomeAssistant, hub: Hub, device: Device, downlink: Do
         if not application or "@" not in application or not device.device_id:
             raise _not_possible("downlink_device_unknown_to_network", dev_eui=device.dev_eui)
         topic = f"v3/{application}/devices/{device.device_id}/down/push"
-        body = {
-            "downlinks": [
-                {
-                    "f_port": downlink.f_port,
-                    "frm_payload": downlink.base64,
-                    "confirmed": downlink.confirmed,
-                    "priority": "NORMAL",
-                }
-            ]
-        }
+        body = _tts_body(downlink)
     else:
         raise _not_possible("downlink_not_configured", network=hub.network)
     await mqtt.async_publish(hass, topic, json_dumps(body), qos=1, retain=False)

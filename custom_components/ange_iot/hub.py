@@ -44,7 +44,7 @@ from .const import (
     signal_hub_update,
     signal_new_keys,
 )
-from .device import Device, DeviceConfig
+from .device import Device, DeviceConfig, DownlinkPush
 from .lorawan.codecs import MODELS, CodecError, decode, guess_model, readings_from_decoded
 from .lorawan.errors import EnvelopeError
 from .lorawan.frame_guard import Verdict
@@ -288,8 +288,17 @@ class Hub:
         self._schedule_save()
 
     @callback
-    def handle_envelope(self, body: Mapping[str, Any], event: str | None = None) -> IngestResult:
-        """Parse one network-server message and apply every uplink in it."""
+    def handle_envelope(
+        self,
+        body: Mapping[str, Any],
+        event: str | None = None,
+        downlink_push: DownlinkPush | None = None,
+    ) -> IngestResult:
+        """Parse one network-server message and apply every uplink in it.
+
+        ``downlink_push`` is where the network server takes downlinks for the device of
+        this message, when it says so (The Things Stack's webhook headers).
+        """
         result = IngestResult()
         try:
             uplinks = parse(self.network, body, event)
@@ -299,6 +308,8 @@ class Hub:
             return result
         for uplink in uplinks:
             self._process(uplink, result)
+            if downlink_push and uplink.kind is UplinkKind.UPLINK and uplink.dev_eui in self.devices:
+                self.devices[uplink.dev_eui].downlink_push = downlink_push
         return result
 
     @callback

@@ -18,6 +18,7 @@ from .const import (
     MAX_BODY_BYTES,
     WEBHOOK_SECRET_HEADER,
 )
+from .device import DownlinkPush
 from .hub import Hub
 from .rejections import Rejection
 
@@ -38,6 +39,15 @@ async def _read_limited(request: web.Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _downlink_push(request: web.Request) -> DownlinkPush | None:
+    """The Things Stack's downlink address and key, sent along with each webhook call."""
+    url = request.headers.get("X-Downlink-Push", "")
+    key = request.headers.get("X-Downlink-Apikey", "")
+    if url.startswith("https://") and key:
+        return DownlinkPush(url=url, api_key=key)
+    return None
 
 
 def _make_handler(
@@ -64,7 +74,7 @@ def _make_handler(
         if not isinstance(body, dict):
             hub.reject(Rejection.MALFORMED_ENVELOPE, None, "body is not a JSON object")
             return _answer(HTTPStatus.BAD_REQUEST, "body must be a JSON object")
-        result = hub.handle_envelope(body, request.query.get("event"))
+        result = hub.handle_envelope(body, request.query.get("event"), _downlink_push(request))
         if any(reason is Rejection.MALFORMED_ENVELOPE for _, reason in result.rejected):
             return _answer(HTTPStatus.BAD_REQUEST, "not a valid network-server event")
         return _answer(
