@@ -32,19 +32,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> bool:
     """Start the hub, its transport and its platforms."""
     hub = Hub(hass, entry)
-    await hub.async_start()
-    entry.runtime_data = hub
     if hub.transport == TRANSPORT_MQTT:
         # Imported here: MQTT is an optional after-dependency.
         from homeassistant.components import mqtt
 
-        from .mqtt_transport import async_subscribe
-
         if not await mqtt.async_wait_for_mqtt_client(hass):
-            await hub.async_stop()
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN, translation_key="mqtt_unavailable"
             )
+    await hub.async_start()
+    entry.runtime_data = hub
+    if hub.transport == TRANSPORT_MQTT:
+        from .mqtt_transport import async_subscribe
+
         await async_subscribe(hass, hub)
     else:
         from .webhook import async_register_webhook
