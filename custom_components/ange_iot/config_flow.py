@@ -194,6 +194,14 @@ def _validate_device(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[s
     return data, errors
 
 
+def _close_discoveries(hass: HomeAssistant, dev_eui: str) -> None:
+    """A device added by hand leaves no "Discovered" card behind."""
+    for flow in hass.config_entries.flow.async_progress_by_handler(
+        DOMAIN, match_context={"unique_id": dev_eui}
+    ):
+        hass.config_entries.flow.async_abort(flow["flow_id"])
+
+
 def _dev_eui_in_use(hass: HomeAssistant, dev_eui: str) -> bool:
     return any(
         sub.unique_id == dev_eui
@@ -400,7 +408,6 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason="already_configured")
             if not errors:
                 data[CONF_DEV_EUI] = dev_eui
-                self.context["adding_device"] = True  # type: ignore[typeddict-unknown-key]
                 self.hass.config_entries.async_add_subentry(
                     hub,
                     ConfigSubentry(
@@ -491,6 +498,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
             if not errors and _dev_eui_in_use(self.hass, data[CONF_DEV_EUI]):
                 errors[CONF_DEV_EUI] = "already_configured"
             if not errors:
+                _close_discoveries(self.hass, data[CONF_DEV_EUI])
                 return self.async_create_entry(
                     title=data[CONF_NAME], data=data, unique_id=data[CONF_DEV_EUI]
                 )

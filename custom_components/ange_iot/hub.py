@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +14,6 @@ from homeassistant.config_entries import (
     signal_discovered_config_entry_removed,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.data_entry_flow import UnknownFlow
 from homeassistant.helpers import (
     device_registry as dr,
     discovery_flow,
@@ -209,7 +207,6 @@ class Hub:
         registered = self.registered_keys() if added else {}
         for device in added:
             self._discovery_started.discard(device.dev_eui)
-            self._abort_discovery(device.dev_eui)
             keys = set(BASE_KEYS) | registered.get(device.dev_eui, set())
             async_dispatcher_send(self.hass, self._new_keys_signal, device, keys)
             # Uplinks that arrived before the installer added the device are not lost.
@@ -436,19 +433,6 @@ class Hub:
         """An ignored device was un-ignored: discover it again on its next uplink."""
         if entry.unique_id:
             self._discovery_started.discard(entry.unique_id)
-
-    @callback
-    def _abort_discovery(self, dev_eui: str) -> None:
-        """A device added by hand leaves no "Discovered" card behind."""
-        flows = self.hass.config_entries.flow.async_progress_by_handler(
-            DOMAIN, match_context={"unique_id": dev_eui}
-        )
-        for flow in flows:
-            # The discovery flow that is adding the device right now ends by itself.
-            if flow["context"].get("adding_device"):
-                continue
-            with contextlib.suppress(UnknownFlow):
-                self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     @callback
     def known_elsewhere(self, dev_eui: str) -> bool:
