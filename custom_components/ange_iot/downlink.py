@@ -56,20 +56,7 @@ async def async_send_downlink(
     if hub.transport == TRANSPORT_MQTT:
         await _send_mqtt(hass, hub, device, downlink)
         return
-    api_url = hub.entry.options.get(CONF_API_URL)
-    api_key = hub.entry.options.get(CONF_API_KEY)
-    if hub.network == NETWORK_TTS and device.downlink_push is not None and not api_key:
-        # The Things Stack told us where to push, with a key for just that.
-        url = device.downlink_push.url
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {device.downlink_push.api_key}",
-        }
-        body = _tts_body(downlink)
-    elif not api_url or not api_key or hub.network not in (NETWORK_CHIRPSTACK, NETWORK_TTS):
-        raise _not_possible("downlink_not_configured", network=hub.network)
-    else:
-        url, headers, body = _http_request(hub, device, downlink, api_url.rstrip("/"), api_key)
+    url, headers, body = _http_request(hub, device, downlink)
     session = async_get_clientsession(hass)
     try:
         async with session.post(url, data=json_dumps(body), headers=headers, timeout=HTTP_TIMEOUT) as response:
@@ -101,29 +88,38 @@ def _tts_body(downlink: Downlink) -> dict[str, Any]:
     }
 
 
+def _json_headers(auth_header: str, token: str) -> dict[str, str]:
+    return {"Content-Type": "application/json", auth_header: f"Bearer {token}"}
+
+
 def _http_request(
-    hub: Hub, device: Device, downlink: Downlink, api_url: str, api_key: str
+    hub: Hub, device: Device, downlink: Downlink
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
     """URL, headers and body of the network server's downlink-queue API call."""
-    headers = {"Content-Type": "application/json"}
+    api_url = (hub.entry.options.get(CONF_API_URL) or "").rstrip("/")
+    api_key = hub.entry.options.get(CONF_API_KEY)
+    if hub.network == NETWORK_TTS and device.downlink_push is not None and not api_key:
+        # The Things Stack told us where to push, with a key for just that.
+        push = device.downlink_push
+        return push.url, _json_headers("Authorization", push.api_key), _tts_body(downlink)
+    if not api_url or not api_key or hub.network not in (NETWORK_CHIRPSTACK, NETWORK_TTS):
+        raise _not_possible("downlink_not_configured", network=hub.network)
     if hub.network == NETWORK_CHIRPSTACK:
         # ChirpStack v4 REST API (grpc-gateway): the token goes in a gRPC metadata header.
-        headers["Grpc-Metadata-Authorization"] = f"Bearer {api_key}"
-        chirpstack_body: dict[str, Any] = {
+        body = {
             "queueItem": {
                 "confirmed": downlink.confirmed,
                 "fPort": downlink.f_port,
                 "data": downlink.base64,
             }
         }
-        return f"{api_url}/api/devices/{device.dev_eui}/queue", headers, chirpstack_body
+        url = f"{api_url}/api/devices/{device.dev_eui}/queue"
+        return url, _json_headers("Grpc-Metadata-Authorization", api_key), body
     application = (device.application_id or hub.application_id or "").split("@")[0]
     if not application or not device.device_id:
         raise _not_possible("downlink_device_unknown_to_network", dev_eui=device.dev_eui)
-    headers["Authorization"] = f"Bearer {api_key}"
-    body = _tts_body(downlink)
     url = f"{api_url}/api/v3/as/applications/{application}/devices/{device.device_id}/down/push"
-    return url, headers, body
+    return url, _json_headers("Authorization", api_key), _tts_body(downlink)
 
 
 async def _send_mqtt(hass: HomeAssistant, hub: Hub, device: Device, downlink: Downlink) -> None:

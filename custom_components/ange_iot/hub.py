@@ -304,13 +304,13 @@ class Hub:
             self.reject(Rejection.MALFORMED_ENVELOPE, dev_eui, str(err), result)
             return result
         for uplink in uplinks:
-            self._process(uplink, result)
-            if downlink_push and uplink.kind is UplinkKind.UPLINK and uplink.dev_eui in self.devices:
-                self.devices[uplink.dev_eui].downlink_push = downlink_push
+            self._process(uplink, result, downlink_push)
         return result
 
     @callback
-    def _process(self, uplink: Uplink, result: IngestResult) -> None:
+    def _process(
+        self, uplink: Uplink, result: IngestResult, downlink_push: DownlinkPush | None = None
+    ) -> None:
         device = self.devices.get(uplink.dev_eui)
         if device is None:
             self._unknown_device(uplink, result)
@@ -340,6 +340,11 @@ class Hub:
             )
             return
         self.uplinks_received += 1
+        # Downlinks are addressed with what data uplinks carry; a TTS join accept lacks the
+        # tenant ("app" instead of "app@tenant"), so only these update the addressing.
+        device.application_id = uplink.application_id or device.application_id
+        device.device_id = uplink.device_id or device.device_id
+        device.downlink_push = downlink_push or device.downlink_push
         readings = self._decode(device, uplink, result)
         self._seen(device, uplink, self._apply(device, readings))
         result.accepted += 1
@@ -375,11 +380,6 @@ class Hub:
         if uplink.f_cnt is not None:
             device.f_cnt = uplink.f_cnt
         device.gateway_count = uplink.gateway_count
-        # Downlinks are addressed with what data uplinks carry; a TTS join accept lacks the
-        # tenant ("app" instead of "app@tenant") and must not overwrite it.
-        if uplink.kind is UplinkKind.UPLINK:
-            device.application_id = uplink.application_id or device.application_id
-            device.device_id = uplink.device_id or device.device_id
         # A good uplink re-arms the warning, so a new problem is logged again.
         self._warned.pop(device.dev_eui, None)
         if not device.available:
