@@ -12,7 +12,12 @@ from custom_components.ange_iot.lorawan.codecs import (
     readings_from_decoded,
 )
 from custom_components.ange_iot.lorawan.codecs.guess import model_id_from_version_ids
-from custom_components.ange_iot.lorawan.quantities import QUANTITIES
+from custom_components.ange_iot.lorawan.quantities import is_known_key
+
+# TTN Device Repository vendor ids ("milesight-iot" shortened to "milesight").
+VENDOR_IDS = {
+    "axioma", "browan", "decentlab", "dragino", "elsys", "elvaco", "milesight", "netvox", "talkpool",
+}
 
 # TTN vendor/elsys/ers-co2-codec.yaml example.
 ERS_CO2 = bytes.fromhex("0100E202290400270506060308")
@@ -22,9 +27,9 @@ def test_model_ids_follow_the_device_repository_scheme() -> None:
     for model_id, info in MODELS.items():
         assert model_id == model_id.lower()
         assert "-" not in model_id
-        assert model_id.split("_")[0] in {"elsys", "milesight"}
+        assert model_id.split("_")[0] in VENDOR_IDS
         assert info.model_id == model_id
-        assert info.keys <= QUANTITIES.keys(), model_id
+        assert all(is_known_key(key) for key in info.keys), model_id
 
 
 def test_decode_returns_canonical_keys() -> None:

@@ -63,9 +63,29 @@ _QUANTITIES: Final = (
     Quantity("pulse_count", None, int),
     Quantity("light_level", None, int),
     Quantity("ice_thickness", "cm", float),
+    Quantity("battery_low", None, bool),
+    Quantity("meter_alarm_dry", None, bool),
+    Quantity("people_count", None, int),
 )
 
 QUANTITIES: Final[dict[str, Quantity]] = {q.key: q for q in _QUANTITIES}
 """Every canonical reading key a codec may return, with unit and type."""
 
 BUTTON_EVENTS: Final = ("press", "double_press", "long_press")
+
+INVALID_SUFFIX: Final = "_invalid"
+"""A codec reports a measurement the sensor itself flags as invalid (no echo, out of
+range, probe missing) as ``{"<key>_invalid": True}`` instead of a made-up value, so the
+entity shows unknown rather than a fake number."""
+
+
+def invalid_key(key: str) -> str:
+    """The marker key that says ``key`` was measured but is invalid."""
+    return f"{key}{INVALID_SUFFIX}"
+
+
+def is_known_key(key: str) -> bool:
+    """Whether ``key`` is a canonical reading key or the invalid marker of one."""
+    if key.endswith(INVALID_SUFFIX):
+        key = key.removesuffix(INVALID_SUFFIX)
+    return key in QUANTITIES
