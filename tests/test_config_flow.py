@@ -1001,10 +1001,15 @@ async def test_reconfigure_device_keeps_settings_the_form_does_not_show(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"model": "network_decoded", "name": "Snöstation Ånge"}
     )
+    # A device set up by mounting height alone is a snow station; its settings come back.
+    assert result["step_id"] == "settings"
+    assert _default(result, "mounting_height_cm") == 250
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"mounting_height_cm": 250})
     assert result["reason"] == "reconfigure_successful"
     data = entry.subentries[sub.subentry_id].data
     assert data["name"] == "Snöstation Ånge"
     assert data.get("mounting_height_cm") == 250
+    assert data.get("role") == "snow_station"
 
 
 # ------------------------------------------------------------------ discovery

@@ -65,6 +65,11 @@ BINARY_SENSORS: Mapping[str, AngeIotBinarySensorDescription] = {
         _binary("meter_alarm_burst", _B.PROBLEM, "meter_alarm_burst"),
         _binary("meter_alarm_backflow", _B.PROBLEM, "meter_alarm_backflow"),
         _binary("meter_alarm_tamper", _B.TAMPER, "meter_alarm_tamper"),
+        _binary("meter_alarm_dry", _B.PROBLEM, "meter_alarm_dry"),
+        _binary("battery_low", _B.BATTERY),
+        _binary("leak_suspected", _B.PROBLEM, "leak_suspected"),
+        _binary("out_of_range", _B.PROBLEM, "out_of_range"),
+        _binary("needs_emptying", None, "needs_emptying"),
         _binary("digital_input", None, "digital_input", enabled=False),
     )
 }
@@ -100,5 +105,5 @@ class AngeIotBinarySensor(AngeIotEntity, BinarySensorEntity, RestoreEntity):
     @callback
     def _update_from_device(self) -> None:
         value = self.entity_description.value_fn(self.device)
-        if value is not None:
+        if value is not None or self.entity_description.key in self.device.values:
             self._attr_is_on = value

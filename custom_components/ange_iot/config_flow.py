@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -60,6 +61,15 @@ from .const import (
     TRANSPORT_WEBHOOK,
     TRANSPORTS,
     WEBHOOK_SECRET_HEADER,
+)
+from .derived import ROLE
+from .device_settings import (
+    merge_role,
+    needs_settings,
+    role_of,
+    role_selector,
+    settings_schema,
+    validate_settings,
 )
 from .lorawan.codecs import MODELS
 from .lorawan.uplink import normalize_dev_eui
@@ -159,12 +169,13 @@ def _device_schema(defaults: dict[str, Any], *, with_dev_eui: bool) -> vol.Schem
                 CONF_CARE_UNIT, description={"suggested_value": defaults.get(CONF_CARE_UNIT)}
             ): TextSelector(),
             vol.Optional(CONF_ROOM, description={"suggested_value": defaults.get(CONF_ROOM)}): TextSelector(),
+            vol.Required(ROLE, default=role_of(defaults)): role_selector(),
         }
     )
     return vol.Schema(fields)
 
 
-_DEVICE_FORM_KEYS = frozenset({CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM})
+_DEVICE_FORM_KEYS = frozenset({CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM, ROLE})
 
 
 def _validate_device(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -224,6 +235,7 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
         self._hub: dict[str, Any] = {}
         self._options: dict[str, Any] = {}
         self._discovery: dict[str, Any] = {}
+        self._device: dict[str, Any] = {}
 
     @staticmethod
     @callback
@@ -408,18 +420,10 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason="already_configured")
             if not errors:
                 data[CONF_DEV_EUI] = dev_eui
-                self.hass.config_entries.async_add_subentry(
-                    hub,
-                    ConfigSubentry(
-                        data=MappingProxyType(data),
-                        subentry_type=SUBENTRY_DEVICE,
-                        title=data[CONF_NAME],
-                        unique_id=dev_eui,
-                    ),
-                )
-                return self.async_abort(
-                    reason="device_added", description_placeholders={"name": data[CONF_NAME]}
-                )
+                self._device = data
+                if needs_settings(data[ROLE]):
+                    return await self.async_step_discovery_settings()
+                return self._add_discovered(hub, merge_role(data, data[ROLE], {}))
         defaults = {
             CONF_MODEL: self._discovery.get(CONF_MODEL),
             CONF_NAME: self._discovery.get("device_name") or dev_eui,
@@ -433,6 +437,43 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
                 "dev_eui": dev_eui,
                 "profile": self._discovery.get("profile_name") or "-",
             },
+        )
+
+
+    async def async_step_discovery_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Settings of the role the installer picked for the discovered device."""
+        role = self._device[ROLE]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            settings, errors = validate_settings(role, user_input)
+            hub = self.hass.config_entries.async_get_entry(self._discovery["hub_entry_id"])
+            if hub is None:
+                return self.async_abort(reason="hub_not_found")
+            if not errors:
+                return self._add_discovered(hub, merge_role(self._device, role, settings))
+        return self.async_show_form(
+            step_id="discovery_settings",
+            data_schema=settings_schema(role, user_input or {}),
+            errors=errors,
+            description_placeholders={"name": self._device[CONF_NAME]},
+        )
+
+    def _add_discovered(self, hub: ConfigEntry, data: dict[str, Any]) -> ConfigFlowResult:
+        if _dev_eui_in_use(self.hass, data[CONF_DEV_EUI]):
+            return self.async_abort(reason="already_configured")
+        self.hass.config_entries.async_add_subentry(
+            hub,
+            ConfigSubentry(
+                data=MappingProxyType(data),
+                subentry_type=SUBENTRY_DEVICE,
+                title=data[CONF_NAME],
+                unique_id=data[CONF_DEV_EUI],
+            ),
+        )
+        return self.async_abort(
+            reason="device_added", description_placeholders={"name": data[CONF_NAME]}
         )
 
 
@@ -488,7 +529,9 @@ class AngeIotOptionsFlow(OptionsFlow):
 
 
 class DeviceSubentryFlow(ConfigSubentryFlow):
-    """Add a LoRaWAN device by its DevEUI, or change one."""
+    """Add a LoRaWAN device by its DevEUI, or change one; then its role's settings."""
+
+    _device: dict[str, Any]
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a device."""
@@ -498,10 +541,8 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
             if not errors and _dev_eui_in_use(self.hass, data[CONF_DEV_EUI]):
                 errors[CONF_DEV_EUI] = "already_configured"
             if not errors:
-                _close_discoveries(self.hass, data[CONF_DEV_EUI])
-                return self.async_create_entry(
-                    title=data[CONF_NAME], data=data, unique_id=data[CONF_DEV_EUI]
-                )
+                self._device = data
+                return await self._role_step()
         return self.async_show_form(
             step_id="user",
             data_schema=_device_schema(user_input or {}, with_dev_eui=True),
@@ -511,7 +552,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Change a device's model, name, area or care codes; the DevEUI stays."""
+        """Change a device's model, name, area, care codes or role; the DevEUI stays."""
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -519,14 +560,45 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
             if not errors:
                 # Settings this form does not show (e.g. mounting height) are kept.
                 kept = {k: v for k, v in subentry.data.items() if k not in _DEVICE_FORM_KEYS}
-                data = kept | data
-                data[CONF_DEV_EUI] = subentry.data[CONF_DEV_EUI]
-                return self.async_update_and_abort(
-                    self._get_entry(), subentry, title=data[CONF_NAME], data=data
-                )
+                self._device = kept | data
+                self._device[CONF_DEV_EUI] = subentry.data[CONF_DEV_EUI]
+                return await self._role_step()
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=_device_schema(user_input or dict(subentry.data), with_dev_eui=False),
             errors=errors,
             description_placeholders={"dev_eui": subentry.data[CONF_DEV_EUI]},
         )
+
+    async def _role_step(self) -> SubentryFlowResult:
+        if needs_settings(self._device[ROLE]):
+            return await self.async_step_settings()
+        return self._save({})
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The settings of the device's role, such as a snow station's mounting height."""
+        role = self._device[ROLE]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            settings, errors = validate_settings(role, user_input)
+            if not errors:
+                return self._save(settings)
+        # A device keeps its settings when only its name changes, so show them again.
+        defaults = user_input or (self._device if role_of(self._device) == role else {})
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=settings_schema(role, defaults),
+            errors=errors,
+            description_placeholders={"name": self._device[CONF_NAME]},
+        )
+
+    def _save(self, settings: dict[str, Any]) -> SubentryFlowResult:
+        data = merge_role(self._device, self._device[ROLE], settings)
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_and_abort(
+                self._get_entry(), self._get_reconfigure_subentry(), title=data[CONF_NAME], data=data
+            )
+        _close_discoveries(self.hass, data[CONF_DEV_EUI])
+        return self.async_create_entry(title=data[CONF_NAME], data=data, unique_id=data[CONF_DEV_EUI])

@@ -18,10 +18,10 @@ from .const import (
     CONF_ROOM,
     MODEL_NETWORK_DECODED,
 )
+from .derived import Feature, Value, build_features
 from .lorawan.activity import ActivityTracker
 from .lorawan.codecs import MODELS, ModelInfo
 from .lorawan.frame_guard import FrameGuard
-from .lorawan.quantities import Reading
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -77,7 +77,8 @@ class Device:
     """Live state of one device."""
 
     config: DeviceConfig
-    values: dict[str, Reading] = field(default_factory=dict)
+    values: dict[str, Value] = field(default_factory=dict)
+    features: dict[str, Feature] = field(default_factory=dict)
     activity: ActivityTracker = field(default_factory=ActivityTracker)
     guard: FrameGuard = field(default_factory=FrameGuard)
     available: bool = True
@@ -111,7 +112,20 @@ class Device:
             "guard": self.guard.as_dict(),
             "application_id": self.application_id,
             "device_id": self.device_id,
+            "features": {name: feature.as_dict() for name, feature in self.features.items()},
         }
+
+    def configure(self, config: DeviceConfig) -> None:
+        """Apply new settings; features that stay keep their state (calibration, counts)."""
+        self.config = config
+        kept = {name: feature.as_dict() for name, feature in self.features.items()}
+        self.features = build_features(config.settings, config.model_info)
+        self._restore_features(kept)
+
+    def _restore_features(self, stored: Mapping[str, Any]) -> None:
+        for name, feature in self.features.items():
+            if isinstance(state := stored.get(name), dict):
+                feature.restore(state)
 
     def restore(self, stored: Mapping[str, Any]) -> None:
         """Load persistent_state() output."""
@@ -123,3 +137,6 @@ class Device:
             self.guard = FrameGuard.from_dict(guard)
         self.application_id = stored.get("application_id")
         self.device_id = stored.get("device_id")
+        features = stored.get("features")
+        if isinstance(features, dict):
+            self._restore_features(features)

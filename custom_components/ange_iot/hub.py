@@ -42,12 +42,13 @@ from .const import (
     signal_hub_update,
     signal_new_keys,
 )
+from .derived import Value
 from .device import Device, DeviceConfig, DownlinkPush
 from .lorawan.codecs import MODELS, CodecError, decode, guess_model, readings_from_decoded
 from .lorawan.errors import EnvelopeError
 from .lorawan.frame_guard import Verdict
 from .lorawan.networks import parse
-from .lorawan.quantities import Readings
+from .lorawan.quantities import INVALID_SUFFIX, Readings
 from .lorawan.uplink import Uplink, UplinkKind
 from .rejections import Rejection, RejectionCounter
 
@@ -85,6 +86,8 @@ class Hub:
         self.uplinks_received = 0
         self._pending: OrderedDict[str, list[Uplink]] = OrderedDict()
         self._discovery_started: set[str] = set()
+        # Keys each device has reported since start-up; a first one gets an entity.
+        self._announced: dict[str, set[str]] = {}
         self._warned: dict[str | None, set[Rejection]] = {}
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
@@ -187,6 +190,7 @@ class Hub:
         for dev_eui in set(self.devices) - set(configs):
             removed = self.devices.pop(dev_eui)
             self._stored.pop(dev_eui, None)
+            self._announced.pop(dev_eui, None)
             ir.async_delete_issue(self.hass, DOMAIN, f"device_silent_{dev_eui}")
             LOGGER.debug("Device %s removed from hub", removed.dev_eui)
         added: list[Device] = []
@@ -194,13 +198,14 @@ class Hub:
             device = self.devices.get(dev_eui)
             if device is None:
                 device = Device(config=config)
+                device.configure(config)
                 if stored := self._stored.get(dev_eui):
                     device.restore(stored)
                 device.available = not device.activity.is_silent(dt_util.utcnow(), self.offline_floor)
                 self.devices[dev_eui] = device
                 added.append(device)
             elif device.config != config:
-                device.config = config
+                device.configure(config)
             else:
                 continue
             self._register_device(device)
@@ -322,7 +327,7 @@ class Hub:
             return
         if uplink.kind is UplinkKind.STATUS:
             readings: Readings = {} if uplink.battery is None else {"battery": round(uplink.battery)}
-            self._seen(device, uplink, self._apply(device, readings))
+            self._seen(device, uplink, self._apply(device, readings, uplink.received_at))
             result.accepted += 1
             return
         verdict = device.guard.check(uplink.f_cnt, uplink.payload)
@@ -346,7 +351,7 @@ class Hub:
         device.device_id = uplink.device_id or device.device_id
         device.downlink_push = downlink_push or device.downlink_push
         readings = self._decode(device, uplink, result)
-        self._seen(device, uplink, self._apply(device, readings))
+        self._seen(device, uplink, self._apply(device, readings, uplink.received_at))
         result.accepted += 1
 
     @callback
@@ -364,12 +369,43 @@ class Hub:
         return {}
 
     @callback
-    def _apply(self, device: Device, readings: Readings) -> frozenset[str]:
-        new_keys = readings.keys() - device.values.keys()
-        device.values.update(readings)
+    def _apply(self, device: Device, readings: Readings, at: datetime) -> frozenset[str]:
+        values: dict[str, Value] = {}
+        for key, reading in readings.items():
+            if key.endswith(INVALID_SUFFIX):
+                # The sensor says this measurement is invalid: unknown, not the old value.
+                values[key.removesuffix(INVALID_SUFFIX)] = None
+            else:
+                values[key] = reading
+        device.values.update(values)
+        now = dt_util.as_local(at)
+        changed = set(values)
+        for feature in device.features.values():
+            derived = feature.update(device.values, changed, now)
+            device.values.update(derived)
+            changed.update(derived)
+        return self._announce(device, changed)
+
+    @callback
+    def _announce(self, device: Device, changed: set[str]) -> frozenset[str]:
+        """Create entities for keys seen for the first time; return the changed keys."""
+        new_keys = changed - self._announced.setdefault(device.dev_eui, set())
         if new_keys:
+            self._announced[device.dev_eui].update(new_keys)
             async_dispatcher_send(self.hass, self._new_keys_signal, device, set(new_keys))
-        return frozenset(readings)
+        return frozenset(changed)
+
+    @callback
+    def apply_derived(self, device: Device, derived: Mapping[str, Value]) -> None:
+        """Publish derived values an action or a timer changed."""
+        if not derived:
+            return
+        device.values.update(derived)
+        changed = self._announce(device, set(derived))
+        async_dispatcher_send(
+            self.hass, signal_device_update(self.entry.entry_id, device.dev_eui), changed
+        )
+        self._schedule_save()
 
     @callback
     def _seen(self, device: Device, uplink: Uplink, changed: frozenset[str]) -> None:
@@ -451,7 +487,10 @@ class Hub:
     @callback
     def _check_offline(self, now: datetime) -> None:
         floor = self.offline_floor
+        local_now = dt_util.as_local(now)
         for device in self.devices.values():
+            for feature in device.features.values():
+                self.apply_derived(device, feature.tick(local_now))
             last_seen = device.last_seen
             if last_seen is None:
                 continue

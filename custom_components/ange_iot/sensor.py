@@ -39,6 +39,7 @@ from homeassistant.helpers.typing import StateType
 
 from . import AngeIotConfigEntry
 from .const import DOMAIN, signal_hub_update
+from .derived.lake import BathingWater
 from .device import Device
 from .entity import AngeIotEntity
 from .hub import Hub
@@ -119,8 +120,39 @@ READING_SENSORS: tuple[AngeIotSensorDescription, ...] = (
     _measurement("acceleration_x", unit="mG", translation_key="acceleration_x", entity_category=_DIAG, enabled=False),
     _measurement("acceleration_y", unit="mG", translation_key="acceleration_y", entity_category=_DIAG, enabled=False),
     _measurement("acceleration_z", unit="mG", translation_key="acceleration_z", entity_category=_DIAG, enabled=False),
+    _measurement("people_count", translation_key="people_count"),
     _measurement("battery", device_class=_D.BATTERY, unit=PERCENTAGE, entity_category=_DIAG),
     _measurement("battery_voltage", device_class=_D.VOLTAGE, unit=UnitOfElectricPotential.VOLT, translation_key="battery_voltage", entity_category=_DIAG, precision=2),
+)
+
+_CM = UnitOfLength.CENTIMETERS
+_TOTAL = SensorStateClass.TOTAL_INCREASING
+
+
+def _timestamp(key: str) -> AngeIotSensorDescription:
+    return _measurement(key, device_class=_D.TIMESTAMP, state_class=None, translation_key=key)
+
+
+# Values derived from readings and the device's settings (derived/).
+DERIVED_SENSORS: tuple[AngeIotSensorDescription, ...] = (
+    _measurement("snow_depth", device_class=_D.DISTANCE, unit=_CM, translation_key="snow_depth", precision=0),
+    _measurement("snow_change_24h", device_class=_D.DISTANCE, unit=_CM, translation_key="snow_change_24h", precision=0),
+    _measurement("snowfall_since_clearing", device_class=_D.DISTANCE, unit=_CM, translation_key="snowfall_since_clearing", precision=0),
+    _timestamp("last_cleared"),
+    AngeIotSensorDescription(
+        key="bathing_water",
+        translation_key="bathing_water",
+        device_class=_D.ENUM,
+        options=[status.value for status in BathingWater],
+        value_fn=_reading("bathing_water"),
+    ),
+    _timestamp("measured_at"),
+    _measurement("daily_consumption", device_class=_D.WATER, unit=UnitOfVolume.CUBIC_METERS, state_class=_TOTAL, translation_key="daily_consumption", precision=3),
+    _measurement("visitors_today", state_class=_TOTAL, translation_key="visitors_today"),
+    _measurement("visitors_season", state_class=_TOTAL, translation_key="visitors_season"),
+    _measurement("visitors_total", state_class=_TOTAL, translation_key="visitors_total"),
+    _measurement("temperature_limit_low", device_class=_D.TEMPERATURE, unit=UnitOfTemperature.CELSIUS, state_class=None, translation_key="temperature_limit_low", entity_category=_DIAG),
+    _measurement("temperature_limit_high", device_class=_D.TEMPERATURE, unit=UnitOfTemperature.CELSIUS, state_class=None, translation_key="temperature_limit_high", entity_category=_DIAG),
 )
 
 RADIO_SENSORS: tuple[AngeIotSensorDescription, ...] = (
@@ -163,7 +195,8 @@ RADIO_SENSORS: tuple[AngeIotSensorDescription, ...] = (
 )
 
 SENSORS: Mapping[str, AngeIotSensorDescription] = {
-    description.key: description for description in (*READING_SENSORS, *RADIO_SENSORS)
+    description.key: description
+    for description in (*READING_SENSORS, *DERIVED_SENSORS, *RADIO_SENSORS)
 }
 
 
@@ -198,7 +231,8 @@ class AngeIotSensor(AngeIotEntity, RestoreSensor):
     @callback
     def _update_from_device(self) -> None:
         value = self.entity_description.value_fn(self.device)
-        if value is not None:
+        # A key present as None is a measurement known to be invalid: show unknown.
+        if value is not None or self.entity_description.key in self.device.values:
             self._attr_native_value = value
 
 

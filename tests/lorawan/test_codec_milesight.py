@@ -5,6 +5,8 @@ Sources, abbreviated in the comments below:
   SD#75 Milesight-IoT/SensorDecoders issue #75, example packets posted by Milesight
   TTN   TheThingsNetwork/lorawan-devices, vendor/milesight-iot/<device>-codec.yaml
   UG    a Milesight user guide, "Device Payload" chapter
+  SV    sentinel values the module docstring lists (from summaries of the user guides,
+        EM400: field reports); the payloads around them are documented ones
 
 Expected values are the vendor's, mapped to our canonical keys: "pir"/"occupancy"
 strings become the bool ``occupancy``, WS202 "daylight" becomes ``light_level`` 0/1.
@@ -20,7 +22,12 @@ from custom_components.ange_iot.lorawan import codecs
 from custom_components.ange_iot.lorawan.codecs import milesight
 from custom_components.ange_iot.lorawan.codecs.model import Category
 from custom_components.ange_iot.lorawan.errors import CodecError
-from custom_components.ange_iot.lorawan.quantities import QUANTITIES, Readings
+from custom_components.ange_iot.lorawan.quantities import (
+    BUTTON_EVENTS,
+    QUANTITIES,
+    Readings,
+    is_known_key,
+)
 
 ALL_MODELS = (
     "milesight_am103",
@@ -31,7 +38,19 @@ ALL_MODELS = (
     "milesight_em300_th",
     "milesight_ws202",
     "milesight_ws203",
+    "milesight_em310_udl",
+    "milesight_em400_udl",
+    "milesight_em400_tld",
+    "milesight_em500_udl",
+    "milesight_em500_pt100",
+    "milesight_ts101",
+    "milesight_vs121",
+    "milesight_vs133",
+    "milesight_ws301",
+    "milesight_ws101",
 )
+# Models that send the 6-byte serial number item (ff08) instead of ff16.
+SN6_MODELS = ("milesight_ws202", "milesight_ws301", "milesight_ws101")
 
 # SD em-series/em300-th: 01755C 03673401 046865
 EM300_TH_README = "01755c03673401046865"
@@ -44,6 +63,13 @@ BASIC_INFO_SN8 = "ff0bffff0101ff166329c42503920003ff090100ff0a0101ff0f00"
 # UG WS101 (milesight.com docs), Basic Information with the 6-byte SN item (ff08) that
 # the WS202 README lists.
 BASIC_INFO_SN6 = "ff0bffff0101ff086538b2232131ff090100ff0a0102ff0f00"
+# SD vs-series/vs121: FF0101 FF086600B0940976 FF090100 FF1F1F07004B (device information)
+VS121_INFO = "ff0101ff086600b0940976ff090100ff1f1f07004b"
+# SD em-series/em400-udl and em400-tld, and TTN em400-tld-codec.yaml:
+# 01755C 03670101 04824408 050001 -> battery 92, temperature 25.7, distance 2116, tilt
+EM400_README = "01755c0367010104824408050001"
+# SD ws-series/ws101: 017510 FF2E01 -> battery 16, short press
+WS101_README = "017510ff2e01"
 
 
 def decode(model_id: str, hex_payload: str, f_port: int = 85) -> Readings:
@@ -228,6 +254,106 @@ def decode(model_id: str, hex_payload: str, f_port: int = 85) -> Readings:
         ),
         # SD ws-series/ws203: temperature abnormal 8367220101 -> temperature 29
         ("milesight_ws203", "8367220101", 85, {"temperature": 29.0}),
+        # SD em-series/em310-udl README and em310-udl-codec.json, TTN em310-udl-codec.yaml:
+        # 01755C 03824408 040001 (position "tilt" has no canonical key)
+        (
+            "milesight_em310_udl",
+            "01755c03824408040001",
+            85,
+            {"battery": 92, "distance": 2116},
+        ),
+        # SD em400-udl/em400-tld READMEs, TTN em400-tld-codec.yaml and em400-udl-codec.yaml
+        *(
+            (
+                model_id,
+                EM400_README,
+                85,
+                {"battery": 92, "temperature": 25.7, "distance": 2116},
+            )
+            for model_id in ("milesight_em400_udl", "milesight_em400_tld")
+        ),
+        # SD em400-udl/em400-tld READMEs: alarm packets 8367e80001 8482410601
+        *(
+            (model_id, "8367e800018482410601", 85, {"temperature": 23.2, "distance": 1601})
+            for model_id in ("milesight_em400_udl", "milesight_em400_tld")
+        ),
+        # UG EM400-UDL and EM400-TLD, 5.2 Sensor Data: 017564 0367f800 04820101 050001
+        *(
+            (
+                model_id,
+                "0175640367f80004820101050001",
+                85,
+                {"battery": 100, "temperature": 24.8, "distance": 257},
+            )
+            for model_id in ("milesight_em400_udl", "milesight_em400_tld")
+        ),
+        # UG EM400-UDL, threshold packet: 8482330701 -> distance 1843 mm, alarm
+        ("milesight_em400_udl", "8482330701", 85, {"distance": 1843}),
+        # SD em-series/em500-udl README and TTN em500-udl-codec.yaml (both examples)
+        ("milesight_em500_udl", "01756403821e00", 85, {"battery": 100, "distance": 30}),
+        ("milesight_em500_udl", "01755c03821e00", 85, {"battery": 92, "distance": 30}),
+        # SD em-series/em500-pt100: 017564 03671901 -> battery 100, temperature 28.1
+        (
+            "milesight_em500_pt100",
+            "01756403671901",
+            85,
+            {"battery": 100, "external_temperature": 28.1},
+        ),
+        # TTN em500-pt100-codec.yaml: 01755C 03671901
+        (
+            "milesight_em500_pt100",
+            "01755c03671901",
+            85,
+            {"battery": 92, "external_temperature": 28.1},
+        ),
+        # SD ts-series/ts101 and TTN ts101-codec.yaml: 017564 03670701
+        (
+            "milesight_ts101",
+            "01756403670701",
+            85,
+            {"battery": 100, "external_temperature": 26.3},
+        ),
+        # SD vs-series/vs121: 04C9030800A1 06CD05 (region flags and the maximum skipped)
+        (
+            "milesight_vs121",
+            "04c9030800a106cd05",
+            85,
+            {"people_count": 3, "occupancy": True},
+        ),
+        # TTN vs121-codec.yaml: 04C903030002 -> people_counter_all 3
+        ("milesight_vs121", "04c903030002", 85, {"people_count": 3, "occupancy": True}),
+        # SD vs-series/vs121: 05CC02000100 -> people_in 2, people_out 1
+        ("milesight_vs121", "05cc02000100", 85, {"people_in": 2, "people_out": 1}),
+        # SD vs-series/vs133, first example: line totals; line 1 total in 72
+        (
+            "milesight_vs133",
+            "03d24800000004d2c800000006d20000000007d20000000009d2000000000ad200000000"
+            "0cd2b41400000dd28d1a0000",
+            85,
+            {"people_total": 72},
+        ),
+        # SD vs-series/vs133, second example: period counts; line 1 in 0, out 0
+        (
+            "milesight_vs133",
+            "05cc0000000008cc000000000bcc000000000ecc05000700",
+            85,
+            {"people_in": 0, "people_out": 0},
+        ),
+        # TTN vs133-codec.yaml: line 1 total in 72, out 200, period 0/0; line 2 zeros
+        (
+            "milesight_vs133",
+            "03d24800000004d2c800000006d20000000007d20000000005cc0000000008cc00000000",
+            85,
+            {"people_total": 72, "people_in": 0, "people_out": 0},
+        ),
+        # SD ws-series/ws301: 017564 030001 040001 (tamper status skipped)
+        ("milesight_ws301", "017564030001040001", 85, {"battery": 100, "door_open": True}),
+        # TTN ws301-codec.yaml example 1: door open
+        ("milesight_ws301", "030001", 85, {"door_open": True}),
+        # SD ws-series/ws101: 017510 FF2E01 -> battery 16, short press
+        ("milesight_ws101", WS101_README, 85, {"battery": 16, "button": "press"}),
+        # TTN ws101-codec.yaml: FF2E01 -> button short
+        ("milesight_ws101", "ff2e01", 85, {"button": "press"}),
     ],
 )
 def test_vendor_examples(
@@ -243,6 +369,15 @@ def test_vendor_examples(
         ("milesight_em300_th", "20ce9e74466310015d00"),
         # SD ws-series/ws203: two history records
         ("milesight_ws203", "20ceae5ba664040024016520ce5c5ca6640301340165"),
+        # Derived: SD em300-th history timestamp with an EM500 6-byte record (timestamp +
+        # value, SD em500-udl / em500-pt100 / ts101 READMEs) carrying the README values.
+        ("milesight_em500_udl", "20ce9e7446631e00"),
+        ("milesight_em500_pt100", "20ce9e7446631901"),
+        ("milesight_ts101", "20ce9e7446630701"),
+        # Derived: VS121 history type 0x02 (people in/out, SD VS121 decoder) with the SD
+        # VS121 05CC example values; VS133 type 0x03 (line 1 total in) with 72.
+        ("milesight_vs121", "20ce9e74466302" + "02000100"),
+        ("milesight_vs133", "20ce9e74466303" + "48000000"),
     ],
 )
 def test_history_records_are_skipped(model_id: str, hex_payload: str) -> None:
@@ -257,9 +392,22 @@ def test_history_records_are_skipped(model_id: str, hex_payload: str) -> None:
         *(
             (model_id, BASIC_INFO_SN8)
             for model_id in ALL_MODELS
-            if model_id != "milesight_ws202"
+            if model_id not in SN6_MODELS and model_id != "milesight_vs121"
         ),
-        ("milesight_ws202", BASIC_INFO_SN6),
+        *((model_id, BASIC_INFO_SN6) for model_id in SN6_MODELS),
+        ("milesight_vs121", VS121_INFO),
+        # SD vs-series/vs121 region count and flow examples: no canonical key
+        ("milesight_vs121", "07d5000100000000000308d50100000000000000"),
+        (
+            "milesight_vs121",
+            "09da00010002000000000ada00000000000000000bda0000000000000012"
+            "0cda0000000000000000",
+        ),
+        # SD vs-series/vs133 region count and dwell time examples
+        ("milesight_vs133", "0fe302100709"),
+        ("milesight_vs133", "10e4010910112110e4027521753310e4038121238910e40476001387"),
+        # TTN ws301-codec.yaml example 2: tamper "uninstalled" only
+        ("milesight_ws301", "040001"),
     ],
 )
 def test_device_status_frames_give_no_readings(model_id: str, hex_payload: str) -> None:
@@ -279,6 +427,126 @@ def test_config_reply_is_skipped() -> None:
     # TTN ws203-codec.yaml, downlink example "report_interval: 600" = FF 8E 00 58 02;
     # the device echoes it in its reply, which the WS203 decoder reads as 3 value bytes.
     assert decode("milesight_ws203", "ff8e005802") == {}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "hex_payload", "expected"),
+    [
+        # SV: EM310-UDL reports 0 mm when no echo returns. Derived from the SD README
+        # frame 01755C 03824408 040001 with the distance replaced by 0.
+        ("milesight_em310_udl", "01755c03820000040001", {"battery": 92, "distance_invalid": True}),
+        # SV: EM400 out of range (65000 = 0xFDE8), periodic and alarm items. Derived
+        # from the SD README frames.
+        (
+            "milesight_em400_tld",
+            "01755c036701010482e8fd050001",
+            {"battery": 92, "temperature": 25.7, "distance_invalid": True},
+        ),
+        ("milesight_em400_udl", "8482e8fd01", {"distance_invalid": True}),
+        # SV: EM500 collection failed (0xFFFF) and out of range (0xFFFD). Derived from
+        # the SD em500-udl README frame 017564 03821E00.
+        ("milesight_em500_udl", "0175640382ffff", {"battery": 100, "distance_invalid": True}),
+        ("milesight_em500_udl", "0175640382fdff", {"battery": 100, "distance_invalid": True}),
+        # SV: the same for the PT100 probe, in periodic and alarm items; derived from
+        # the SD em500-pt100 README frame 017564 03671901.
+        (
+            "milesight_em500_pt100",
+            "0175640367ffff",
+            {"battery": 100, "external_temperature_invalid": True},
+        ),
+        ("milesight_em500_pt100", "0367fdff", {"external_temperature_invalid": True}),
+        ("milesight_em500_pt100", "83d7ffff0a0001", {"external_temperature_invalid": True}),
+    ],
+)
+def test_sensor_flagged_invalid_values(model_id: str, hex_payload: str, expected: Readings) -> None:
+    # A flagged value must never reach a snow-depth, bin-level or lake-temperature
+    # entity as a number.
+    assert decode(model_id, hex_payload) == expected
+
+
+def test_values_next_to_a_sentinel_still_decode() -> None:
+    # 0xFFFE is not a sentinel: -0.2 °C is a real PT100 reading (derived, SV).
+    assert decode("milesight_em500_pt100", "0367feff") == {"external_temperature": -0.2}
+    # 64999 mm is not the EM400 sentinel; 1 mm is a real EM310 echo (derived, SV).
+    assert decode("milesight_em400_tld", "0482e7fd") == {"distance": 64999}
+    assert decode("milesight_em310_udl", "03820100") == {"distance": 1}
+
+
+def test_later_item_replaces_value_or_marker() -> None:
+    # Derived: UG EM400 periodic distance 257 mm followed by an out-of-range alarm
+    # item, and the reverse; a value and its invalid marker never come out together.
+    assert decode("milesight_em400_udl", "048201018482e8fd01") == {"distance_invalid": True}
+    assert decode("milesight_em400_udl", "0482e8fd8482330701") == {"distance": 1843}
+
+
+@pytest.mark.parametrize(
+    ("hex_payload", "button"),
+    [
+        # SD ws-series/ws101 README: 1 short press, 2 long press, 3 double press
+        ("ff2e01", "press"),
+        ("ff2e02", "long_press"),
+        ("ff2e03", "double_press"),
+    ],
+)
+def test_ws101_button_events(hex_payload: str, button: str) -> None:
+    assert decode("milesight_ws101", hex_payload) == {"button": button}
+
+
+def test_vs121_empty_area_is_not_occupied() -> None:
+    # Derived: SD VS121 people-count item with 0 people and no region occupied.
+    assert decode("milesight_vs121", "04c900080000") == {"people_count": 0, "occupancy": False}
+
+
+def test_vs121_eight_byte_serial_number() -> None:
+    # Derived: SD VS121 device information with the 8-byte serial number newer units
+    # send (the VS121 decoder accepts both lengths).
+    info = "ff0101ff086600b09409761234ff090100ff1f1f07004b"
+    assert decode("milesight_vs121", info) == {}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "hex_payload"),
+    [
+        # SD em310-udl decoder: report interval reply ff03 (2 bytes), 600 s
+        ("milesight_em310_udl", "ff035802"),
+        # SD em400-tld decoder: tilt calibration reply ffa5 carries no value
+        ("milesight_em400_tld", "ffa5"),
+        # SD em500-udl decoder: collection interval reply ff02 (2 bytes)
+        ("milesight_em500_udl", "ff023c00"),
+        # SD vs133 decoder: extended reply f8 86 (data rate) + result byte 0 (success)
+        ("milesight_vs133", "f8860500"),
+        ("milesight_vs133", "f98605"),
+        # SD vs121 decoder: report interval reply ff03 (3 bytes)
+        ("milesight_vs121", "ff03580200"),
+        # SD ws301 / ws101 decoders: report interval reply ff03 (2 bytes)
+        ("milesight_ws301", "ff035802"),
+        ("milesight_ws101", "ff035802"),
+    ],
+)
+def test_config_replies_give_no_readings(model_id: str, hex_payload: str) -> None:
+    assert decode(model_id, hex_payload) == {}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "hex_payload", "message"),
+    [
+        # The WS101 README defines press values 1-3 only.
+        ("milesight_ws101", "ff2e04", "button press value 4 is not documented"),
+        # The WS301 README defines magnet status 0 (close) and 1 (open) only.
+        ("milesight_ws301", "030002", "magnet status must be 0"),
+        # A VS133 history record of a data type its decoder does not define.
+        ("milesight_vs133", "20ce9e7446637748000000", "history data type 0x77"),
+        # EM500-UDL alarm channel 0x83 0xE9 sent to an EM310-UDL decoder.
+        ("milesight_em310_udl", "83e91e00000001", "unknown channel 0x83 type 0xe9"),
+        # WS301 magnet item sent to a WS101: not a WS101 channel.
+        ("milesight_ws101", "030001", "unknown channel 0x03 type 0x00"),
+        # A TS101 temperature sent to a WS301.
+        ("milesight_ws301", "03670701", "unknown channel 0x03 type 0x67"),
+    ],
+)
+def test_undocumented_values_and_items(model_id: str, hex_payload: str, message: str) -> None:
+    with pytest.raises(CodecError, match=message):
+        decode(model_id, hex_payload)
 
 
 def test_unknown_channel_am307_ttn_example_1() -> None:
@@ -324,6 +592,28 @@ def test_channels_are_per_model() -> None:
         ("milesight_am319", "ff0bffff0101ff166329c425", "truncated serial number"),
         # Derived: TTN ws203 config frame without its interval bytes.
         ("milesight_ws203", "ff8e00", "truncated reply to config command 0x8e"),
+        # Derived: SD em310-udl README frame cut inside the distance.
+        ("milesight_em310_udl", "01755c038244", "truncated distance"),
+        # Derived: SD em400 README alarm frame without its alarm status byte.
+        ("milesight_em400_tld", "84824106", "truncated distance with alarm"),
+        # Derived: SD em500-pt100 README frame cut inside the temperature.
+        ("milesight_em500_pt100", "0175640367", "truncated PT100 temperature"),
+        # Derived: SD ts101 README frame cut after the temperature's channel id.
+        ("milesight_ts101", "01756403", "truncated item header at byte 3"),
+        # Derived: SD ts101 README frame cut inside the temperature.
+        ("milesight_ts101", "0175640367", "truncated probe temperature"),
+        # Derived: SD vs121 05CC example missing its out count.
+        ("milesight_vs121", "05cc0200", "truncated people in/out"),
+        # Derived: SD vs133 line 1 total in cut short.
+        ("milesight_vs133", "03d24800", "truncated line 1 total in"),
+        # Derived: VS133 history record cut before its data type byte.
+        ("milesight_vs133", "20ce9e744663", "truncated history record"),
+        # Derived: VS133 extended reply on 0xF8 without its result byte.
+        ("milesight_vs133", "f88605", "truncated reply to extended config command 0x86"),
+        # Derived: SD ws101 README frame without the press value.
+        ("milesight_ws101", "017510ff2e", "truncated button press"),
+        # Derived: SD ws301 README frame cut after the magnet item's header.
+        ("milesight_ws301", "0175640300", "truncated magnet status"),
     ],
 )
 def test_truncated_payloads(model_id: str, hex_payload: str, message: str) -> None:
@@ -356,6 +646,16 @@ def test_models_metadata() -> None:
         "milesight_em300_th": ("EM300-TH", Category.CLIMATE),
         "milesight_ws202": ("WS202", Category.PRESENCE),
         "milesight_ws203": ("WS203", Category.PRESENCE),
+        "milesight_em310_udl": ("EM310-UDL", Category.DISTANCE),
+        "milesight_em400_udl": ("EM400-UDL", Category.DISTANCE),
+        "milesight_em400_tld": ("EM400-TLD", Category.DISTANCE),
+        "milesight_em500_udl": ("EM500-UDL", Category.DISTANCE),
+        "milesight_em500_pt100": ("EM500-PT100", Category.TEMPERATURE_PROBE),
+        "milesight_ts101": ("TS101", Category.TEMPERATURE_PROBE),
+        "milesight_vs121": ("VS121", Category.PEOPLE_COUNTER),
+        "milesight_vs133": ("VS133", Category.PEOPLE_COUNTER),
+        "milesight_ws301": ("WS301", Category.DOOR),
+        "milesight_ws101": ("WS101", Category.BUTTON),
     }
     for model_id, info in milesight.MODELS.items():
         assert info.model_id == model_id
@@ -376,9 +676,29 @@ def test_model_keys() -> None:
         "milesight_em300_th": climate,
         "milesight_ws202": {"battery", "occupancy", "light_level"},
         "milesight_ws203": climate | {"occupancy"},
+        "milesight_em310_udl": {"battery", "distance", "distance_invalid"},
+        "milesight_em400_udl": {"battery", "temperature", "distance", "distance_invalid"},
+        "milesight_em400_tld": {"battery", "temperature", "distance", "distance_invalid"},
+        "milesight_em500_udl": {"battery", "distance", "distance_invalid"},
+        "milesight_em500_pt100": {
+            "battery",
+            "external_temperature",
+            "external_temperature_invalid",
+        },
+        "milesight_ts101": {"battery", "external_temperature"},
+        "milesight_vs121": {
+            "people_count",
+            "occupancy",
+            "people_in",
+            "people_out",
+            "people_total",
+        },
+        "milesight_vs133": {"people_in", "people_out", "people_total"},
+        "milesight_ws301": {"battery", "door_open"},
+        "milesight_ws101": {"battery", "button"},
     }
     for model_keys in keys.values():
-        assert model_keys <= QUANTITIES.keys()
+        assert all(is_known_key(key) for key in model_keys)
         assert "tvoc" not in model_keys
 
 
@@ -394,6 +714,38 @@ def test_outputs_use_canonical_types() -> None:
             assert type(value) is QUANTITIES[key].kind, key
             seen.add(key)
     assert seen == milesight.MODELS["milesight_am319"].keys - {"battery"}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "frames"),
+    [
+        # Documented frames (see test_vendor_examples) plus SV frames for the markers;
+        # together they produce every key the model declares.
+        ("milesight_em310_udl", ("01755c03824408040001", "03820000")),
+        ("milesight_em400_tld", (EM400_README, "0482e8fd")),
+        ("milesight_em500_udl", ("01756403821e00", "0382ffff")),
+        ("milesight_em500_pt100", ("01756403671901", "0367ffff")),
+        ("milesight_ts101", ("01756403670701",)),
+        ("milesight_vs121", ("04c9030800a1", "05cc02000100", "0dcc07000500")),
+        ("milesight_vs133", ("03d24800000005cc05000700",)),
+        ("milesight_ws301", ("017564030001",)),
+        ("milesight_ws101", (WS101_README,)),
+    ],
+)
+def test_new_models_declare_exactly_what_they_return(
+    model_id: str, frames: tuple[str, ...]
+) -> None:
+    seen: set[str] = set()
+    for frame in frames:
+        for key, value in decode(model_id, frame).items():
+            if key.endswith("_invalid"):
+                assert value is True
+            else:
+                assert type(value) is QUANTITIES[key].kind, key
+            if key == "button":
+                assert value in BUTTON_EVENTS
+            seen.add(key)
+    assert seen == milesight.MODELS[model_id].keys
 
 
 def test_registry_decode() -> None:

@@ -12,7 +12,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings
-from . import elsys, milesight
+from . import decentlab, dragino, elsys, milesight, netvox
 from .decoded_object import readings_from_decoded
 from .guess import best_match
 from .model import Category, Decoder, ModelInfo
@@ -39,7 +39,9 @@ def _collect(*vendor_models: Mapping[str, ModelInfo]) -> Mapping[str, ModelInfo]
     return MappingProxyType(dict(sorted(registry.items())))
 
 
-MODELS: Final[Mapping[str, ModelInfo]] = _collect(elsys.MODELS, milesight.MODELS)
+MODELS: Final[Mapping[str, ModelInfo]] = _collect(
+    decentlab.MODELS, dragino.MODELS, elsys.MODELS, milesight.MODELS, netvox.MODELS
+)
 """Every supported model id mapped to its metadata and decoder."""
 
 

@@ -1,4 +1,4 @@
-"""Milesight channel/type payloads: AM103(L), AM307(L), AM319, EM300-TH, WS202, WS203.
+"""Milesight channel/type payloads: the AM, EM, TS, VS and WS models listed in MODELS.
 
 Every Milesight uplink is a run of items, each ``channel id (1 byte) + channel type
 (1 byte) + value``; multi-byte values are little-endian. The (channel, type) pair alone
@@ -6,9 +6,29 @@ says how long the value is, so an unknown pair cannot be skipped: decoding stops
 CodecError rather than guessing where the next item starts.
 
 Sources (facts only, no code taken): the payload tables in Milesight-IoT/SensorDecoders
-(``am-series/<model>/README.md``, ``em-series/em300-th/README.md``,
-``ws-series/ws202|ws203/README.md`` and the decoders next to them) and the TTN Device
-Repository (``vendor/milesight-iot/``) for the device ids.
+(``<series>/<model>/README.md`` and the decoders next to them, which also list the
+configuration replies), the Milesight user guides' "Device Payload" chapters, and the TTN
+Device Repository (``vendor/milesight-iot/``) for the device ids and example payloads.
+
+One item may yield several canonical keys (VS133 period counts: ``people_in`` and
+``people_out``), or an invalid marker instead of its value: the item's reader returns a
+Readings dict. When a frame carries the same quantity twice, the later item wins, and a
+valid value and its ``<key>_invalid`` marker never come out together.
+
+Invalid measurements (returned as ``<key>_invalid``, never as a number). Each raw value
+below lies outside the sensor's measuring range, so no real reading is lost, except
+where noted:
+
+* EM310-UDL distance 0: reported when no echo comes back (beyond range); a real echo
+  is never 0 mm, as the ultrasonic sensor has a blind zone in front of it;
+* EM400-UDL/-TLD distance 65000 (0xFDE8): reported when the target is out of range or
+  the device is tilted;
+* EM500 series (EM500-UDL distance, EM500-PT100 temperature) 0xFFFF (collection
+  failed) and 0xFFFD (out of range). For the PT100 these raw values read as -0.1 °C
+  and -0.3 °C, which the device therefore cannot report as measurements.
+
+These sentinel values come from summaries of the Milesight user guides (EM400: from
+field reports); the README tables do not list them.
 
 What is deliberately not turned into readings:
 
@@ -18,20 +38,44 @@ What is deliberately not turned into readings:
 * history records (type 0xCE): timestamped values from the past. A Readings dict has no
   timestamp, so passing them on would present old data as current: skipped;
 * the AM3xx buzzer status (0x0E 0x01): not a measurement;
+* threshold/mutation alarm flags sent with a value (EM400 0x84 0x82, EM500-PT100 0x83
+  0xD7, TS101 0x83 0x67 and 0x93 0xD7, WS203 0x83 0x67): the value is current and is
+  decoded; the alarm state and the mutation amount have no canonical key;
+* EM310-UDL/EM400 position (tilt), EM400-TLD disassembly alarm, WS301 tamper
+  (installed/uninstalled) status, and EM400 NB-IoT location: no canonical key;
+* EM500-UDL distance alarm (0x83 0xE9): the README gives no unit and the vendor
+  decoder divides this distance by 10 while the periodic one (0x03 0x82) is plain mm;
+  rather than publish a value that may be off by a factor of ten, it is skipped;
+* VS121 per-region occupancy, region counts, region-to-region flow, dwell times, the
+  maximum count and the (firmware 7.0.85) line in/out item; VS133 lines 2-4, the
+  "child" counts, region counts, dwell times and occlusion alarms. The canonical
+  people keys name one counter each: they are given to VS133 line 1 (the line every
+  installation has) and to the VS121's whole-area counts. Summing lines would count
+  one person twice where lines overlap;
+* VS133 "total out" and VS121 "total out": ``people_total`` is one running counter,
+  and the entrance count is the one visitor statistics use;
 * TVOC (channel 0x08): the canonical ``tvoc`` key is ppb, but the AM307/AM319 report
   either a unitless IAQ index (type 0x7D, uint16/100; older decoders printed the raw
   uint16) or a mass concentration in µg/m³ (type 0xE6). Neither converts to ppb without
   knowing the gas mixture, so both are skipped rather than published in the wrong unit.
+
+Counter resets: ``people_total`` (VS133 line 1 "total in", uint32; VS121 "total in",
+uint16) is the device's own cumulative counter. It goes back to 0 when it is cleared
+by downlink (command 0x51 in both decoders) or on the reset schedule the installer can
+set (VS133 user guide v1.2, "cumulative count reset schedule"), and the VS121's 16-bit
+counter wraps after 65535. The decoder passes the raw value through and never tries
+to stitch cycles together: a total_increasing sensor treats the drop as a new cycle.
+The period counts (``people_in``/``people_out``) are counts since the previous report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
 from ..errors import CodecError
-from ..quantities import Reading, Readings
+from ..quantities import INVALID_SUFFIX, Reading, Readings, invalid_key
 from .model import Category, Decoder, ModelInfo
 
 _MANUFACTURER: Final = "Milesight"
@@ -39,18 +83,26 @@ _MANUFACTURER: Final = "Milesight"
 type _Convert = Callable[[bytes], Reading]
 """Turn one item's value bytes into a reading."""
 
+type _Read = Callable[[bytes], Readings]
+"""Turn one item's value bytes into readings (one or more keys, or an invalid marker)."""
+
 type _Length = Callable[[bytes], int | None]
-"""Length of a variable-size value, given the bytes from its start; None if too short."""
+"""Length of a variable-size value, given the bytes from its start; None if too short.
+Raises CodecError when the bytes say the value is of a kind the vendor never defined."""
 
 
 @dataclass(slots=True, frozen=True)
 class _Item:
-    """One (channel id, channel type) pair: what it is, its value size, what it yields."""
+    """One (channel id, channel type) pair: what it is, its value size, what it yields.
+
+    ``keys`` lists every key ``read`` can return, invalid markers included, so a
+    model's key set is known without decoding anything.
+    """
 
     name: str
     size: int | _Length
-    key: str | None = None
-    convert: _Convert | None = None
+    keys: frozenset[str] = frozenset()
+    read: _Read | None = None
 
 
 # --- value converters --------------------------------------------------------------------
@@ -70,6 +122,10 @@ def _int16_tenths(value: bytes) -> float:
 
 def _uint8_halves(value: bytes) -> float:
     return value[0] / 2
+
+
+def _uint32(value: bytes) -> int:
+    return int.from_bytes(value[:4], "little")
 
 
 def _uint16_tenths(value: bytes) -> float:
@@ -93,6 +149,17 @@ def _flag(what: str, off: str, on: str) -> _Convert:
     return convert
 
 
+def _choice(what: str, values: Mapping[int, Reading]) -> _Convert:
+    """A status byte with a documented set of values; any other value is an error."""
+
+    def convert(value: bytes) -> Reading:
+        if value[0] not in values:
+            raise CodecError(f"{what} value {value[0]} is not documented")
+        return values[value[0]]
+
+    return convert
+
+
 def _level(what: str, off: str, on: str) -> _Convert:
     """A 0/1 two-state sensor byte as a level (0 or 1); other values are errors."""
     as_flag = _flag(what, off, on)
@@ -107,7 +174,33 @@ def _level(what: str, off: str, on: str) -> _Convert:
 
 
 def _reading(name: str, size: int, key: str, convert: _Convert) -> _Item:
-    return _Item(name=name, size=size, key=key, convert=convert)
+    def read(value: bytes) -> Readings:
+        return {key: convert(value)}
+
+    return _Item(name=name, size=size, keys=frozenset({key}), read=read)
+
+
+def _readings(name: str, size: int, keys: Iterable[str], read: _Read) -> _Item:
+    """An item whose value holds several readings."""
+    return _Item(name=name, size=size, keys=frozenset(keys), read=read)
+
+
+def _guarded(
+    name: str, size: int, key: str, convert: _Convert, sentinels: frozenset[int]
+) -> _Item:
+    """A reading that the device may replace by a sentinel value.
+
+    The sentinel is compared with the value's first two bytes (uint16 LE) and yields
+    the key's invalid marker instead of a made-up number.
+    """
+    marker = invalid_key(key)
+
+    def read(value: bytes) -> Readings:
+        if _uint16(value) in sentinels:
+            return {marker: True}
+        return {key: convert(value)}
+
+    return _Item(name=name, size=size, keys=frozenset({key, marker}), read=read)
 
 
 def _skip(name: str, size: int | _Length) -> _Item:
@@ -148,6 +241,60 @@ def _config_replies(sizes: Mapping[int, int | _Length]) -> dict[tuple[int, int],
         for channel in (0xFF, 0xFE):
             table[channel, kind] = _skip(f"reply to config command 0x{kind:02x}", size)
     return table
+
+
+def _plus_one(size: int | _Length) -> int | _Length:
+    if isinstance(size, int):
+        return size + 1
+
+    def length(value: bytes) -> int | None:
+        inner = size(value)
+        return None if inner is None else inner + 1
+
+    return length
+
+
+def _ext_config_replies(sizes: Mapping[int, int]) -> dict[tuple[int, int], _Item]:
+    """Replies to extended configuration downlinks (VS series).
+
+    Channel 0xF9 echoes the setting; channel 0xF8 echoes it followed by a one-byte
+    result code.
+    """
+    table: dict[tuple[int, int], _Item] = {}
+    for kind, size in sizes.items():
+        name = f"reply to extended config command 0x{kind:02x}"
+        table[0xF9, kind] = _skip(name, size)
+        table[0xF8, kind] = _skip(name, _plus_one(size))
+    return table
+
+
+def _history_length(what: str, sizes: Mapping[int, int]) -> _Length:
+    """Length of a VS-series history record.
+
+    A record is a timestamp (4 bytes), a data type byte, then a value whose size
+    depends on the data type.
+    """
+
+    def length(value: bytes) -> int | None:
+        if len(value) < 5:
+            return None
+        data_type = value[4]
+        if data_type not in sizes:
+            raise CodecError(f"{what} history data type 0x{data_type:02x} is not documented")
+        return 5 + sizes[data_type]
+
+    return length
+
+
+def _vs121_serial_length(value: bytes) -> int | None:
+    # The VS121 README documents a 6-byte serial number, newer units send 8 bytes. The
+    # serial number is BCD digit pairs, so 0xFF never occurs inside it, while the item
+    # that follows in a device-information frame starts with channel 0xFF.
+    if len(value) < 6:
+        return None
+    if len(value) > 6 and value[6] != 0xFF and (len(value) == 8 or value[8] == 0xFF):
+        return 8
+    return 6
 
 
 # --- shared tables -----------------------------------------------------------------------
@@ -335,6 +482,287 @@ _WS203 = _merge(
 )
 
 
+# --- distance sensors ---------------------------------------------------------------------
+
+# Raw distance values that stand for "no measurement" (see the module docstring).
+_EM310_NO_ECHO: Final = frozenset({0})
+_EM400_OUT_OF_RANGE: Final = frozenset({65000})
+# EM500 series: 0xFFFF collection failed, 0xFFFD out of range.
+_EM500_NO_VALUE: Final = frozenset({0xFFFF, 0xFFFD})
+
+_EM310_UDL_CONFIG: Final[dict[int, int | _Length]] = {0x02: 2, 0x03: 2, 0x06: 9, 0x10: 1}
+_EM310_UDL = _merge(
+    _ATTRIBUTES,
+    _SERIAL_8,
+    _BATTERY,
+    {
+        (0x03, 0x82): _guarded("distance", 2, "distance", _uint16, _EM310_NO_ECHO),
+        (0x04, 0x00): _skip("position (normal/tilt)", 1),
+    },
+    _config_replies(_EM310_UDL_CONFIG),
+)
+
+_EM400_CONFIG: Final[dict[int, int | _Length]] = {
+    0x02: 2, 0x03: 2, 0x06: 9, 0x10: 1, 0x13: 1, 0x1C: 2, 0x28: 1, 0x3E: 1, 0x4A: 1,
+    0x56: 1, 0x70: 2, 0x71: 1,
+}  # fmt: skip
+# The EM400-TLD decoder knows more settings; its calibration replies (0xA5, 0xA6) echo
+# the command alone, without a value.
+_EM400_TLD_CONFIG: Final[dict[int, int | _Length]] = {
+    **_EM400_CONFIG, 0x77: 2, 0xA1: 1, 0xA2: 2, 0xA3: 1, 0xA4: 1, 0xA5: 0, 0xA6: 0,
+}  # fmt: skip
+# EM400-UDL and EM400-TLD send the same items (ultrasonic and laser ranging).
+_EM400_ITEMS: Final = _merge(
+    _ATTRIBUTES,
+    _SERIAL_8,
+    _BATTERY,
+    _TEMPERATURE,
+    {
+        (0x04, 0x82): _guarded("distance", 2, "distance", _uint16, _EM400_OUT_OF_RANGE),
+        (0x05, 0x00): _skip("position (normal/tilt)", 1),
+        # NB-IoT variants only: longitude(4) + latitude(4) + motion status(1).
+        (0x06, 0x88): _skip("location", 9),
+        # Threshold alarm packets: the current value plus an alarm status byte.
+        (0x83, 0x67): _reading("temperature with alarm", 3, "temperature", _int16_tenths),
+        (0x84, 0x82): _guarded(
+            "distance with alarm", 3, "distance", _uint16, _EM400_OUT_OF_RANGE
+        ),
+    },
+)
+_EM400_UDL = _merge(_EM400_ITEMS, _config_replies(_EM400_CONFIG))
+_EM400_TLD = _merge(
+    _EM400_ITEMS,
+    {(0x88, 0x00): _skip("disassembly alarm", 1)},
+    _config_replies(_EM400_TLD_CONFIG),
+)
+
+# EM500-UDL and EM500-PT100 answer the same configuration commands.
+_EM500_CONFIG: Final[dict[int, int | _Length]] = {
+    0x02: 2, 0x03: 2, 0x06: 9, 0x10: 1, 0x11: 4, 0x17: 2, 0x1C: 2, 0x27: 1, 0x28: 1,
+    0x35: 8, 0x3B: 1, 0x4A: 1, 0x68: 1, 0x69: 1, 0x6A: 3, 0x84: 1, 0x96: 8, 0xF1: 4,
+    0xF2: 2, 0xF5: 1,
+}  # fmt: skip
+_EM500_UDL = _merge(
+    _ATTRIBUTES,
+    _SERIAL_8,
+    _BATTERY,
+    {
+        (0x03, 0x82): _guarded("distance", 2, "distance", _uint16, _EM500_NO_VALUE),
+        # distance(2) + distance change(2) + alarm type(1); unit unclear (module doc).
+        (0x83, 0xE9): _skip("distance alarm", 5),
+        # timestamp(4) + distance(2)
+        (0x20, 0xCE): _skip("history record", 6),
+    },
+    _config_replies(_EM500_CONFIG),
+)
+
+
+# --- temperature probes ---------------------------------------------------------------------
+
+_EM500_PT100 = _merge(
+    _ATTRIBUTES,
+    _SERIAL_8,
+    _BATTERY,
+    {
+        (0x03, 0x67): _guarded(
+            "PT100 temperature", 2, "external_temperature", _int16_tenths, _EM500_NO_VALUE
+        ),
+        # temperature(2) + temperature change(2) + alarm type(1)
+        (0x83, 0xD7): _guarded(
+            "PT100 temperature with alarm",
+            5,
+            "external_temperature",
+            _int16_tenths,
+            _EM500_NO_VALUE,
+        ),
+        # rate(1) + range max(2) + range min(2) of the measuring equipment.
+        (0xFF, 0x1B): _skip("measuring equipment", 5),
+        # timestamp(4) + temperature(2)
+        (0x20, 0xCE): _skip("history record", 6),
+    },
+    _config_replies(_EM500_CONFIG),
+)
+
+_TS101_CONFIG: Final[dict[int, int | _Length]] = {
+    0x02: 2, 0x03: 2, 0x06: 9, 0x10: 1, 0x17: 2, 0x27: 1, 0x28: 1, 0x4A: 1, 0x68: 1,
+    0x69: 1, 0x6A: 3, 0xAB: 3,
+}  # fmt: skip
+# The TS101 is an insertion probe: its temperature is the medium's, not the air's.
+_TS101 = _merge(
+    _ATTRIBUTES,
+    _SERIAL_8,
+    _BATTERY,
+    {
+        (0x03, 0x67): _reading(
+            "probe temperature", 2, "external_temperature", _int16_tenths
+        ),
+        # temperature(2) + alarm type(1)
+        (0x83, 0x67): _reading(
+            "probe temperature with alarm", 3, "external_temperature", _int16_tenths
+        ),
+        # temperature(2) + temperature change(2) + alarm type(1)
+        (0x93, 0xD7): _reading(
+            "probe temperature with mutation alarm",
+            5,
+            "external_temperature",
+            _int16_tenths,
+        ),
+        # timestamp(4) + temperature(2)
+        (0x20, 0xCE): _skip("history record", 6),
+    },
+    _config_replies(_TS101_CONFIG),
+)
+
+
+# --- people counting ------------------------------------------------------------------------
+
+
+def _people_present(value: bytes) -> Readings:
+    # people in the whole area(1) + region count(1) + occupied-region bit mask(2)
+    return {"people_count": value[0], "occupancy": value[0] > 0}
+
+
+def _period_in_out(value: bytes) -> Readings:
+    return {"people_in": _uint16(value[:2]), "people_out": _uint16(value[2:4])}
+
+
+def _total_in(value: bytes) -> Readings:
+    # total in(2) + total out(2); only the entrance counter is kept (module doc).
+    return {"people_total": _uint16(value[:2])}
+
+
+_VS_FIRMWARE: Final = {(0xFF, 0x1F): _skip("firmware version", 4)}
+
+_VS121_CONFIG: Final[dict[int, int | _Length]] = {
+    0x03: 3, 0x04: 1, 0x05: 3, 0x10: 1, 0x11: 4, 0x35: 8, 0x40: 1, 0x41: 1, 0x42: 1,
+    0x43: 1, 0x44: 1, 0x45: 1, 0x46: 3, 0x48: 1, 0x50: 1, 0x51: 1, 0x69: 1, 0x6A: 3,
+    0x84: 1,
+}  # fmt: skip
+_VS121_EXT_CONFIG: Final[dict[int, int]] = {
+    0x10: 1, 0x11: 1, 0x3D: 1, 0x85: 2, 0x86: 1, 0x87: 1, 0x88: 2, 0x89: 2, 0x8B: 1,
+    0x8C: 1, 0x8D: 4, 0x8E: 4, 0x90: 6, 0x91: 5, 0x92: 3, 0x93: 1, 0x94: 1, 0x95: 6,
+    0x96: 3, 0x97: 2, 0x98: 1, 0x99: 7, 0xB7: 3, 0xBA: 1, 0xCD: 1, 0xCF: 1, 0xD0: 1,
+    0xD1: 1, 0xD2: 1, 0xD3: 1, 0xD4: 1, 0xD5: 2, 0xD6: 4, 0xD7: 7, 0xD8: 1, 0xDC: 1,
+    0xDD: 1,
+}  # fmt: skip
+# History data types and their value sizes, per the VS121 decoder.
+_VS121_HISTORY: Final[dict[int, int]] = {
+    0x01: 4, 0x02: 4, 0x03: 1, **dict.fromkeys(range(0x04, 0x11), 4), 0x11: 5, 0x12: 4,
+}  # fmt: skip
+_VS121 = _merge(
+    _ATTRIBUTES,
+    _VS_FIRMWARE,
+    {
+        (0xFF, 0x08): _skip("serial number", _vs121_serial_length),
+        (0x04, 0xC9): _readings(
+            "people count", 4, ("people_count", "occupancy"), _people_present
+        ),
+        (0x05, 0xCC): _readings(
+            "people in/out", 4, ("people_in", "people_out"), _period_in_out
+        ),
+        (0x0D, 0xCC): _readings("people total in/out", 4, ("people_total",), _total_in),
+        (0x06, 0xCD): _skip("maximum people count", 1),
+        (0x07, 0xD5): _skip("region counts 1-8", 8),
+        (0x08, 0xD5): _skip("region counts 9-16", 8),
+        (0x09, 0xDA): _skip("flow from A", 8),
+        (0x0A, 0xDA): _skip("flow from B", 8),
+        (0x0B, 0xDA): _skip("flow from C", 8),
+        (0x0C, 0xDA): _skip("flow from D", 8),
+        (0x0E, 0xE4): _skip("dwell time", 5),
+        (0x0F, 0x85): _skip("timestamp", 4),
+        (0x10, 0xF7): _skip("line in/out", 4),
+        (0x20, 0xCE): _skip(
+            "history record", _history_length("VS121", _VS121_HISTORY)
+        ),
+    },
+    _config_replies(_VS121_CONFIG),
+    _ext_config_replies(_VS121_EXT_CONFIG),
+)
+
+_VS133_CONFIG: Final[dict[int, int | _Length]] = {
+    0x03: 2, 0x04: 1, 0x10: 1, 0x11: 4, 0x27: 1, 0x40: 1, 0x42: 1, 0x43: 1, 0x44: 1,
+    0x51: 1, 0x68: 1, 0x69: 1, 0x6A: 3, 0x6D: 1,
+}  # fmt: skip
+_VS133_EXT_CONFIG: Final[dict[int, int]] = {0x84: 3, 0x85: 2, 0x86: 1, 0x87: 1, 0x88: 2}
+# History data types: totals, period counts and region counts carry 4 value bytes,
+# dwell times (region(1) + seconds(2)) carry 3.
+_VS133_HISTORY: Final[dict[int, int]] = {
+    **dict.fromkeys(range(0x03, 0x10), 4),
+    **dict.fromkeys(range(0x11, 0x1E), 4),
+    0x10: 3, 0x20: 3, 0x1E: 3, 0x3C: 3,
+}  # fmt: skip
+
+
+def _vs133_lines() -> dict[tuple[int, int], _Item]:
+    # Each of the four lines has a total-in, a total-out and a period channel, three
+    # channel ids apart; the "child" counts repeat the pattern from channel 0x11.
+    table: dict[tuple[int, int], _Item] = {}
+    for line in range(4):
+        for base, child in ((0x03, ""), (0x11, "child ")):
+            first = base + 3 * line
+            table[first, 0xD2] = _skip(f"line {line + 1} {child}total in", 4)
+            table[first + 1, 0xD2] = _skip(f"line {line + 1} {child}total out", 4)
+            table[first + 2, 0xCC] = _skip(f"line {line + 1} {child}period in/out", 4)
+    return table
+
+
+# Line 1 carries the canonical people keys; everything else is skipped (module doc).
+_VS133_LINE_1: Final = {
+    (0x03, 0xD2): _reading("line 1 total in", 4, "people_total", _uint32),
+    (0x05, 0xCC): _readings(
+        "line 1 period in/out", 4, ("people_in", "people_out"), _period_in_out
+    ),
+}
+_VS133 = _merge(
+    _ATTRIBUTES,
+    _SERIAL_8,
+    _VS_FIRMWARE,
+    _VS133_LINE_1,
+    {pair: item for pair, item in _vs133_lines().items() if pair not in _VS133_LINE_1},
+    {
+        (0x0F, 0xE3): _skip("region counts", 4),
+        (0x1D, 0xE3): _skip("child region counts", 4),
+        (0x10, 0xE4): _skip("dwell time", 5),
+        (0x1E, 0xE4): _skip("child dwell time", 5),
+        (0x50, 0xFC): _skip("occlusion alarm", 3),
+        (0x20, 0xCE): _skip(
+            "history record", _history_length("VS133", _VS133_HISTORY)
+        ),
+    },
+    _config_replies(_VS133_CONFIG),
+    _ext_config_replies(_VS133_EXT_CONFIG),
+)
+
+
+# --- door contact and button ------------------------------------------------------------------
+
+_WS301 = _merge(
+    _ATTRIBUTES,
+    _SERIAL_6,
+    _BATTERY,
+    {
+        (0x03, 0x00): _reading(
+            "magnet status", 1, "door_open", _flag("magnet status", "close", "open")
+        ),
+        (0x04, 0x00): _skip("tamper status", 1),
+    },
+    _config_replies({0x03: 2, 0x10: 1, 0x28: 1}),
+)
+
+_WS101_PRESS: Final[dict[int, Reading]] = {1: "press", 2: "long_press", 3: "double_press"}
+_WS101 = _merge(
+    _ATTRIBUTES,
+    _SERIAL_6,
+    _BATTERY,
+    {
+        (0xFF, 0x2E): _reading(
+            "button press", 1, "button", _choice("button press", _WS101_PRESS)
+        ),
+    },
+    _config_replies({0x03: 2, 0x10: 1, 0x28: 1, 0x2F: 1, 0x3E: 1, 0x74: 1}),
+)
+
+
 # --- decoding -------------------------------------------------------------------------------
 
 
@@ -365,19 +793,32 @@ def _decode(
                 f"{name}: unknown channel 0x{channel:02x} type 0x{kind:02x} at byte {offset}"
             )
         start = offset + 2
-        size = item.size if isinstance(item.size, int) else item.size(payload[start:])
+        try:
+            size = item.size if isinstance(item.size, int) else item.size(payload[start:])
+        except CodecError as err:
+            raise CodecError(f"{name}: {err} at byte {offset}") from None
         if size is None or start + size > len(payload):
             raise CodecError(
                 f"{name}: truncated {item.name} (channel 0x{channel:02x} type 0x{kind:02x}) "
                 f"at byte {offset}"
             )
-        if item.key is not None and item.convert is not None:
+        if item.read is not None:
             try:
-                readings[item.key] = item.convert(payload[start : start + size])
+                _merge_readings(readings, item.read(payload[start : start + size]))
             except CodecError as err:
                 raise CodecError(f"{name}: {err}") from None
         offset = start + size
     return readings
+
+
+def _merge_readings(readings: Readings, new: Readings) -> None:
+    # The later item about a quantity wins, whether it is a value or an invalid marker;
+    # the two never stand side by side.
+    for key, value in new.items():
+        readings.pop(invalid_key(key), None)
+        if key.endswith(INVALID_SUFFIX):
+            readings.pop(key.removesuffix(INVALID_SUFFIX), None)
+        readings[key] = value
 
 
 def _decoder(name: str, items: Mapping[tuple[int, int], _Item]) -> Decoder:
@@ -396,13 +837,14 @@ def _model(
         manufacturer=_MANUFACTURER,
         name=name,
         category=category,
-        keys=frozenset(item.key for item in items.values() if item.key is not None),
+        keys=frozenset().union(*(item.keys for item in items.values())),
         decoder=_decoder(name, items),
     )
 
 
 # Model ids: TTN Device Repository vendor "milesight-iot" (shortened to "milesight") and
-# its device ids am103, am103l, am307, am307l, am319, em300-th, ws202, ws203.
+# its device ids am103, am103l, am307, am307l, am319, em300-th, em310-udl, em400-tld,
+# em400-udl, em500-pt100, em500-udl, ts101, vs121, vs133, ws101, ws202, ws203, ws301.
 MODELS: Final[dict[str, ModelInfo]] = {
     info.model_id: info
     for info in (
@@ -414,6 +856,21 @@ MODELS: Final[dict[str, ModelInfo]] = {
         _model("milesight_em300_th", "EM300-TH", Category.CLIMATE, _EM300_TH),
         _model("milesight_ws202", "WS202", Category.PRESENCE, _WS202),
         _model("milesight_ws203", "WS203", Category.PRESENCE, _WS203),
+        _model("milesight_em310_udl", "EM310-UDL", Category.DISTANCE, _EM310_UDL),
+        _model("milesight_em400_udl", "EM400-UDL", Category.DISTANCE, _EM400_UDL),
+        _model("milesight_em400_tld", "EM400-TLD", Category.DISTANCE, _EM400_TLD),
+        _model("milesight_em500_udl", "EM500-UDL", Category.DISTANCE, _EM500_UDL),
+        _model(
+            "milesight_em500_pt100",
+            "EM500-PT100",
+            Category.TEMPERATURE_PROBE,
+            _EM500_PT100,
+        ),
+        _model("milesight_ts101", "TS101", Category.TEMPERATURE_PROBE, _TS101),
+        _model("milesight_vs121", "VS121", Category.PEOPLE_COUNTER, _VS121),
+        _model("milesight_vs133", "VS133", Category.PEOPLE_COUNTER, _VS133),
+        _model("milesight_ws301", "WS301", Category.DOOR, _WS301),
+        _model("milesight_ws101", "WS101", Category.BUTTON, _WS101),
     )
 }
 """Supported Milesight models keyed by model id."""

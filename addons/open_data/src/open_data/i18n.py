@@ -1,0 +1,85 @@
+"""Texts of the public and admin pages in Swedish (the default) and English."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .timeutil import from_ms
+
+LANGS = ("sv", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "sv": {
+        "site_title": "Öppna data",
+        "bathing_title": "Badtemperaturer",
+        "bathing_intro": "Vattentemperaturen vid kommunens badplatser, mätt av sensorer i vattnet.",
+        "other_places": "Fler platser",
+        "place": "Plats",
+        "latest": "Senaste värde",
+        "measured": "Uppmätt",
+        "no_data": "Inga mätvärden än",
+        "stale": "Varning: senaste mätningen är äldre än {hours} timmar. Värdet kan vara inaktuellt.",
+        "stale_short": "Inaktuellt",
+        "chart_title": "{quantity} de senaste 7 dygnen",
+        "chart_summary": "Lägst {low}, högst {high}, senast {last} ({count} mätningar).",
+        "chart_empty": "Inga mätningar de senaste 7 dygnen.",
+        "chart_table": "Visa mätvärdena som tabell",
+        "time": "Tid",
+        "value": "Värde",
+        "qr_link": "QR-kod att skriva ut",
+        "qr_title": "QR-kod till {name}",
+        "qr_alt": "QR-kod som leder till {url}",
+        "back": "Till alla platser",
+        "skip": "Hoppa till innehållet",
+        "language": "In English",
+        "open_data": "Öppna data: API, SensorThings och DCAT-katalog",
+        "license": "Licens",
+        "map": "Visa på karta",
+        "categories.bathing_place": "Badplats",
+        "categories.snow_station": "Snömätstation",
+        "categories.trail": "Led",
+        "categories.heritage_site": "Kulturarvsplats",
+        "widget_more": "Fler badtemperaturer",
+        "not_found": "Platsen finns inte.",
+    },
+    "en": {
+        "site_title": "Open data",
+        "bathing_title": "Bathing water temperatures",
+        "bathing_intro": "Water temperature at the municipality's bathing places, measured by sensors in the water.",
+        "other_places": "More places",
+        "place": "Place",
+        "latest": "Latest value",
+        "measured": "Measured",
+        "no_data": "No measurements yet",
+        "stale": "Warning: the latest measurement is more than {hours} hours old. The value may be out of date.",
+        "stale_short": "Out of date",
+        "chart_title": "{quantity}, last 7 days",
+        "chart_summary": "Lowest {low}, highest {high}, latest {last} ({count} measurements).",
+        "chart_empty": "No measurements in the last 7 days.",
+        "chart_table": "Show the measurements as a table",
+        "time": "Time",
+        "value": "Value",
+        "qr_link": "Printable QR code",
+        "qr_title": "QR code for {name}",
+        "qr_alt": "QR code leading to {url}",
+        "back": "All places",
+        "skip": "Skip to content",
+        "language": "På svenska",
+        "open_data": "Open data: API, SensorThings and DCAT catalogue",
+        "license": "Licence",
+        "map": "Show on a map",
+        "categories.bathing_place": "Bathing place",
+        "categories.snow_station": "Snow station",
+        "categories.trail": "Trail",
+        "categories.heritage_site": "Heritage site",
+        "widget_more": "More bathing temperatures",
+        "not_found": "There is no such place.",
+    },
+}
+
+
+def local_time(ms: int, zone: str, lang: str) -> str:
+    """A measurement time for people: local date and time, e.g. 2024-06-01 14:15."""
+    moment: datetime = from_ms(ms).astimezone(ZoneInfo(zone))
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,94 @@
+"""What a datastream measures, named for the public in Swedish and English, and its unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """An observed property: its key, public names and how many decimals to show."""
+
+    key: str
+    name_sv: str
+    name_en: str
+    decimals: int
+
+    def name(self, lang: str) -> str:
+        """The quantity's name in ``lang``."""
+        return self.name_en if lang == "en" else self.name_sv
+
+    @property
+    def definition(self) -> str:
+        """A URI for SensorThings' ObservedProperty.definition."""
+        return f"urn:ange-iot:quantity:{self.key}"
+
+
+# Keys follow the ange_iot integration's reading keys (docs/DESIGN.md), matched as the
+# suffix of an entity's object id; device classes are the fallback for other entities.
+_KNOWN = (
+    Quantity("water_temperature", "Vattentemperatur", "Water temperature", 1),
+    Quantity("external_temperature", "Temperatur", "Temperature", 1),
+    Quantity("snow_depth", "Snödjup", "Snow depth", 0),
+    Quantity("ice_thickness", "Istjocklek", "Ice thickness", 0),
+    Quantity("visitors_today", "Besökare i dag", "Visitors today", 0),
+    Quantity("visitors_season", "Besökare under säsongen", "Visitors this season", 0),
+    Quantity("people_total", "Passager totalt", "Passages in total", 0),
+    Quantity("temperature", "Temperatur", "Temperature", 1),
+    Quantity("humidity", "Luftfuktighet", "Humidity", 0),
+    Quantity("pressure", "Lufttryck", "Air pressure", 0),
+    Quantity("illuminance", "Ljusstyrka", "Illuminance", 0),
+    Quantity("distance", "Avstånd", "Distance", 0),
+)
+_BY_KEY = {quantity.key: quantity for quantity in _KNOWN}
+_SUFFIXES = sorted(_BY_KEY, key=len, reverse=True)
+GENERIC = Quantity("value", "Mätvärde", "Measurement", 1)
+
+# unit symbol -> (name, QUDT unit IRI), for SensorThings' unitOfMeasurement.
+_UNITS = {
+    "°C": ("degree Celsius", "http://qudt.org/vocab/unit/DEG_C"),
+    "cm": ("centimetre", "http://qudt.org/vocab/unit/CentiM"),
+    "mm": ("millimetre", "http://qudt.org/vocab/unit/MilliM"),
+    "m": ("metre", "http://qudt.org/vocab/unit/M"),
+    "%": ("percent", "http://qudt.org/vocab/unit/PERCENT"),
+    "hPa": ("hectopascal", "http://qudt.org/vocab/unit/HectoPA"),
+    "lx": ("lux", "http://qudt.org/vocab/unit/LUX"),
+}
+_COUNT = ("count", "http://qudt.org/vocab/unit/NUM")
+
+
+def quantity_for(entity_id: str, device_class: str | None) -> Quantity:
+    """The quantity an entity measures, from its object id or else its device class."""
+    object_id = entity_id.partition(".")[2]
+    for key in _SUFFIXES:
+        if object_id.endswith(key):
+            return _BY_KEY[key]
+    if device_class and device_class in _BY_KEY:
+        return _BY_KEY[device_class]
+    return GENERIC
+
+
+def unit_of_measurement(unit: str | None) -> dict[str, str]:
+    """SensorThings' unitOfMeasurement object for an HA unit (none for counts)."""
+    if not unit:
+        name, definition = _COUNT
+        return {"name": name, "symbol": "", "definition": definition}
+    name, definition = _UNITS.get(unit, (unit, ""))
+    return {"name": name, "symbol": unit, "definition": definition}
+
+
+def format_value(value: float, quantity: Quantity, lang: str) -> str:
+    """A value as the public pages show it: Swedish decimal comma, fixed decimals."""
+    text = f"{value:.{quantity.decimals}f}"
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]
+    if text.startswith("-"):
+        text = "\N{MINUS SIGN}" + text[1:]
+    return text.replace(".", ",") if lang == "sv" else text
+
+
+def with_unit(value_text: str, unit: str | None) -> str:
+    """A formatted value followed by its unit, with a non-breaking space."""
+    if not unit:
+        return value_text
+    return f"{value_text}\N{NO-BREAK SPACE}{unit}"

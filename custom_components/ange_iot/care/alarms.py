@@ -1,0 +1,433 @@
+"""The care alarm lifecycle: one state machine for every kind of care alarm.
+
+An alarm is ``triggered``, may become ``escalated`` when nobody acknowledges it within its
+unit's time limit, is ``acknowledged`` by a member of staff (who and when), and is finally
+``resolved`` with an outcome. Allowed moves::
+
+    triggered  -> escalated | acknowledged | resolved
+    escalated  -> acknowledged | resolved
+    acknowledged -> resolved
+
+Everything else raises a ``CareError`` subclass whose ``translation_key`` the Home Assistant
+glue turns into a translated ``ServiceValidationError``. :meth:`Alarm.event_data` gives the
+``ange_iot_alarm`` event data that DESIGN.md fixes and the blueprints build on.
+
+Nothing here reads the clock: every operation takes the moment it happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+import uuid
+
+from .errors import CareError, InvalidCodeError, StoredDataError
+from .identity import is_valid_code
+from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso
+from .privacy import JsonValue, plain_mapping
+
+STORE_VERSION = 1
+# Closed alarms are kept so that a late "acknowledge" of a resolved alarm is answered
+# "already closed" rather than "unknown". The audit log, not this book, is the history.
+DEFAULT_CLOSED_KEEP = 200
+
+
+class AlarmKind(StrEnum):
+    """What raised the alarm."""
+
+    CALL_BUTTON = "call_button"
+    MISSED_DOSE = "missed_dose"
+    DISPENSER_FAULT = "dispenser_fault"
+    NIGHT_DOOR = "night_door"
+    OUT_OF_BED = "out_of_bed"
+    INACTIVITY = "inactivity"
+    WATER_LEAK = "water_leak"
+    DEVICE_OFFLINE = "device_offline"
+    BATTERY_LOW = "battery_low"
+    # A night supervision check found no data: a physical visit is needed.
+    SUPERVISION_NO_DATA = "supervision_no_data"
+
+
+class AlarmState(StrEnum):
+    """Where an alarm is in its lifecycle."""
+
+    TRIGGERED = "triggered"
+    ESCALATED = "escalated"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Outcome(StrEnum):
+    """How a resolved alarm was handled."""
+
+    ON_SITE = "on_site"
+    BY_PHONE = "by_phone"
+    FALSE_ALARM = "false_alarm"
+    OTHER = "other"
+
+
+ALLOWED_TRANSITIONS: Mapping[AlarmState, frozenset[AlarmState]] = {
+    AlarmState.TRIGGERED: frozenset(
+        {AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED}
+    ),
+    AlarmState.ESCALATED: frozenset({AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED}),
+    AlarmState.ACKNOWLEDGED: frozenset({AlarmState.RESOLVED}),
+    AlarmState.RESOLVED: frozenset(),
+}
+
+
+class UnknownAlarmError(CareError):
+    """No alarm with this id is known (open or recently closed)."""
+
+    translation_key = "unknown_alarm"
+
+
+class AlarmClosedError(CareError):
+    """The alarm is already resolved; nothing can move it any more."""
+
+    translation_key = "alarm_closed"
+
+
+class IllegalTransitionError(CareError):
+    """The alarm is open but cannot make this move (for example acknowledged twice)."""
+
+    translation_key = "illegal_alarm_transition"
+
+
+class InvalidOutcomeError(CareError):
+    """A resolution outcome that is not one of :class:`Outcome`."""
+
+    translation_key = "invalid_alarm_outcome"
+
+
+def _default_alarm_id() -> str:
+    return uuid.uuid4().hex
+
+
+def default_source_key(kind: AlarmKind, care_unit: str, room: str, dev_eui: str | None) -> str:
+    """The source of an alarm when the caller names none: its kind and device, else its room.
+
+    Two triggers with the same source while the first alarm is open are one alarm.
+    """
+    return f"{kind}:{dev_eui}" if dev_eui else f"{kind}:{care_unit}/{room}"
+
+
+@dataclass(slots=True, kw_only=True)
+class Alarm:
+    """One care alarm and everything that happened to it.
+
+    ``detail`` holds non-personal extra data (for example an error code); ``repeats`` the
+    moments the same source triggered again while this alarm was open.
+    """
+
+    alarm_id: str
+    kind: AlarmKind
+    care_unit: str
+    room: str
+    dev_eui: str | None
+    triggered_at: datetime
+    source_key: str
+    state: AlarmState = AlarmState.TRIGGERED
+    escalated_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    outcome: Outcome | None = None
+    repeats: list[datetime] = field(default_factory=list)
+    detail: dict[str, JsonValue] = field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the alarm still needs someone (not resolved)."""
+        return self.state is not AlarmState.RESOLVED
+
+    @property
+    def is_acknowledged(self) -> bool:
+        """Whether someone has taken the alarm on (acknowledged, or resolved after that)."""
+        return self.acknowledged_at is not None
+
+    def age(self, now: datetime) -> timedelta:
+        """Time since the alarm was triggered."""
+        return require_aware(now, "now") - self.triggered_at
+
+    def event_data(self) -> dict[str, str | None]:
+        """The ``ange_iot_alarm`` event data, exactly the fields DESIGN.md names."""
+        data: dict[str, str | None] = {
+            "alarm_id": self.alarm_id,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "care_unit": self.care_unit,
+            "room": self.room,
+            "dev_eui": self.dev_eui,
+            "triggered_at": to_iso(self.triggered_at),
+        }
+        if self.is_acknowledged:
+            data["acknowledged_by"] = self.acknowledged_by
+        if self.state is AlarmState.RESOLVED and self.outcome is not None:
+            data["outcome"] = self.outcome.value
+        return data
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for Home Assistant's storage."""
+        return {
+            "alarm_id": self.alarm_id,
+            "kind": self.kind.value,
+            "state": self.state.value,
+            "care_unit": self.care_unit,
+            "room": self.room,
+            "dev_eui": self.dev_eui,
+            "source_key": self.source_key,
+            "triggered_at": to_iso(self.triggered_at),
+            "escalated_at": optional_iso(self.escalated_at),
+            "acknowledged_at": optional_iso(self.acknowledged_at),
+            "acknowledged_by": self.acknowledged_by,
+            "resolved_at": optional_iso(self.resolved_at),
+            "resolved_by": self.resolved_by,
+            "outcome": None if self.outcome is None else self.outcome.value,
+            "repeats": [to_iso(moment) for moment in self.repeats],
+            "detail": dict(self.detail),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Alarm:
+        """Read an alarm back from :meth:`as_dict`; ``StoredDataError`` if it is damaged."""
+        try:
+            outcome = data.get("outcome")
+            dev_eui = data.get("dev_eui")
+            return cls(
+                alarm_id=_str(data["alarm_id"]),
+                kind=AlarmKind(data["kind"]),
+                state=AlarmState(data["state"]),
+                care_unit=_str(data["care_unit"]),
+                room=_str(data["room"]),
+                dev_eui=None if dev_eui is None else _str(dev_eui),
+                source_key=_str(data["source_key"]),
+                triggered_at=from_iso(data["triggered_at"]),
+                escalated_at=optional_from_iso(data.get("escalated_at")),
+                acknowledged_at=optional_from_iso(data.get("acknowledged_at")),
+                acknowledged_by=_optional_str(data.get("acknowledged_by")),
+                resolved_at=optional_from_iso(data.get("resolved_at")),
+                resolved_by=_optional_str(data.get("resolved_by")),
+                outcome=None if outcome is None else Outcome(outcome),
+                repeats=[from_iso(text) for text in data.get("repeats", [])],
+                detail=plain_mapping(data.get("detail"), "detail"),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise StoredDataError(f"stored alarm is damaged: {err}") from err
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else _str(value)
+
+
+def check_transition(alarm: Alarm, target: AlarmState) -> None:
+    """Raise unless ``alarm`` may move to ``target`` now."""
+    if not alarm.is_open:
+        raise AlarmClosedError(
+            f"alarm {alarm.alarm_id} is already resolved", alarm_id=alarm.alarm_id
+        )
+    if target not in ALLOWED_TRANSITIONS[alarm.state]:
+        raise IllegalTransitionError(
+            f"alarm {alarm.alarm_id} cannot go from {alarm.state} to {target}",
+            alarm_id=alarm.alarm_id,
+            state=alarm.state.value,
+            target=target.value,
+        )
+
+
+class AlarmBook:
+    """The open care alarms of a hub, plus the most recently closed ones.
+
+    ``id_factory`` makes the opaque alarm ids (random by default; tests inject their own).
+    """
+
+    def __init__(
+        self,
+        *,
+        id_factory: Callable[[], str] = _default_alarm_id,
+        closed_keep: int = DEFAULT_CLOSED_KEEP,
+    ) -> None:
+        self._id_factory = id_factory
+        self._closed_keep = closed_keep
+        self._open: dict[str, Alarm] = {}
+        # Insertion order is closing order, so the oldest closed alarm is dropped first.
+        self._closed: dict[str, Alarm] = {}
+
+    def trigger(
+        self,
+        kind: AlarmKind | str,
+        care_unit: str,
+        room: str,
+        dev_eui: str | None,
+        at: datetime,
+        source_key: str | None = None,
+        *,
+        detail: Mapping[str, object] | None = None,
+    ) -> tuple[Alarm, bool]:
+        """Raise an alarm, or record a repeat on the open alarm of the same source.
+
+        Returns the alarm and whether it is new. ``source_key`` (default: kind plus device,
+        or kind plus room) decides what counts as "the same source": a call button pressed
+        again while its alarm is open must not page staff twice.
+        """
+        kind = AlarmKind(kind)
+        require_aware(at, "at")
+        for code, what in ((care_unit, "care_unit"), (room, "room")):
+            if not is_valid_code(code):
+                raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
+        key = source_key or default_source_key(kind, care_unit, room, dev_eui)
+        plain_detail = plain_mapping(detail, "detail")
+        for alarm in self._open.values():
+            if alarm.source_key == key:
+                alarm.repeats.append(at)
+                return alarm, False
+        alarm_id = self._id_factory()
+        if alarm_id in self._open or alarm_id in self._closed:
+            raise RuntimeError("the alarm id factory returned an id already in use")
+        alarm = Alarm(
+            alarm_id=alarm_id,
+            kind=kind,
+            care_unit=care_unit,
+            room=room,
+            dev_eui=dev_eui,
+            triggered_at=at,
+            source_key=key,
+            detail=plain_detail,
+        )
+        self._open[alarm_id] = alarm
+        return alarm, True
+
+    def get(self, alarm_id: str) -> Alarm:
+        """The alarm with this id, open or recently closed; ``UnknownAlarmError`` otherwise."""
+        alarm = self._open.get(alarm_id) or self._closed.get(alarm_id)
+        if alarm is None:
+            raise UnknownAlarmError(f"no alarm {alarm_id}", alarm_id=alarm_id)
+        return alarm
+
+    def escalate(self, alarm_id: str, at: datetime) -> Alarm:
+        """Mark an unacknowledged alarm as escalated."""
+        require_aware(at, "at")
+        alarm = self.get(alarm_id)
+        check_transition(alarm, AlarmState.ESCALATED)
+        alarm.state = AlarmState.ESCALATED
+        alarm.escalated_at = at
+        return alarm
+
+    def escalate_due(
+        self, now: datetime, limit_for_unit: Callable[[str], timedelta | None]
+    ) -> list[Alarm]:
+        """Escalate every triggered alarm unacknowledged for at least its unit's limit.
+
+        ``limit_for_unit(care_unit)`` gives the unit's limit, or ``None`` for a unit that
+        does not escalate. An alarm escalates once; returns the alarms escalated now,
+        oldest first, so the glue fires one event for each.
+        """
+        require_aware(now, "now")
+        escalated = []
+        for alarm in self.open_alarms():
+            if alarm.state is not AlarmState.TRIGGERED:
+                continue
+            limit = limit_for_unit(alarm.care_unit)
+            if limit is not None and now - alarm.triggered_at >= limit:
+                escalated.append(self.escalate(alarm.alarm_id, now))
+        return escalated
+
+    def acknowledge(self, alarm_id: str, user_id: str | None, at: datetime) -> Alarm:
+        """Record who took the alarm on and when.
+
+        ``user_id`` is the Home Assistant user id, ``None`` when the action ran without one.
+        """
+        require_aware(at, "at")
+        alarm = self.get(alarm_id)
+        check_transition(alarm, AlarmState.ACKNOWLEDGED)
+        alarm.state = AlarmState.ACKNOWLEDGED
+        alarm.acknowledged_at = at
+        alarm.acknowledged_by = user_id
+        return alarm
+
+    def resolve(
+        self, alarm_id: str, outcome: Outcome | str, user_id: str | None, at: datetime
+    ) -> Alarm:
+        """Close the alarm with an outcome; an unacknowledged alarm may be resolved directly."""
+        require_aware(at, "at")
+        try:
+            outcome = Outcome(outcome)
+        except ValueError as err:
+            raise InvalidOutcomeError(f"unknown outcome {outcome!r}", outcome=str(outcome)) from err
+        alarm = self.get(alarm_id)
+        check_transition(alarm, AlarmState.RESOLVED)
+        alarm.state = AlarmState.RESOLVED
+        alarm.resolved_at = at
+        alarm.resolved_by = user_id
+        alarm.outcome = outcome
+        del self._open[alarm_id]
+        self._closed[alarm_id] = alarm
+        while len(self._closed) > self._closed_keep:
+            del self._closed[next(iter(self._closed))]
+        return alarm
+
+    def open_alarms(self, care_unit: str | None = None) -> list[Alarm]:
+        """Open alarms, of one unit or all, oldest first."""
+        alarms: Iterable[Alarm] = self._open.values()
+        if care_unit is not None:
+            alarms = (alarm for alarm in alarms if alarm.care_unit == care_unit)
+        # Python's sort is stable, so alarms triggered at the same moment keep their order.
+        return sorted(alarms, key=lambda alarm: alarm.triggered_at)
+
+    def closed_alarms(self) -> list[Alarm]:
+        """The recently closed alarms, in the order they were resolved."""
+        return list(self._closed.values())
+
+    def oldest_unacknowledged_age(self, care_unit: str, now: datetime) -> timedelta | None:
+        """Age of the unit's oldest alarm nobody has acknowledged, ``None`` if there is none."""
+        for alarm in self.open_alarms(care_unit):
+            if not alarm.is_acknowledged:
+                return alarm.age(now)
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for Home Assistant's storage; open alarms survive a restart."""
+        return {
+            "version": STORE_VERSION,
+            "open": [alarm.as_dict() for alarm in self.open_alarms()],
+            "closed": [alarm.as_dict() for alarm in self._closed.values()],
+        }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        id_factory: Callable[[], str] = _default_alarm_id,
+        closed_keep: int = DEFAULT_CLOSED_KEEP,
+    ) -> AlarmBook:
+        """Read a book back from :meth:`as_dict`; ``StoredDataError`` if it is damaged."""
+        if data.get("version") != STORE_VERSION:
+            raise StoredDataError("unsupported alarm book version")
+        book = cls(id_factory=id_factory, closed_keep=closed_keep)
+        try:
+            open_records = list(data["open"])
+            closed_records = list(data["closed"])
+        except (KeyError, TypeError) as err:
+            raise StoredDataError("stored alarm book is damaged") from err
+        for record in open_records:
+            alarm = Alarm.from_dict(record)
+            if not alarm.is_open:
+                raise StoredDataError("a resolved alarm is stored among the open ones")
+            book._open[alarm.alarm_id] = alarm
+        for record in closed_records:
+            alarm = Alarm.from_dict(record)
+            if alarm.is_open:
+                raise StoredDataError("an open alarm is stored among the closed ones")
+            book._closed[alarm.alarm_id] = alarm
+        return book

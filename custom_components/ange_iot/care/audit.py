@@ -1,0 +1,481 @@
+"""The care audit log: append-only JSON Lines whose hash chain shows any tampering.
+
+Layout of the log directory (``<config>/ange_iot/audit/``)::
+
+    audit-2026-11.jsonl   one file per month (UTC), one entry per line
+    audit-head.json       the sequence number and hash of the last line written
+    audit-anchor.json     after a retention purge: where the remaining chain starts
+
+Each line is canonical JSON (sorted keys, no spaces) of::
+
+    {"seq", "at", "action", "care_unit", "room", "actor", "data", "prev", "hash"}
+
+``prev`` is the SHA-256 of the previous line's exact bytes (``GENESIS`` for the first line,
+and the chain runs on across month files); ``hash`` is the digest of the line's other fields.
+Editing a line breaks its ``hash`` and the next line's ``prev``; deleting or reordering
+lines breaks ``prev`` and ``seq``; deleting or cutting the last line no longer matches
+the head. With a ``key`` (kept outside this directory, for example in Home Assistant's
+``.storage``) the digests and the head and anchor records are HMAC-SHA256: someone who can
+edit the files but not read the key cannot rewrite the chain so that it verifies again.
+
+Entries hold pseudonymous unit and room codes and Home Assistant user ids (or ``"system"``),
+never names: data that looks like a personal identity number or a name field is refused.
+The class is synchronous; Home Assistant calls it in the executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+import hashlib
+import hmac
+import json
+import os
+from pathlib import Path
+import re
+import threading
+from typing import Any
+
+from .errors import CareError, InvalidCodeError, PersonalDataError
+from .identity import is_valid_code, looks_like_identity_number
+from .moments import from_iso, require_aware
+from .privacy import JsonValue, plain_mapping
+
+GENESIS = "0" * 64
+SYSTEM_ACTOR = "system"
+DEFAULT_RETENTION_YEARS = 5
+HEAD_FILE = "audit-head.json"
+ANCHOR_FILE = "audit-anchor.json"
+_MONTH_FILE = re.compile(r"audit-(\d{4})-(\d{2})\.jsonl")
+_ACTION = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_FIELDS = frozenset({"seq", "at", "action", "care_unit", "room", "actor", "data", "prev", "hash"})
+
+
+class AuditAction(StrEnum):
+    """The actions the integration records (``append`` also takes other snake_case names)."""
+
+    ALARM_TRIGGERED = "alarm_triggered"
+    ALARM_REPEATED = "alarm_repeated"
+    ALARM_ESCALATED = "alarm_escalated"
+    ALARM_ACKNOWLEDGED = "alarm_acknowledged"
+    ALARM_RESOLVED = "alarm_resolved"
+    SUPERVISION_CHECK = "supervision_check"
+    SUPERVISION_PAUSED = "supervision_paused"
+    CARE_DEVICE_CHANGED = "care_device_changed"
+    CARE_UNIT_CHANGED = "care_unit_changed"
+    AUDIT_EXPORTED = "audit_exported"
+    AUDIT_PURGED = "audit_purged"
+
+
+class AuditError(CareError):
+    """An audit request that cannot be carried out."""
+
+    translation_key = "audit_error"
+
+
+class AuditTamperedError(AuditError):
+    """The log does not verify, so retention will not delete what may be evidence."""
+
+    translation_key = "audit_log_tampered"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """Outcome of :func:`verify`.
+
+    ``first_bad_line`` is ``(file name, 1-based line number)`` of the first line that breaks
+    the chain, or ``None`` when the log is fine or the fault is not in a line (for example a
+    missing head). ``reason`` is a short machine-readable code, ``None`` when ``ok``.
+    """
+
+    ok: bool
+    lines_checked: int
+    first_bad_line: tuple[str, int] | None = None
+    reason: str | None = None
+
+
+def retention_cutoff(now: datetime, years: int = DEFAULT_RETENTION_YEARS) -> datetime:
+    """The moment ``years`` calendar years before ``now`` (29 February falls back to the 28th)."""
+    require_aware(now, "now")
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)
+
+
+def _canonical(obj: Mapping[str, Any]) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _digest(raw: bytes, key: bytes | None) -> str:
+    if key is None:
+        return _sha256(raw)
+    return hmac.new(key, raw, hashlib.sha256).hexdigest()
+
+
+def _month_file(at: datetime) -> str:
+    utc = at.astimezone(UTC)
+    return f"audit-{utc.year:04d}-{utc.month:02d}.jsonl"
+
+
+def _month_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(path for path in directory.iterdir() if _MONTH_FILE.fullmatch(path.name))
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether ``path`` is empty or ends with a complete line."""
+    with path.open("rb") as file:
+        if file.seek(0, os.SEEK_END) == 0:
+            return True
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
+
+
+def _signed(record: dict[str, Any], key: bytes | None) -> bytes:
+    if key is not None:
+        record = {**record, "mac": _digest(_canonical(record), key)}
+    return _canonical(record) + b"\n"
+
+
+def _read_signed(path: Path, key: bytes | None) -> dict[str, Any] | None:
+    """A head or anchor record, ``None`` when absent; ``ValueError`` when unreadable or forged."""
+    if not path.exists():
+        return None
+    record = json.loads(path.read_bytes())
+    if not isinstance(record, dict):
+        raise ValueError("not an object")
+    if key is not None:
+        mac = record.pop("mac", None)
+        if not isinstance(mac, str) or not hmac.compare_digest(
+            mac, _digest(_canonical(record), key)
+        ):
+            raise ValueError("signature does not match")
+    return record
+
+
+def _split_lines(raw: bytes) -> tuple[list[bytes], bool]:
+    """Lines of a file and whether its last line was cut off (no final newline)."""
+    if not raw:
+        return [], False
+    lines = raw.split(b"\n")
+    tail = lines.pop()
+    if tail:
+        lines.append(tail)
+        return lines, True
+    return lines, False
+
+
+def _parse_line(raw: bytes, key: bytes | None) -> tuple[dict[str, Any] | None, str | None]:
+    """The entry on a line, or the reason it is not a valid entry."""
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return None, "invalid_json"
+    if not isinstance(entry, dict) or set(entry) != _FIELDS:
+        return None, "invalid_entry"
+    if _canonical(entry) != raw:
+        return None, "not_canonical"
+    body = {name: value for name, value in entry.items() if name != "hash"}
+    if not hmac.compare_digest(str(entry["hash"]), _digest(_canonical(body), key)):
+        return None, "hash_mismatch"
+    return entry, None
+
+
+def verify(directory: Path | str, *, key: bytes | None = None) -> VerifyResult:
+    """Check the whole chain, its anchor and its head; the first fault found is reported."""
+    directory = Path(directory)
+    try:
+        anchor = _read_signed(directory / ANCHOR_FILE, key)
+        expected_prev = GENESIS if anchor is None else str(anchor["hash"])
+        expected_seq = 1 if anchor is None else int(anchor["seq"]) + 1
+        purged = set() if anchor is None else set(anchor["purged_files"])
+    except (KeyError, TypeError, ValueError):
+        return VerifyResult(False, 0, None, "anchor_invalid")
+    checked = 0
+    last: tuple[str, int] | None = None
+    for path in _month_files(directory):
+        if path.name in purged:
+            # Left over from a purge that was interrupted; the anchor already covers it.
+            continue
+        lines, cut = _split_lines(path.read_bytes())
+        for number, raw in enumerate(lines, start=1):
+            place = (path.name, number)
+            if cut and number == len(lines):
+                return VerifyResult(False, checked, place, "incomplete_line")
+            entry, reason = _parse_line(raw, key)
+            if entry is None:
+                return VerifyResult(False, checked, place, reason)
+            if entry["prev"] != expected_prev:
+                return VerifyResult(False, checked, place, "prev_mismatch")
+            if entry["seq"] != expected_seq:
+                return VerifyResult(False, checked, place, "seq_mismatch")
+            expected_prev = _sha256(raw)
+            expected_seq += 1
+            checked += 1
+            last = place
+    try:
+        head = _read_signed(directory / HEAD_FILE, key)
+    except ValueError:
+        return VerifyResult(False, checked, last, "head_invalid")
+    if head is None:
+        if checked or anchor is not None:
+            return VerifyResult(False, checked, last, "head_missing")
+        return VerifyResult(True, 0)
+    if head.get("seq") != expected_seq - 1 or head.get("hash") != expected_prev:
+        return VerifyResult(False, checked, last, "head_mismatch")
+    return VerifyResult(True, checked)
+
+
+class AuditLog:
+    """Append to, read, export and purge the audit log in ``directory``.
+
+    Thread safe: Home Assistant may run two executor jobs on it at once.
+    """
+
+    def __init__(self, directory: Path | str, *, key: bytes | None = None) -> None:
+        self._directory = Path(directory)
+        self._key = key
+        self._lock = threading.Lock()
+        self._directory.mkdir(parents=True, exist_ok=True)
+        self._seq, self._last_hash, self._last_file = self._find_chain_end()
+
+    @property
+    def directory(self) -> Path:
+        """Where the log files are."""
+        return self._directory
+
+    def _find_chain_end(self) -> tuple[int, str, str | None]:
+        """Where the next entry continues the chain, repairing a head an append left behind."""
+        try:
+            anchor = _read_signed(self._directory / ANCHOR_FILE, self._key)
+        except ValueError:
+            anchor = None
+        seq, last_hash = (
+            (0, GENESIS) if anchor is None else (int(anchor["seq"]), str(anchor["hash"]))
+        )
+        purged = set() if anchor is None else set(anchor["purged_files"])
+        files = [path for path in _month_files(self._directory) if path.name not in purged]
+        if not files:
+            return seq, last_hash, None
+        newest = files[-1]
+        lines, _cut = _split_lines(newest.read_bytes())
+        for raw in reversed(lines):
+            entry, _reason = _parse_line(raw, self._key)
+            if entry is not None:
+                seq, last_hash = int(entry["seq"]), _sha256(raw)
+                break
+        try:
+            head = _read_signed(self._directory / HEAD_FILE, self._key)
+        except ValueError:
+            head = None
+        # A crash between writing a line and writing the head leaves the head one behind.
+        if head is not None and head.get("seq") == seq - 1:
+            self._write_head(seq, last_hash)
+        return seq, last_hash, newest.name
+
+    def _write_head(self, seq: int, last_hash: str) -> None:
+        _write_atomic(
+            self._directory / HEAD_FILE, _signed({"seq": seq, "hash": last_hash}, self._key)
+        )
+
+    def append(
+        self,
+        action: AuditAction | str,
+        *,
+        at: datetime,
+        actor: str | None,
+        care_unit: str | None = None,
+        room: str | None = None,
+        data: Mapping[str, object] | None = None,
+    ) -> dict[str, Any]:
+        """Write one entry and return it as stored.
+
+        ``actor`` is a Home Assistant user id, or ``None``/``"system"`` for the integration
+        itself. Raises ``InvalidCodeError`` for a bad unit or room code, ``PersonalDataError``
+        for anything that looks like personal data, ``ValueError`` for a bad action name.
+        """
+        require_aware(at, "at")
+        action = str(action)
+        if not _ACTION.fullmatch(action):
+            raise ValueError("audit action must be a snake_case name")
+        actor = actor or SYSTEM_ACTOR
+        if looks_like_identity_number(actor):
+            raise PersonalDataError("actor must be a Home Assistant user id", field="actor")
+        for code, what in ((care_unit, "care_unit"), (room, "room")):
+            if code is not None and not is_valid_code(code):
+                raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
+        plain: dict[str, JsonValue] = plain_mapping(data, "data")
+        with self._lock:
+            body: dict[str, Any] = {
+                "seq": self._seq + 1,
+                "at": at.astimezone(UTC).isoformat(),
+                "action": action,
+                "care_unit": care_unit,
+                "room": room,
+                "actor": actor,
+                "data": plain,
+                "prev": self._last_hash,
+            }
+            entry = {**body, "hash": _digest(_canonical(body), self._key)}
+            raw = _canonical(entry)
+            # A clock that went back must not put the line into an earlier file: the chain
+            # runs through the files in name order.
+            name = max(_month_file(at), self._last_file or "")
+            path = self._directory / name
+            with path.open("ab") as file:
+                # A line cut off by a crash stays visible to verify(), but must not swallow
+                # the next entry.
+                prefix = b"" if _ends_with_newline(path) else b"\n"
+                file.write(prefix + raw + b"\n")
+                file.flush()
+                os.fsync(file.fileno())
+            self._seq, self._last_hash, self._last_file = entry["seq"], _sha256(raw), name
+            self._write_head(self._seq, self._last_hash)
+        return entry
+
+    def _lines(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        try:
+            anchor = _read_signed(self._directory / ANCHOR_FILE, self._key)
+        except ValueError:
+            anchor = None
+        purged = set() if anchor is None else set(anchor["purged_files"])
+        for path in _month_files(self._directory):
+            if path.name in purged:
+                continue
+            lines, _cut = _split_lines(path.read_bytes())
+            for raw in lines:
+                entry, _reason = _parse_line(raw, self._key)
+                # A damaged line is verify()'s to report; reading skips it.
+                if entry is not None:
+                    yield raw, entry
+
+    def _select(
+        self, start: datetime, end: datetime, care_unit: str | None
+    ) -> list[tuple[bytes, dict[str, Any]]]:
+        require_aware(start, "start")
+        require_aware(end, "end")
+        return [
+            (raw, entry)
+            for raw, entry in self._lines()
+            if start <= from_iso(entry["at"]) < end
+            and (care_unit is None or entry["care_unit"] == care_unit)
+        ]
+
+    def read(
+        self, start: datetime, end: datetime, care_unit: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Entries with ``start <= at < end``, of one unit or all, in log order."""
+        with self._lock:
+            return [entry for _raw, entry in self._select(start, end, care_unit)]
+
+    def export(
+        self,
+        start: datetime,
+        end: datetime,
+        care_unit: str | None,
+        target_path: Path | str,
+        *,
+        at: datetime,
+        actor: str | None,
+    ) -> list[dict[str, Any]]:
+        """Write the selected entries to ``target_path`` and record the export in the log.
+
+        The extract is JSON Lines holding the log's own lines byte for byte, so each line's
+        hash can be checked against the log, and the nested ``data`` needs no flattening
+        (CSV would need both, and spreadsheet programs rewrite what they open).
+        """
+        target = Path(target_path)
+        with self._lock:
+            selected = self._select(start, end, care_unit)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(target, b"".join(raw + b"\n" for raw, _entry in selected))
+        self.append(
+            AuditAction.AUDIT_EXPORTED,
+            at=at,
+            actor=actor,
+            care_unit=care_unit,
+            data={
+                "start": require_aware(start, "start").isoformat(),
+                "end": require_aware(end, "end").isoformat(),
+                "lines": len(selected),
+                "file": target.name,
+            },
+        )
+        return [entry for _raw, entry in selected]
+
+    def verify(self) -> VerifyResult:
+        """:func:`verify` on this log, with its key."""
+        with self._lock:
+            return verify(self._directory, key=self._key)
+
+    def purge_older_than(
+        self, cutoff: datetime, *, at: datetime, actor: str | None = None
+    ) -> list[str]:
+        """Delete whole month files whose entries are all older than ``cutoff``.
+
+        The newest file is always kept, and a file holding any entry at or after the cutoff
+        keeps all of its entries, so data is kept at least as long as asked. Before deleting,
+        an anchor records the hash and sequence number where the remaining chain starts,
+        so :func:`verify` still succeeds; the purge itself is then logged. Refuses with
+        ``AuditTamperedError`` when the log does not verify. Returns the deleted file names.
+        """
+        require_aware(cutoff, "cutoff")
+        with self._lock:
+            result = verify(self._directory, key=self._key)
+            if not result.ok:
+                raise AuditTamperedError(
+                    f"the audit log does not verify ({result.reason}); nothing was purged",
+                    reason=result.reason or "",
+                )
+            anchor = _read_signed(self._directory / ANCHOR_FILE, self._key)
+            already = [] if anchor is None else list(anchor["purged_files"])
+            files = [path for path in _month_files(self._directory) if path.name not in already]
+            doomed: list[Path] = []
+            last_raw: bytes | None = None
+            last_seq = 0
+            for path in files[:-1]:
+                lines, _cut = _split_lines(path.read_bytes())
+                entries = [entry for raw in lines if (entry := _parse_line(raw, self._key)[0])]
+                if any(from_iso(entry["at"]) >= cutoff for entry in entries):
+                    break
+                doomed.append(path)
+                if entries:
+                    last_raw, last_seq = lines[-1], int(entries[-1]["seq"])
+            if doomed and last_raw is not None:
+                record = {
+                    "seq": last_seq,
+                    "hash": _sha256(last_raw),
+                    "purged_files": already + [path.name for path in doomed],
+                }
+                _write_atomic(self._directory / ANCHOR_FILE, _signed(record, self._key))
+            # Also finish a purge that was interrupted after its anchor was written.
+            for name in already:
+                (self._directory / name).unlink(missing_ok=True)
+            for path in doomed:
+                path.unlink()
+        names = [path.name for path in doomed]
+        if names:
+            self.append(
+                AuditAction.AUDIT_PURGED,
+                at=at,
+                actor=actor,
+                data={"before": cutoff.isoformat(), "files": names, "through_seq": last_seq},
+            )
+        return names

@@ -1,0 +1,63 @@
+"""What every derived value shares: it reads readings, keeps a little state, and persists it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from datetime import datetime
+from typing import Any, Protocol
+
+from ..lorawan.quantities import Reading
+
+type Value = Reading | datetime | None
+"""A derived value; None means unknown (shown as such, never as a made-up number)."""
+
+type Values = dict[str, Value]
+
+
+class Feature(Protocol):
+    """One derived capability of a device, such as snow depth or daily water use.
+
+    ``now`` is always an aware datetime in the installation's local time zone, so that
+    "today" and "this season" mean what staff expect.
+    """
+
+    keys: frozenset[str]
+    """The derived keys this feature can produce."""
+
+    def update(self, values: Mapping[str, Value], changed: Set[str], now: datetime) -> Values:
+        """React to new readings; return the derived values that changed."""
+
+    def tick(self, now: datetime) -> Values:
+        """React to time passing (midnight, a limit running out); return what changed."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """State to persist across restarts (JSON-safe)."""
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Load as_dict() output; unknown or damaged data is ignored."""
+
+
+def as_float(value: object) -> float | None:
+    """A number from settings or readings; None for anything else (bools included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO timestamp from stored state; None when missing or damaged."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def iso(value: datetime | None) -> str | None:
+    """Store a timestamp as ISO text."""
+    return value.isoformat() if value is not None else None
