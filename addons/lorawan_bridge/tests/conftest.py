@@ -8,6 +8,7 @@ where a test must SIGKILL it.
 from __future__ import annotations
 
 import asyncio
+import getpass
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 import json
@@ -66,6 +67,9 @@ class Broker:
 
     def config(self) -> str:
         lines = [
+            # Started as root, Mosquitto would switch to its own user and then could not
+            # write its files into our private temporary directory.
+            f"user {getpass.getuser()}",
             "persistence true",
             f"persistence_location {self.directory}/",
             f"log_dest file {self.directory}/mosquitto.log",

@@ -83,3 +83,46 @@ def local_time(ms: int, zone: str, lang: str) -> str:
     """A measurement time for people: local date and time, e.g. 2024-06-01 14:15."""
     moment: datetime = from_ms(ms).astimezone(ZoneInfo(zone))
     return moment.strftime("%Y-%m-%d %H:%M")
+
+ADMIN_TEXTS: dict[str, dict[str, str]] = {
+    "sv": {
+        "title": "Öppna data – vad som publiceras",
+        "connection": "Anslutning till Home Assistant",
+        "connected": "ansluten",
+        "disconnected": "inte ansluten",
+        "public": "Publik webbplats",
+        "published": "Publiceras",
+        "refused": "Vägrade – publiceras aldrig",
+        "waiting": "Väntar på Home Assistant",
+        "entity": "Entitet",
+        "place": "Plats",
+        "quantity": "Storhet",
+        "latest": "Senaste värde",
+        "updated": "Senast uppdaterad",
+        "reason": "Orsak",
+        "since": "Sedan",
+        "none": "Inga",
+        "reason.care_category": "Entiteten har vårdmarkeringen (category: care). Vårddata publiceras aldrig, oavsett inställningar.",
+        "reason.care_unit": "Entiteten hör till en vårdenhet (care_unit). Vårddata publiceras aldrig, oavsett inställningar.",
+    },
+    "en": {
+        "title": "Open data – what is published",
+        "connection": "Connection to Home Assistant",
+        "connected": "connected",
+        "disconnected": "not connected",
+        "public": "Public site",
+        "published": "Published",
+        "refused": "Refused – never published",
+        "waiting": "Waiting for Home Assistant",
+        "entity": "Entity",
+        "place": "Place",
+        "quantity": "Quantity",
+        "latest": "Latest value",
+        "updated": "Last updated",
+        "reason": "Reason",
+        "since": "Since",
+        "none": "None",
+        "reason.care_category": "The entity carries the care marker (category: care). Care data is never published, whatever the options say.",
+        "reason.care_unit": "The entity belongs to a care unit (care_unit). Care data is never published, whatever the options say.",
+    },
+}

@@ -12,7 +12,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings
-from . import decentlab, dragino, elsys, milesight, netvox
+from . import axioma, browan, decentlab, dragino, elsys, elvaco, milesight, netvox, talkpool
 from .decoded_object import readings_from_decoded
 from .guess import best_match
 from .model import Category, Decoder, ModelInfo
@@ -40,7 +40,15 @@ def _collect(*vendor_models: Mapping[str, ModelInfo]) -> Mapping[str, ModelInfo]
 
 
 MODELS: Final[Mapping[str, ModelInfo]] = _collect(
-    decentlab.MODELS, dragino.MODELS, elsys.MODELS, milesight.MODELS, netvox.MODELS
+    axioma.MODELS,
+    browan.MODELS,
+    decentlab.MODELS,
+    dragino.MODELS,
+    elsys.MODELS,
+    elvaco.MODELS,
+    milesight.MODELS,
+    netvox.MODELS,
+    talkpool.MODELS,
 )
 """Every supported model id mapped to its metadata and decoder."""
 
