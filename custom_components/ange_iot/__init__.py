@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -15,9 +14,10 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_DEV_EUI, DOMAIN, TRANSPORT_MQTT
 from .hub import Hub
+from .ice import SUBENTRY_ICE_PLACE
 from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NUMBER, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 type AngeIotConfigEntry = ConfigEntry[Hub]
@@ -64,8 +64,14 @@ async def async_unload_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> 
     return unloaded
 
 
-def _settings(entry: ConfigEntry) -> tuple[MappingProxyType[str, Any], MappingProxyType[str, Any]]:
-    return entry.data, entry.options
+def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
+    # Ice places are entities of their own rather than hub devices: a change reloads.
+    ice_places = sorted(
+        (sub.subentry_id, tuple(sorted(sub.data.items())))
+        for sub in entry.subentries.values()
+        if sub.subentry_type == SUBENTRY_ICE_PLACE
+    )
+    return entry.data, entry.options, tuple(ice_places)
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: AngeIotConfigEntry) -> None:

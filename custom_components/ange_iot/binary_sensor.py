@@ -11,13 +11,17 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from . import AngeIotConfigEntry
 from .device import Device
+from .device_settings import CONF_SCHEDULE
 from .entity import AngeIotEntity
+from .hub import Hub
+from .intrusion import presence_in, schedule_open
 from .platform_setup import async_setup_device_entities
 
 
@@ -70,6 +74,7 @@ BINARY_SENSORS: Mapping[str, AngeIotBinarySensorDescription] = {
         _binary("leak_suspected", _B.PROBLEM, "leak_suspected"),
         _binary("out_of_range", _B.PROBLEM, "out_of_range"),
         _binary("needs_emptying", None, "needs_emptying"),
+        _binary("intrusion", _B.SAFETY, "intrusion"),
         _binary("digital_input", None, "digital_input", enabled=False),
     )
 }
@@ -85,8 +90,16 @@ async def async_setup_entry(
 ) -> None:
     """Set up binary sensors as their readings appear."""
     async_setup_device_entities(
-        hass, entry.runtime_data, async_add_entities, BINARY_SENSORS, AngeIotBinarySensor
+        hass, entry.runtime_data, async_add_entities, BINARY_SENSORS, _binary_sensor
     )
+
+
+def _binary_sensor(
+    hub: Hub, device: Device, description: AngeIotBinarySensorDescription
+) -> AngeIotBinarySensor:
+    if description.key == "intrusion":
+        return IntrusionBinarySensor(hub, device, description)
+    return AngeIotBinarySensor(hub, device, description)
 
 
 class AngeIotBinarySensor(AngeIotEntity, BinarySensorEntity, RestoreEntity):
@@ -107,3 +120,36 @@ class AngeIotBinarySensor(AngeIotEntity, BinarySensorEntity, RestoreEntity):
         value = self.entity_description.value_fn(self.device)
         if value is not None or self.entity_description.key in self.device.values:
             self._attr_is_on = value
+
+
+class IntrusionBinarySensor(AngeIotBinarySensor):
+    """On while the device sees someone and the opening-hours schedule is off."""
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow the schedule, which changes without any uplink."""
+        await super().async_added_to_hass()
+        schedule = self.device.config.settings.get(CONF_SCHEDULE)
+        if isinstance(schedule, str):
+            self.async_on_remove(
+                async_track_state_change_event(self.hass, [schedule], self._schedule_changed)
+            )
+
+    @callback
+    def _schedule_changed(self, event: Event[EventStateChangedData]) -> None:
+        self._update_from_device()
+        self.async_write_ha_state()
+
+    @callback
+    def _handle_device_update(self, changed: frozenset[str] | None) -> None:
+        # Presence comes from other keys (occupancy, motion, door): follow every uplink.
+        self._update_from_device()
+        self.async_write_ha_state()
+
+    @callback
+    def _update_from_device(self) -> None:
+        presence = presence_in(self.device.values)
+        is_open = schedule_open(self.hass, self.device.config.settings.get(CONF_SCHEDULE))
+        if presence is None or is_open is None:
+            self._attr_is_on = None if is_open is None else self._attr_is_on
+            return
+        self._attr_is_on = presence and not is_open

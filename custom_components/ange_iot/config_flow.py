@@ -71,6 +71,8 @@ from .device_settings import (
     settings_schema,
     validate_settings,
 )
+from .ice import SUBENTRY_ICE_PLACE
+from .ice_flow import IcePlaceSubentryFlow
 from .lorawan.codecs import MODELS
 from .lorawan.uplink import normalize_dev_eui
 from .mqtt_transport import default_topic
@@ -248,8 +250,8 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Devices are subentries of the hub."""
-        return {SUBENTRY_DEVICE: DeviceSubentryFlow}
+        """Devices and ice places are subentries of the hub."""
+        return {SUBENTRY_DEVICE: DeviceSubentryFlow, SUBENTRY_ICE_PLACE: IcePlaceSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the network server and the transport."""

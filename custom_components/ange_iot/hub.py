@@ -42,7 +42,8 @@ from .const import (
     signal_hub_update,
     signal_new_keys,
 )
-from .derived import Value
+from .derived import ROLE, Role, Value
+from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
 from .lorawan.codecs import MODELS, CodecError, decode, guess_model, readings_from_decoded
 from .lorawan.errors import EnvelopeError
@@ -59,6 +60,13 @@ MAX_PENDING_DEVICES = 500
 PENDING_UPLINKS_PER_DEVICE = 4
 # Keys every device gets an entity for, before any reading has arrived.
 BASE_KEYS = frozenset({"last_seen", "rssi", "snr", "f_cnt"})
+
+
+def static_keys(device: Device) -> frozenset[str]:
+    """Keys a device has an entity for from the start: radio data, and its role's own."""
+    if device.config.settings.get(ROLE) == Role.INTRUSION:
+        return BASE_KEYS | {"intrusion"}
+    return BASE_KEYS
 RADIO_KEYS = frozenset({"last_seen", "rssi", "snr", "f_cnt", "gateway_count"})
 
 
@@ -99,7 +107,7 @@ class Hub:
         self._sync_listeners: list[Callable[[], None]] = []
         self._save_pending = False
         # The entry's data and options when set up; a change in them needs a reload.
-        self.settings_snapshot: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None
+        self.settings_snapshot: tuple[Any, ...] | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -192,6 +200,7 @@ class Hub:
             self._stored.pop(dev_eui, None)
             self._announced.pop(dev_eui, None)
             ir.async_delete_issue(self.hass, DOMAIN, f"device_silent_{dev_eui}")
+            ir.async_delete_issue(self.hass, DOMAIN, f"meter_backwards_{dev_eui}")
             LOGGER.debug("Device %s removed from hub", removed.dev_eui)
         added: list[Device] = []
         for dev_eui, config in configs.items():
@@ -201,18 +210,22 @@ class Hub:
                 device.configure(config)
                 if stored := self._stored.get(dev_eui):
                     device.restore(stored)
-                device.available = not device.activity.is_silent(dt_util.utcnow(), self.offline_floor)
+                device.available = not device.activity.is_silent(
+                    dt_util.utcnow(), self.offline_floor
+                )
                 self.devices[dev_eui] = device
                 added.append(device)
             elif device.config != config:
                 device.configure(config)
+                # A new role may bring an entity of its own (intrusion).
+                async_dispatcher_send(self.hass, self._new_keys_signal, device, set(static_keys(device)))
             else:
                 continue
             self._register_device(device)
         registered = self.registered_keys() if added else {}
         for device in added:
             self._discovery_started.discard(device.dev_eui)
-            keys = set(BASE_KEYS) | registered.get(device.dev_eui, set())
+            keys = set(static_keys(device)) | registered.get(device.dev_eui, set())
             async_dispatcher_send(self.hass, self._new_keys_signal, device, keys)
             # Uplinks that arrived before the installer added the device are not lost.
             for uplink in self._pending.pop(device.dev_eui, []):
@@ -273,7 +286,11 @@ class Hub:
 
     @callback
     def reject(
-        self, reason: Rejection, dev_eui: str | None, detail: str, result: IngestResult | None = None
+        self,
+        reason: Rejection,
+        dev_eui: str | None,
+        detail: str,
+        result: IngestResult | None = None,
     ) -> None:
         """Count a rejection and log it: once at warning level, then at debug level."""
         self.rejections.add(reason)
@@ -326,7 +343,9 @@ class Hub:
             result.accepted += 1
             return
         if uplink.kind is UplinkKind.STATUS:
-            readings: Readings = {} if uplink.battery is None else {"battery": round(uplink.battery)}
+            readings: Readings = (
+                {} if uplink.battery is None else {"battery": round(uplink.battery)}
+            )
             self._seen(device, uplink, self._apply(device, readings, uplink.received_at))
             result.accepted += 1
             return
@@ -384,7 +403,44 @@ class Hub:
             derived = feature.update(device.values, changed, now)
             device.values.update(derived)
             changed.update(derived)
+        if "volume" in changed:
+            self._follow_meter_backwards(device)
         return self._announce(device, changed)
+
+    @callback
+    def _follow_meter_backwards(self, device: Device) -> None:
+        """A register that went backwards needs staff to say: new meter, or a glitch."""
+        meter = device.features.get("water_meter")
+        if not isinstance(meter, WaterMeter):
+            return
+        issue_id = f"meter_backwards_{device.dev_eui}"
+        if meter.backwards is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        if ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id) is None:
+            LOGGER.warning(
+                "Water meter %s went backwards from %.3f to %.3f m³; nothing is counted until "
+                "it is confirmed as a replacement or passes the old reading",
+                device.dev_eui,
+                meter.backwards.previous,
+                meter.backwards.current,
+            )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=True,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="meter_backwards",
+            translation_placeholders={
+                "name": device.config.name,
+                "dev_eui": device.dev_eui,
+                "previous": f"{meter.backwards.previous:.3f}",
+                "current": f"{meter.backwards.current:.3f}",
+            },
+            data={"entry_id": self.entry.entry_id, "dev_eui": device.dev_eui},
+        )
 
     @callback
     def _announce(self, device: Device, changed: set[str]) -> frozenset[str]:
@@ -425,14 +481,18 @@ class Hub:
             device.silent_issue_raised = False
             ir.async_delete_issue(self.hass, DOMAIN, f"device_silent_{device.dev_eui}")
         async_dispatcher_send(
-            self.hass, signal_device_update(self.entry.entry_id, device.dev_eui), changed | RADIO_KEYS
+            self.hass,
+            signal_device_update(self.entry.entry_id, device.dev_eui),
+            changed | RADIO_KEYS,
         )
         self._schedule_save()
 
     @callback
     def _unknown_device(self, uplink: Uplink, result: IngestResult) -> None:
         dev_eui = uplink.dev_eui
-        self.reject(Rejection.UNKNOWN_DEVICE, dev_eui, "no device with this DevEUI is configured", result)
+        self.reject(
+            Rejection.UNKNOWN_DEVICE, dev_eui, "no device with this DevEUI is configured", result
+        )
         if self.known_elsewhere(dev_eui):
             return
         pending = self._pending.setdefault(dev_eui, [])

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import signal_new_keys
 from .device import Device
-from .hub import BASE_KEYS, Hub
+from .hub import Hub, static_keys
 
 type EntityFactory[D: EntityDescription] = Callable[[Hub, Device, D], Entity]
 
@@ -44,7 +44,7 @@ def async_setup_device_entities[D: EntityDescription](
 
     registered = hub.registered_keys()
     for device in hub.devices.values():
-        add(device, BASE_KEYS | set(device.values) | registered.get(device.dev_eui, set()))
+        add(device, static_keys(device) | set(device.values) | registered.get(device.dev_eui, set()))
 
     hub.entry.async_on_unload(
         async_dispatcher_connect(hass, signal_new_keys(hub.entry.entry_id), add)

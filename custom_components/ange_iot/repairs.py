@@ -1,4 +1,4 @@
-"""Repair flows: a device silent for more than a day."""
+"""Repair flows: a device silent for more than a day, a water meter that went backwards."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
+from .derived.water_meter import WaterMeter
+from .hub import Hub
 
 ACTION_REMOVE = "remove"
 ACTION_KEEP = "keep"
@@ -56,10 +60,64 @@ class SilentDeviceRepairFlow(RepairsFlow):
         )
 
 
+ACTION_REPLACED = "replaced"
+ACTION_GLITCH = "glitch"
+
+
+class MeterBackwardsRepairFlow(RepairsFlow):
+    """Staff say whether a meter that went backwards was replaced, or the reading was wrong."""
+
+    def __init__(self, entry_id: str, dev_eui: str) -> None:
+        """Remember which meter the issue is about."""
+        self._entry_id = entry_id
+        self._dev_eui = dev_eui
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Offer the choices."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """A replacement counts from the new meter's first reading; a glitch keeps waiting."""
+        issue_id = f"meter_backwards_{self._dev_eui}"
+        if user_input is not None:
+            entry = self.hass.config_entries.async_get_entry(self._entry_id)
+            hub: Hub | None = getattr(entry, "runtime_data", None) if entry else None
+            device = hub.devices.get(self._dev_eui) if hub else None
+            if hub is None or device is None:
+                return self.async_abort(reason="device_gone")
+            meter = device.features.get("water_meter")
+            if user_input["action"] == ACTION_REPLACED and isinstance(meter, WaterMeter):
+                hub.apply_derived(device, meter.confirm_replacement(dt_util.now()))
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return self.async_create_entry(data={})
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id)
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required("action"): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[ACTION_REPLACED, ACTION_GLITCH],
+                            translation_key="meter_action",
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+            description_placeholders=issue.translation_placeholders if issue else None,
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
     """Create the flow that fixes ``issue_id``."""
     if data is None or "entry_id" not in data or "dev_eui" not in data:
         raise ValueError(f"Issue {issue_id} carries no device")
+    if issue_id.startswith("meter_backwards_"):
+        return MeterBackwardsRepairFlow(str(data["entry_id"]), str(data["dev_eui"]))
     return SilentDeviceRepairFlow(str(data["entry_id"]), str(data["dev_eui"]))

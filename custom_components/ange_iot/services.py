@@ -1,20 +1,26 @@
-"""The integration's actions."""
+"""The integration's actions, registered once for every hub."""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
+from .bin_actions import ATTR_THRESHOLD, async_bins_to_empty
 from .const import DOMAIN
-from .device import Device
 from .downlink import Downlink, async_send_downlink
-from .hub import Hub
+from .haccp_export import ATTR_DEVICES, async_export_haccp_log
+from .meter_export import ATTR_END, ATTR_METERS, ATTR_START, async_export_meter_readings
+from .services_common import ATTR_DEVICE_ID, find_device
+from .snow_actions import async_calibrate_snow_zero, async_mark_cleared
 
 SERVICE_SEND_DOWNLINK = "send_downlink"
-ATTR_DEVICE_ID = "device_id"
+SERVICE_CALIBRATE_SNOW_ZERO = "calibrate_snow_zero"
+SERVICE_MARK_CLEARED = "mark_cleared"
+SERVICE_BINS_TO_EMPTY = "bins_to_empty"
+SERVICE_EXPORT_METER_READINGS = "export_meter_readings"
+SERVICE_EXPORT_HACCP_LOG = "export_haccp_log"
 ATTR_F_PORT = "f_port"
 ATTR_PAYLOAD = "payload"
 ATTR_CONFIRMED = "confirmed"
@@ -28,26 +34,24 @@ SEND_DOWNLINK_SCHEMA = vol.Schema(
         vol.Optional(ATTR_CONFIRMED, default=False): cv.boolean,
     }
 )
-
-
-def _loaded_hubs(hass: HomeAssistant) -> list[Hub]:
-    return [
-        entry.runtime_data
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED
-    ]
-
-
-def find_device(hass: HomeAssistant, device_id: str) -> tuple[Hub, Device]:
-    """The hub and device behind a device-registry id, or a translated validation error."""
-    for hub in _loaded_hubs(hass):
-        if (device := hub.device_by_registry_id(device_id)) is not None:
-            return hub, device
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="unknown_device",
-        translation_placeholders={"device_id": device_id},
-    )
+DEVICE_SCHEMA = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
+BINS_SCHEMA = vol.Schema(
+    {vol.Optional(ATTR_THRESHOLD): vol.All(vol.Coerce(float), vol.Range(min=0, max=100))}
+)
+METER_EXPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Required(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_METERS): vol.All(cv.ensure_list, [cv.string]),
+    }
+)
+HACCP_EXPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Required(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_DEVICES): vol.All(cv.ensure_list, [cv.string]),
+    }
+)
 
 
 def _payload_bytes(text: str) -> bytes:
@@ -62,19 +66,32 @@ def _payload_bytes(text: str) -> bytes:
         ) from err
 
 
+async def _send_downlink(call: ServiceCall) -> None:
+    hub, device = find_device(call.hass, call.data[ATTR_DEVICE_ID])
+    downlink = Downlink(
+        f_port=call.data[ATTR_F_PORT],
+        payload=_payload_bytes(call.data[ATTR_PAYLOAD]),
+        confirmed=call.data[ATTR_CONFIRMED],
+    )
+    await async_send_downlink(call.hass, hub, device, downlink)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
-
-    async def send_downlink(call: ServiceCall) -> None:
-        hub, device = find_device(hass, call.data[ATTR_DEVICE_ID])
-        downlink = Downlink(
-            f_port=call.data[ATTR_F_PORT],
-            payload=_payload_bytes(call.data[ATTR_PAYLOAD]),
-            confirmed=call.data[ATTR_CONFIRMED],
-        )
-        await async_send_downlink(hass, hub, device, downlink)
-
-    hass.services.async_register(
-        DOMAIN, SERVICE_SEND_DOWNLINK, send_downlink, schema=SEND_DOWNLINK_SCHEMA
+    register = hass.services.async_register
+    register(DOMAIN, SERVICE_SEND_DOWNLINK, _send_downlink, schema=SEND_DOWNLINK_SCHEMA)
+    register(DOMAIN, SERVICE_CALIBRATE_SNOW_ZERO, async_calibrate_snow_zero, schema=DEVICE_SCHEMA)
+    register(DOMAIN, SERVICE_MARK_CLEARED, async_mark_cleared, schema=DEVICE_SCHEMA)
+    register(
+        DOMAIN, SERVICE_BINS_TO_EMPTY, async_bins_to_empty, schema=BINS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    register(
+        DOMAIN, SERVICE_EXPORT_METER_READINGS, async_export_meter_readings,
+        schema=METER_EXPORT_SCHEMA, supports_response=SupportsResponse.OPTIONAL,
+    )
+    register(
+        DOMAIN, SERVICE_EXPORT_HACCP_LOG, async_export_haccp_log,
+        schema=HACCP_EXPORT_SCHEMA, supports_response=SupportsResponse.OPTIONAL,
     )

@@ -16,6 +16,7 @@ from custom_components.ange_iot.care.audit import (
     GENESIS,
     HEAD_FILE,
     AuditAction,
+    AuditExportTargetError,
     AuditLog,
     AuditTamperedError,
     retention_cutoff,
@@ -460,3 +461,75 @@ def test_retention_cutoff_on_a_leap_day() -> None:
     assert retention_cutoff(datetime(2026, 5, 1, tzinfo=UTC), years=1) == datetime(
         2025, 5, 1, tzinfo=UTC
     )
+
+
+def test_a_renumbered_line_is_detected(ten_lines: Path) -> None:
+    lines = lines_of(ten_lines)
+    entry = json.loads(lines[0])
+    entry["seq"] = 7
+    body = {key: value for key, value in entry.items() if key != "hash"}
+    entry["hash"] = hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    lines[0] = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
+    write_lines(ten_lines, lines)
+    result = verify(ten_lines.parent)
+    assert result.first_bad_line == (ten_lines.name, 1)
+    assert result.reason == "seq_mismatch"
+
+
+@pytest.mark.parametrize("line", [b"[]", b'{"seq":1}', b""])
+def test_a_line_that_is_not_an_entry_is_detected(ten_lines: Path, line: bytes) -> None:
+    lines = lines_of(ten_lines)
+    lines.insert(2, line)
+    write_lines(ten_lines, lines)
+    result = verify(ten_lines.parent)
+    assert result.first_bad_line == (ten_lines.name, 3)
+    assert result.reason in {"invalid_entry", "invalid_json"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        (HEAD_FILE, b"[1, 2]", "head_invalid"),
+        (HEAD_FILE, b"not json", "head_invalid"),
+        (ANCHOR_FILE, b"not json", "anchor_invalid"),
+        (ANCHOR_FILE, b'{"seq": 3}', "anchor_invalid"),
+    ],
+)
+def test_unreadable_head_or_anchor_is_detected(
+    ten_lines: Path, name: str, content: bytes, reason: str
+) -> None:
+    (ten_lines.parent / name).write_bytes(content)
+    assert verify(ten_lines.parent).reason == reason
+
+
+def test_writing_goes_on_after_a_damaged_last_line(ten_lines: Path) -> None:
+    """A crash mid-line must not stop the log; the damage stays visible to verify()."""
+    raw = ten_lines.read_bytes()
+    ten_lines.write_bytes(raw[:-25])
+    (ten_lines.parent / HEAD_FILE).write_bytes(b"garbage")
+    log = AuditLog(ten_lines.parent)
+    assert log.directory == ten_lines.parent
+    entry = log.append("alarm_triggered", at=T0 + timedelta(hours=1), actor=None)
+    # The new line links to the last complete line, and starts on a line of its own.
+    assert entry["seq"] == 10
+    lines = lines_of(ten_lines)
+    assert json.loads(lines[-1]) == entry
+    assert entry["prev"] == hashlib.sha256(lines[-3]).hexdigest()
+    result = verify(ten_lines.parent)
+    assert result.first_bad_line == (ten_lines.name, 10)
+    assert result.reason == "invalid_json"
+    # Reading skips the damaged line.
+    assert len(log.read(T0, T0 + timedelta(days=1))) == 10
+
+
+def test_an_export_cannot_be_written_into_the_log_directory(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path)
+    fill(log, 2)
+    with pytest.raises(AuditExportTargetError):
+        log.export(
+            T0, T0 + timedelta(hours=1), None, tmp_path / "audit-2030-01.jsonl", at=T0, actor=NURSE
+        )
+    assert not (tmp_path / "audit-2030-01.jsonl").exists()
+    assert verify(tmp_path).lines_checked == 2

@@ -26,7 +26,7 @@ import uuid
 
 from .errors import CareError, InvalidCodeError, StoredDataError
 from .identity import is_valid_code
-from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso
+from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso, utc
 from .privacy import JsonValue, plain_mapping
 
 STORE_VERSION = 1
@@ -152,7 +152,7 @@ class Alarm:
 
     def age(self, now: datetime) -> timedelta:
         """Time since the alarm was triggered."""
-        return require_aware(now, "now") - self.triggered_at
+        return utc(now, "now") - utc(self.triggered_at)
 
     def event_data(self) -> dict[str, str | None]:
         """The ``ange_iot_alarm`` event data, exactly the fields DESIGN.md names."""
@@ -338,7 +338,7 @@ class AlarmBook:
             if alarm.state is not AlarmState.TRIGGERED:
                 continue
             limit = limit_for_unit(alarm.care_unit)
-            if limit is not None and now - alarm.triggered_at >= limit:
+            if limit is not None and utc(now) - utc(alarm.triggered_at) >= limit:
                 escalated.append(self.escalate(alarm.alarm_id, now))
         return escalated
 
@@ -382,7 +382,7 @@ class AlarmBook:
         if care_unit is not None:
             alarms = (alarm for alarm in alarms if alarm.care_unit == care_unit)
         # Python's sort is stable, so alarms triggered at the same moment keep their order.
-        return sorted(alarms, key=lambda alarm: alarm.triggered_at)
+        return sorted(alarms, key=lambda alarm: utc(alarm.triggered_at))
 
     def closed_alarms(self) -> list[Alarm]:
         """The recently closed alarms, in the order they were resolved."""

@@ -40,7 +40,7 @@ from typing import Any
 
 from .errors import CareError, InvalidCodeError, PersonalDataError
 from .identity import is_valid_code, looks_like_identity_number
-from .moments import from_iso, require_aware
+from .moments import from_iso, require_aware, utc
 from .privacy import JsonValue, plain_mapping
 
 GENESIS = "0" * 64
@@ -73,6 +73,12 @@ class AuditError(CareError):
     """An audit request that cannot be carried out."""
 
     translation_key = "audit_error"
+
+
+class AuditExportTargetError(AuditError):
+    """An export target inside the log directory, where it could pass for part of the log."""
+
+    translation_key = "audit_export_target_invalid"
 
 
 class AuditTamperedError(AuditError):
@@ -374,7 +380,7 @@ class AuditLog:
         return [
             (raw, entry)
             for raw, entry in self._lines()
-            if start <= from_iso(entry["at"]) < end
+            if utc(start) <= from_iso(entry["at"]) < utc(end)
             and (care_unit is None or entry["care_unit"] == care_unit)
         ]
 
@@ -400,8 +406,13 @@ class AuditLog:
         The extract is JSON Lines holding the log's own lines byte for byte, so each line's
         hash can be checked against the log, and the nested ``data`` needs no flattening
         (CSV would need both, and spreadsheet programs rewrite what they open).
+        Raises ``AuditExportTargetError`` for a target inside the log directory.
         """
         target = Path(target_path)
+        if target.resolve().parent == self._directory.resolve():
+            raise AuditExportTargetError(
+                "an export cannot be written into the audit log directory", file=target.name
+            )
         with self._lock:
             selected = self._select(start, end, care_unit)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -453,7 +464,7 @@ class AuditLog:
             for path in files[:-1]:
                 lines, _cut = _split_lines(path.read_bytes())
                 entries = [entry for raw in lines if (entry := _parse_line(raw, self._key)[0])]
-                if any(from_iso(entry["at"]) >= cutoff for entry in entries):
+                if any(from_iso(entry["at"]) >= utc(cutoff) for entry in entries):
                     break
                 doomed.append(path)
                 if entries:

@@ -24,7 +24,7 @@ from typing import Any, Final
 from .alarms import AlarmKind
 from .errors import CareError, StoredDataError
 from .identity import looks_like_identity_number
-from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso
+from .moments import from_iso, optional_from_iso, optional_iso, to_iso, utc
 
 DEFAULT_HEARTBEAT_LIMIT = timedelta(minutes=60)
 # Clocks of a vendor cloud and the hub differ a little; more than this is a wrong clock.
@@ -248,7 +248,8 @@ def _text(body: Mapping[str, Any], name: str, pattern: re.Pattern[str] | None = 
 def _moment(body: Mapping[str, Any], name: str) -> datetime:
     text = _text(body, name, _DATE_TIME)
     try:
-        return from_iso(text, name)
+        # Kept in UTC, so comparisons are never made on wall clocks.
+        return utc(from_iso(text, name))
     except ValueError as err:
         raise _invalid(name, "is not a real date and time") from err
 
@@ -373,7 +374,7 @@ class DispenserState:
 
     def __init__(self, dispenser_id: str, *, tracking_since: datetime) -> None:
         self.dispenser_id = dispenser_id
-        self.tracking_since = require_aware(tracking_since, "tracking_since")
+        self.tracking_since = utc(tracking_since, "tracking_since")
         self.doses: dict[str, Dose] = {}
         self.last_heartbeat: datetime | None = None
         self.last_seen: datetime | None = None
@@ -395,7 +396,7 @@ class DispenserState:
         Raises ``WrongDispenserError``, ``DispenserEventInFutureError`` or
         ``DispenserEventOutOfOrderError`` with the state left exactly as it was.
         """
-        require_aware(now, "now")
+        now = utc(now, "now")
         if event.dispenser_id != self.dispenser_id:
             raise WrongDispenserError(
                 "the event is for another dispenser", dispenser_id=event.dispenser_id
@@ -480,11 +481,11 @@ class DispenserState:
     def heartbeat_overdue(self, now: datetime, limit: timedelta = DEFAULT_HEARTBEAT_LIMIT) -> bool:
         """Whether nothing has been heard for longer than ``limit``; any event is a sign of life."""
         reference = self.last_seen or self.tracking_since
-        return require_aware(now, "now") - reference > limit
+        return utc(now, "now") - reference > limit
 
     def next_dose(self, now: datetime) -> datetime | None:
         """When the next dose not yet taken or missed is due, from ``now`` on."""
-        require_aware(now, "now")
+        now = utc(now, "now")
         upcoming = [
             dose.scheduled_for
             for dose in self.doses.values()
@@ -493,7 +494,7 @@ class DispenserState:
         return min(upcoming, default=None)
 
     def _count_today(self, status: DoseStatus, now: datetime, tz: tzinfo) -> int:
-        today = require_aware(now, "now").astimezone(tz).date()
+        today = utc(now, "now").astimezone(tz).date()
         return sum(
             1
             for dose in self.doses.values()
@@ -513,7 +514,7 @@ class DispenserState:
 
         ``None`` when no dose in the window is settled yet; doses still pending do not count.
         """
-        require_aware(now, "now")
+        now = utc(now, "now")
         settled = [
             dose
             for dose in self.doses.values()

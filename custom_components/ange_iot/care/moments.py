@@ -2,11 +2,12 @@
 
 The care logic never reads the clock. Callers pass the current time in, which keeps every
 rule testable at its edges and lets Home Assistant's time travel drive escalation.
+Arithmetic and comparisons go through :func:`utc`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def require_aware(moment: datetime, name: str = "moment") -> datetime:
@@ -40,3 +41,13 @@ def optional_from_iso(text: object, name: str = "moment") -> datetime | None:
     if not isinstance(text, str):
         raise ValueError(f"{name} must be an ISO 8601 string or null")
     return from_iso(text, name)
+
+
+def utc(moment: datetime, name: str = "moment") -> datetime:
+    """``moment`` in UTC, for arithmetic and comparisons.
+
+    Python subtracts and compares two datetimes that share a tzinfo object by their wall
+    clocks, which is wrong across a daylight saving change (01:50 CET to 03:10 CEST is 20
+    minutes, not 80). UTC has no such changes.
+    """
+    return require_aware(moment, name).astimezone(UTC)

@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import CareError, InvalidCodeError, StoredDataError
 from .identity import is_valid_code
-from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso
+from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso, utc
 
 DEFAULT_NIGHT_START = time(22, 0)
 DEFAULT_NIGHT_END = time(7, 0)
@@ -64,6 +64,12 @@ class NightOverError(SupervisionError):
     translation_key = "supervision_night_over"
 
 
+class InvalidPauseReasonError(SupervisionError):
+    """A pause reason that is not one of :class:`PauseReason`."""
+
+    translation_key = "invalid_pause_reason"
+
+
 def _code(value: str, what: str) -> str:
     if not is_valid_code(value):
         raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
@@ -75,16 +81,17 @@ def _spans_midnight(start: time, end: time) -> bool:
 
 
 def local_moment(day: date, clock: time, tz: tzinfo) -> datetime:
-    """The instant the wall clock in ``tz`` first shows ``clock`` on ``day`` (or passes it).
+    """The instant (in UTC) the wall clock in ``tz`` first shows ``clock`` on ``day``.
 
-    A time skipped by the spring change to daylight saving time maps to the instant the
+    UTC, because Python compares a local time inside the autumn's repeated hour unequal to
+    every other zone's. A time skipped by the spring change to daylight saving time maps to the instant the
     clock jumps over it (02:30 in Stockholm runs at 03:00 summer time); a time repeated in
     autumn maps to its first pass.
     """
     naive = datetime.combine(day, clock)
     first = naive.replace(tzinfo=tz, fold=0)
     if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive:
-        return first
+        return first.astimezone(UTC)
     # Inside a gap: fold=1 reads the time with the later offset (an instant before the jump),
     # fold=0 with the earlier one (after it). The jump lies between; find it to the second.
     low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
@@ -95,7 +102,7 @@ def local_moment(day: date, clock: time, tz: tzinfo) -> datetime:
             high = middle
         else:
             low = middle
-    return high.replace(microsecond=0).astimezone(tz)
+    return high.replace(microsecond=0)
 
 
 def night_of(
@@ -140,7 +147,7 @@ def night_bounds(
     night_start: time = DEFAULT_NIGHT_START,
     night_end: time = DEFAULT_NIGHT_END,
 ) -> tuple[datetime, datetime]:
-    """The instants a night starts and ends."""
+    """The instants (in UTC) a night starts and ends."""
     end_day = night + timedelta(days=1) if _spans_midnight(night_start, night_end) else night
     return local_moment(night, night_start, tz), local_moment(end_day, night_end, tz)
 
@@ -152,7 +159,7 @@ class CheckSchedule:
     times: tuple[time, ...] = DEFAULT_CHECK_TIMES
 
     def due_checks(self, last_run: datetime, now: datetime, tz: tzinfo) -> list[datetime]:
-        """Check instants after ``last_run`` and up to and including ``now``, oldest first.
+        """Check instants (in UTC) after ``last_run`` up to and including ``now``, oldest first.
 
         Each check time gives one instant per calendar day, also on the nights the clocks
         change. After downtime this returns every missed check; the glue should record
@@ -161,7 +168,7 @@ class CheckSchedule:
         """
         require_aware(last_run, "last_run")
         require_aware(now, "now")
-        if now <= last_run:
+        if utc(now) <= utc(last_run):
             return []
         first_day = last_run.astimezone(tz).date() - timedelta(days=1)
         last_day = now.astimezone(tz).date()
@@ -170,10 +177,10 @@ class CheckSchedule:
         while day <= last_day:
             for clock in self.times:
                 moment = local_moment(day, clock, tz)
-                if last_run < moment <= now:
-                    due.add(moment.astimezone(UTC))
+                if utc(last_run) < utc(moment) <= utc(now):
+                    due.add(moment)
             day += timedelta(days=1)
-        return [moment.astimezone(tz) for moment in sorted(due)]
+        return sorted(due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +294,9 @@ def evaluate(
         # A check outside night hours is filed under the night that began before it.
         local = at.astimezone(tz)
         night = local.date() - timedelta(days=1) if local.time() < night_start else local.date()
-    openings = sorted(moment for moment in sensors.door_openings if since < moment <= at)
+    openings = sorted(
+        (moment for moment in sensors.door_openings if utc(since) < utc(moment) <= utc(at)), key=utc
+    )
     door_at = openings[0] if openings else None
     result = CheckResult(
         care_unit=care_unit,
@@ -302,7 +311,8 @@ def evaluate(
     if paused:
         return replace(result, status=CheckStatus.PAUSED, door_opened_at=None, door_openings=0)
     earlier = sorted(
-        (change for change in sensors.bed_changes if change.at <= at), key=lambda c: c.at
+        (change for change in sensors.bed_changes if utc(change.at) <= utc(at)),
+        key=lambda change: utc(change.at),
     )
     if not sensors.bed_online or sensors.door_online is False or not earlier:
         return replace(result, status=CheckStatus.NO_DATA, alarm=True)
@@ -316,7 +326,7 @@ def evaluate(
         return replace(
             result,
             status=CheckStatus.OUT_OF_BED,
-            alarm=at - out_since > out_of_bed_limit,
+            alarm=utc(at) - utc(out_since) > out_of_bed_limit,
             clock=_hhmm(out_since, tz),
             out_of_bed_since=out_since,
         )
@@ -391,17 +401,21 @@ class NightLog:
         """
         require_aware(at, "at")
         key = (_code(care_unit, "care_unit"), _code(room, "room"), night)
-        if night_bounds(night, tz, night_start, night_end)[1] <= at:
+        if utc(night_bounds(night, tz, night_start, night_end)[1]) <= utc(at):
             raise NightOverError(
                 f"the night of {night.isoformat()} is over", night=night.isoformat()
             )
+        try:
+            reason = PauseReason(reason)
+        except ValueError as err:
+            raise InvalidPauseReasonError("unknown pause reason", reason=str(reason)) from err
         if key in self.pauses:
             return self.pauses[key], False
         entry = Pause(
             care_unit=care_unit,
             room=room,
             night=night,
-            reason=PauseReason(reason),
+            reason=reason,
             paused_by=by,
             paused_at=at,
         )
@@ -419,13 +433,13 @@ class NightLog:
     def latest(self, care_unit: str, room: str) -> CheckResult | None:
         """The room's most recent result, for its entity."""
         found = [r for r in self.results if r.care_unit == care_unit and r.room == room]
-        return max(found, key=lambda result: result.checked_at) if found else None
+        return max(found, key=lambda result: utc(result.checked_at)) if found else None
 
     def morning_report(self, care_unit: str, night: date) -> dict[str, list[CheckResult]]:
         """The night's results of a unit: rooms in code order, each room's checks in time order."""
         report: dict[str, list[CheckResult]] = {}
         chosen = (r for r in self.results if r.care_unit == care_unit and r.night == night)
-        for result in sorted(chosen, key=lambda r: (r.room, r.checked_at)):
+        for result in sorted(chosen, key=lambda r: (r.room, utc(r.checked_at))):
             report.setdefault(result.room, []).append(result)
         return report
 

@@ -62,7 +62,7 @@ class SnowStation:
         self.depth = round(max(0.0, self.reference_cm - self.distance_cm), 1)
         self.samples.append((now, self.depth))
         self._forget_before(now - _DAY - _DAY_TOLERANCE)
-        return self._values(now)
+        return self.values(now)
 
     def tick(self, now: datetime) -> Values:
         """Nothing changes with time alone."""
@@ -81,9 +81,10 @@ class SnowStation:
         """The station's area was cleared: snowfall counts from the current depth."""
         self.cleared_at = now
         self.depth_after_clearing = self.depth
-        return self._values(now)
+        return self.values(now)
 
-    def _values(self, now: datetime) -> Values:
+    def values(self, now: datetime) -> Values:
+        """Every derived value as of now."""
         return {
             SNOW_DEPTH: self.depth,
             SNOW_CHANGE_24H: self._change_24h(now),
