@@ -38,6 +38,7 @@ import voluptuous as vol
 
 from custom_components.ange_iot.config_flow import _validate_device
 from custom_components.ange_iot.const import DOMAIN, SUBENTRY_DEVICE
+from custom_components.ange_iot.device_settings import role_of
 
 from .conftest import (
     AM307,
@@ -1342,3 +1343,213 @@ def test_every_reason_the_flows_use_is_translated() -> None:
         "unknown_model",
     } <= set(device["error"])
     assert "reconfigure_successful" in device["abort"]
+
+
+# ------------------------------------------------------------------ device roles
+
+
+async def _add_with_role(
+    hass: HomeAssistant, entry: MockConfigEntry, role: str, model: str = "network_decoded"
+) -> ConfigFlowResult:
+    result = await _device_flow(hass, entry)
+    return await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"dev_eui": UNKNOWN, "model": model, "name": "Enhet", "role": role}
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "settings", "stored"),
+    [
+        (
+            "snow_station",
+            {"mounting_height_cm": 220, "location": {"latitude": 62.52, "longitude": 15.66}},
+            {"mounting_height_cm": 220, "latitude": 62.52, "longitude": 15.66},
+        ),
+        ("waste_bin", {"bin_depth_cm": 110, "fill_threshold": 85}, {"bin_depth_cm": 110, "fill_threshold": 85}),
+        ("lake", {"bathing_fresh_from": 16, "bathing_warm_from": 21}, {"bathing_fresh_from": 16, "bathing_warm_from": 21}),
+        ("freezer", {"temp_max": -18, "out_of_range_minutes": 20}, {"temp_max": -18, "out_of_range_minutes": 20}),
+        ("water_meter", {"meter_id": "ÅNG-0042", "place": "Storgatan 3"}, {"meter_id": "ÅNG-0042", "place": "Storgatan 3"}),
+        ("trail", {"season_start": "05-15"}, {"season_start": "05-15"}),
+        ("intrusion", {"schedule_entity": "schedule.oppettider"}, {"schedule_entity": "schedule.oppettider"}),
+    ],
+)
+async def test_add_device_with_role_settings(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    role: str,
+    settings: dict[str, Any],
+    stored: dict[str, Any],
+) -> None:
+    result = await _add_with_role(hass, setup_integration, role)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "settings"
+    assert result["description_placeholders"] == {"name": "Enhet"}
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], settings)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        "dev_eui": UNKNOWN, "model": "network_decoded", "name": "Enhet", "role": role, **stored,
+    }
+
+
+async def test_role_defaults_follow_food_safety_practice(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    result = await _add_with_role(hass, setup_integration, "fridge")
+    schema = {str(key): key for key in result["data_schema"].schema}
+    assert schema["temp_max"].description == {"suggested_value": 8.0}
+    assert _default(result, "out_of_range_minutes") == 30
+    result = await _add_with_role(hass, setup_integration, "waste_bin")
+    assert _default(result, "fill_threshold") == 80.0
+
+
+@pytest.mark.parametrize(
+    ("role", "settings", "errors"),
+    [
+        ("lake", {"bathing_fresh_from": 20, "bathing_warm_from": 18}, {"bathing_warm_from": "warm_not_above_fresh"}),
+        ("fridge", {"temp_min": 8, "temp_max": 2, "out_of_range_minutes": 30}, {"temp_max": "max_not_above_min"}),
+        ("trail", {"season_start": "13-45"}, {"season_start": "invalid_season_start"}),
+        ("trail", {"season_start": "maj"}, {"season_start": "invalid_season_start"}),
+    ],
+)
+async def test_role_settings_errors(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    role: str,
+    settings: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    result = await _add_with_role(hass, setup_integration, role)
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], settings)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert not _has_device(hass, UNKNOWN)
+
+
+async def test_reconfigure_changes_role_and_drops_old_settings(hass: HomeAssistant) -> None:
+    entry = _add_hub(
+        hass,
+        devices=[
+            device_subentry(
+                NEW_EUI, "network_decoded", "Kärl 1", role="waste_bin", bin_depth_cm=100,
+                fill_threshold=80, latitude=62.5, longitude=15.6,
+            )
+        ],
+    )
+    sub = _subentry(entry, NEW_EUI)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id},
+    )
+    assert _default(result, "role") == "waste_bin"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"model": "network_decoded", "name": "Kärl 1", "role": "waste_bin"}
+    )
+    # Same role: the form shows the stored settings, position included.
+    assert _default(result, "bin_depth_cm") == 100
+    schema = {str(key): key for key in result["data_schema"].schema}
+    assert schema["location"].description == {"suggested_value": {"latitude": 62.5, "longitude": 15.6}}
+    hass.config_entries.subentries.async_abort(result["flow_id"])
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_DEVICE),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"model": "network_decoded", "name": "Kärl 1", "role": "none"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.subentries[sub.subentry_id].data) == {
+        "dev_eui": NEW_EUI, "model": "network_decoded", "name": "Kärl 1",
+    }
+
+
+async def test_discovered_device_with_role(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+) -> None:
+    flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"model": "elsys_ers_co2", "name": "Kylrum", "role": "cold_room"}
+    )
+    assert result["step_id"] == "discovery_settings"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"temp_min": 10, "temp_max": 4, "out_of_range_minutes": 30}
+    )
+    assert result["errors"] == {"temp_max": "max_not_above_min"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"temp_max": 4, "out_of_range_minutes": 45}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "device_added"
+    assert dict(_subentry(setup_integration, UNKNOWN).data) == {
+        "dev_eui": UNKNOWN, "model": "elsys_ers_co2", "name": "Kylrum", "role": "cold_room",
+        "temp_max": 4, "out_of_range_minutes": 45,
+    }
+
+
+async def test_discovered_device_settings_after_hub_removed(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+) -> None:
+    flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"model": "elsys_ers_co2", "name": "Frys", "role": "freezer"}
+    )
+    await hass.config_entries.async_remove(setup_integration.entry_id)
+    result = await hass.config_entries.flow.async_configure(flow_id, {"out_of_range_minutes": 30})
+    assert result["reason"] == "hub_not_found"
+
+
+async def test_ice_place_flow(hass: HomeAssistant, setup_integration: MockConfigEntry) -> None:
+    entry = setup_integration
+    result = await hass.config_entries.subentries.async_init((entry.entry_id, "ice_place"), context={"source": "user"})
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"name": " Vojen "})
+    await hass.async_block_till_done()
+    assert result["data"] == {"name": "Vojen"}
+    sub = next(s for s in entry.subentries.values() if s.subentry_type == "ice_place")
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "ice_place"), context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id}
+    )
+    assert _default(result, "name") == "Vojen"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Vojen norra", "location": {"latitude": 62.4, "longitude": 15.5}}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.subentries[sub.subentry_id].data) == {"name": "Vojen norra", "latitude": 62.4, "longitude": 15.5}
+    # A changed ice place reloads the hub, so its entity follows.
+    states = [s for s in hass.states.async_all("number")]
+    assert [s.attributes.get("latitude") for s in states] == [62.4]
+
+
+async def test_discovered_device_added_by_hand_meanwhile(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+) -> None:
+    flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"model": "elsys_ers_co2", "name": "Frys", "role": "freezer"}
+    )
+    assert result["step_id"] == "discovery_settings"
+    hass.config_entries.async_add_subentry(
+        setup_integration,
+        ConfigSubentry(
+            data=MappingProxyType({"dev_eui": UNKNOWN, "model": "elsys_ers_co2", "name": "Frys"}),
+            subentry_type=SUBENTRY_DEVICE, title="Frys", unique_id=UNKNOWN,
+        ),
+    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"out_of_range_minutes": 30})
+    assert result["reason"] == "already_configured"
+
+
+def test_devices_set_up_by_size_alone_keep_their_role() -> None:
+    assert role_of({"bin_depth_cm": 90}) == "waste_bin"
+    assert role_of({"mounting_height_cm": 200}) == "snow_station"
+    assert role_of({"role": "bogus"}) == "none"

@@ -167,7 +167,11 @@ async def test_bins_to_empty(
     await Uplinks(client, chirpstack_up, BIN_FULL).send(em310_udl(100))  # 10 cm: 90 %
     await Uplinks(client, chirpstack_up, BIN_HALF).send(em310_udl(500))  # 50 cm: 50 %
     await Uplinks(client, chirpstack_up, BIN_FULLEST).send(em310_udl(60))  # 6 of 120 cm: 95 %
-    assert state_of(hass, "sensor", BIN_FULL, "fill_level").state == "90.0"
+    fill = state_of(hass, "sensor", BIN_FULL, "fill_level")
+    assert fill.state == "90.0"
+    # Its position goes with it, for the map card.
+    assert (fill.attributes["latitude"], fill.attributes["longitude"]) == (62.5245, 15.6598)
+    assert "latitude" not in state_of(hass, "sensor", BIN_HALF, "fill_level").attributes
     assert state_of(hass, "binary_sensor", BIN_FULL, "needs_emptying").state == "on"
     assert state_of(hass, "binary_sensor", BIN_HALF, "needs_emptying").state == "off"
 

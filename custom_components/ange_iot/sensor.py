@@ -41,6 +41,7 @@ from . import AngeIotConfigEntry
 from .const import DOMAIN, signal_hub_update
 from .derived.lake import BathingWater
 from .device import Device
+from .device_settings import CONF_LATITUDE, CONF_LONGITUDE
 from .entity import AngeIotEntity
 from .hub import Hub
 from .platform_setup import async_setup_device_entities
@@ -202,6 +203,9 @@ SENSORS: Mapping[str, AngeIotSensorDescription] = {
 
 PARALLEL_UPDATES = 0
 
+# The value of a snow station, bin, lake or trail counter that a map should show.
+LOCATED_KEYS = frozenset({"snow_depth", "fill_level", "water_temperature", "visitors_today", "daily_consumption"})
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -227,6 +231,14 @@ class AngeIotSensor(AngeIotEntity, RestoreSensor):
             if self.entity_description.device_class is SensorDeviceClass.TIMESTAMP:
                 return
             self._attr_native_value = last.native_value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """A place's headline value carries its position, so a map card can show it."""
+        settings = self.device.config.settings
+        if self.entity_description.key not in LOCATED_KEYS or CONF_LATITUDE not in settings:
+            return None
+        return {"latitude": settings[CONF_LATITUDE], "longitude": settings[CONF_LONGITUDE]}
 
     @callback
     def _update_from_device(self) -> None:
