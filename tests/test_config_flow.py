@@ -1523,7 +1523,7 @@ async def test_ice_place_flow(hass: HomeAssistant, setup_integration: MockConfig
     assert result["reason"] == "reconfigure_successful"
     assert dict(entry.subentries[sub.subentry_id].data) == {"name": "Vojen norra", "latitude": 62.4, "longitude": 15.5}
     # A changed ice place reloads the hub, so its entity follows.
-    states = [s for s in hass.states.async_all("number")]
+    states = hass.states.async_all("number")
     assert [s.attributes.get("latitude") for s in states] == [62.4]
 
 
