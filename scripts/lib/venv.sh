@@ -22,8 +22,8 @@ ensure_venv() {
     shift 2
     local stamp="$venv/.stamp-$(basename "$requirements").sha256"
     local wanted
-    # requirements/*.txt may include each other (-r), so all of them count.
-    wanted="$(cat requirements/*.txt "$requirements" | sha256sum | cut -d' ' -f1)"
+    # requirements/*.txt may include each other and the add-ons' files (-r), so all count.
+    wanted="$(cat requirements/*.txt addons/*/requirements*.txt "$requirements" 2>/dev/null | sha256sum | cut -d' ' -f1)"
     if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
         return 0
     fi

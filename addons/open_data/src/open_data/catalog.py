@@ -7,7 +7,7 @@ HA feeds it through ``accept`` (the care guard) and ``record``; the public API r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import logging
 import math
 from typing import Any
@@ -57,7 +57,6 @@ class HaStatus:
     connected: bool = False
     last_event_ms: int | None = None
     last_error: str = ""
-    seen: set[str] = field(default_factory=set)
 
 
 def parse_number(state: Any) -> float | None:
@@ -88,9 +87,7 @@ class Catalogue:
         self.refused: dict[str, Refusal] = {}
         self.ha = HaStatus()
         self.version = 0
-        self._place_of = {
-            entity: place for place in options.places for entity in place.entities
-        }
+        self._place_of = {entity: place for place in options.places for entity in place.entities}
 
     async def load(self) -> None:
         """Read stable ids, refusals, known streams and their latest values from the store."""
@@ -152,7 +149,6 @@ class Catalogue:
         """
         if not self.configured(entity_id) or entity_id in self.refused:
             return None
-        self.ha.seen.add(entity_id)
         reason = refusal_reason(attributes)
         if reason is not None:
             now = self.clock()

@@ -55,6 +55,10 @@ def build(points: Sequence[tuple[int, float]], end_ms: int, days: int = 7) -> Ch
 
     drawn = hourly(points)
     line = " ".join(f"{x(ms):.1f},{y(value):.1f}" for ms, value in drawn)
-    labels = [(y(value), value) for value in (low, (low + high) / 2, high)] if high != low else [(y(low), low)]
+    labels = (
+        [(y(value), value) for value in (low, (low + high) / 2, high)]
+        if high != low
+        else [(y(low), low)]
+    )
     ticks = [(x(ms), ms) for ms in range(start_ms - start_ms % DAY_MS + DAY_MS, end_ms, DAY_MS)]
     return Chart(line, labels, ticks, low, high, points[-1][1], len(points))

@@ -45,7 +45,10 @@ _DATASETS: dict[str, dict[str, Any]] = {
             "Vattentemperatur vid kommunens badplatser, mätt med sensorer i vattnet.",
             "Water temperature at the municipality's bathing places, measured by sensors in the water.",
         ),
-        "keywords": (("badplats", "vattentemperatur", "bad"), ("bathing place", "water temperature", "swimming")),
+        "keywords": (
+            ("badplats", "vattentemperatur", "bad"),
+            ("bathing place", "water temperature", "swimming"),
+        ),
         "theme": "ENVI",
     },
     "snow_station": {
@@ -63,7 +66,10 @@ _DATASETS: dict[str, dict[str, Any]] = {
             "Antal passager som räknas automatiskt på kommunens leder.",
             "Number of passages counted automatically on the municipality's trails.",
         ),
-        "keywords": (("led", "besökare", "friluftsliv"), ("trail", "visitors", "outdoor recreation")),
+        "keywords": (
+            ("led", "besökare", "friluftsliv"),
+            ("trail", "visitors", "outdoor recreation"),
+        ),
         "theme": "EDUC",
     },
     "heritage_site": {
@@ -128,7 +134,11 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
     newest = max((s.latest[1] for s in streams if s.latest), default=None)
 
     add(catalog, "rdf:type", IRI(NS["dcat"] + "Catalog"))
-    both(catalog, "dcterms:title", (f"Öppna data från {options.publisher_name}", f"Open data from {options.publisher_name}"))
+    both(
+        catalog,
+        "dcterms:title",
+        (f"Öppna data från {options.publisher_name}", f"Open data from {options.publisher_name}"),
+    )
     both(
         catalog,
         "dcterms:description",
@@ -219,7 +229,11 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
             url = IRI(origin + path)
             add(dataset, "dcat:distribution", IRI(distribution))
             add(distribution, "rdf:type", IRI(NS["dcat"] + "Distribution"))
-            both(distribution, "dcterms:title", (f"Senaste värden ({FILE_TYPES[kind]})", f"Latest values ({FILE_TYPES[kind]})"))
+            both(
+                distribution,
+                "dcterms:title",
+                (f"Senaste värden ({FILE_TYPES[kind]})", f"Latest values ({FILE_TYPES[kind]})"),
+            )
             both(
                 distribution,
                 "dcterms:description",
@@ -231,7 +245,11 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
             add(distribution, "dcat:accessURL", url)
             add(distribution, "dcat:downloadURL", url)
             add(distribution, "dcterms:format", IRI(EU + "file-type/" + FILE_TYPES[kind]))
-            add(distribution, "dcat:mediaType", IRI("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[kind]))
+            add(
+                distribution,
+                "dcat:mediaType",
+                IRI("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[kind]),
+            )
             add(distribution, "dcterms:license", licence)
         distribution = f"{base}#dataset-{category}-sensorthings"
         add(dataset, "dcat:distribution", IRI(distribution))
@@ -240,7 +258,10 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
         both(
             distribution,
             "dcterms:description",
-            ("Historik och senaste värden via OGC SensorThings API.", "History and latest values through the OGC SensorThings API."),
+            (
+                "Historik och senaste värden via OGC SensorThings API.",
+                "History and latest values through the OGC SensorThings API.",
+            ),
         )
         add(distribution, "dcat:accessURL", IRI(f"{origin}/sta/v1.1/"))
         add(distribution, "dcat:accessService", IRI(service))
@@ -267,7 +288,11 @@ def to_rdfxml(triples: Iterable[Triple]) -> str:
         element = ":".join(_curie(types[0])) if types else "rdf:Description"
         lines.append(f"  <{element} rdf:about={quoteattr(subject)}>")
         for predicate, obj in pairs:
-            if predicate == rdf_type and isinstance(obj, IRI) and obj.value == (types[0] if types else None):
+            if (
+                predicate == rdf_type
+                and isinstance(obj, IRI)
+                and obj.value == (types[0] if types else None)
+            ):
                 continue
             name = ":".join(_curie(predicate))
             if isinstance(obj, IRI):

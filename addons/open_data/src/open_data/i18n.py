@@ -84,9 +84,11 @@ def local_time(ms: int, zone: str, lang: str) -> str:
     moment: datetime = from_ms(ms).astimezone(ZoneInfo(zone))
     return moment.strftime("%Y-%m-%d %H:%M")
 
+
 ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "sv": {
         "title": "Öppna data – vad som publiceras",
+        "refresh": "Uppdatera",
         "connection": "Anslutning till Home Assistant",
         "connected": "ansluten",
         "disconnected": "inte ansluten",
@@ -107,6 +109,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Open data – what is published",
+        "refresh": "Refresh",
         "connection": "Connection to Home Assistant",
         "connected": "connected",
         "disconnected": "not connected",

@@ -162,8 +162,9 @@ class _FilterParser:
             # A parenthesised boolean expression, not a parenthesised operand.
             self.position += 1
             inner = self.parse_or()
-            if self.take() != ("paren", ")"):
+            if self.peek() != ("paren", ")"):
                 raise QueryError("$filter: missing ')'")
+            self.position += 1
             return inner
         left = self.operand()
         op = self.keyword(*COMPARISONS)
@@ -181,7 +182,11 @@ class _FilterParser:
             return Lit(text[1:-1].replace("''", "'"))
         if kind == "num":
             number = float(text)
-            return Lit(int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number)
+            return Lit(
+                int(number)
+                if number.is_integer() and "." not in text and "e" not in text.lower()
+                else number
+            )
         if kind == "time":
             try:
                 return Lit(Time(parse_iso(text)))
@@ -248,9 +253,10 @@ def _orderby(text: str) -> list[tuple[str, bool]]:
     result: list[tuple[str, bool]] = []
     for item in _split_top_level(text, ","):
         words = item.split()
-        if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("asc", "desc")):
+        direction = words[1].lower() if len(words) == 2 else "asc"
+        if not words or len(words) > 2 or direction not in ("asc", "desc"):
             raise QueryError(f"$orderby: cannot read {item.strip()!r} (use 'property [asc|desc]')")
-        result.append((words[0], len(words) == 2 and words[1] == "desc"))
+        result.append((words[0], direction == "desc"))
     return result
 
 
@@ -262,12 +268,12 @@ def _names(option: str, text: str) -> list[str]:
 
 
 def _expand(text: str, into: dict[str, Query]) -> None:
-    for item in _split_top_level(text, ","):
-        item = item.strip()
+    for raw_item in _split_top_level(text, ","):
+        item = raw_item.strip()
         match = re.fullmatch(r"([A-Za-z/]+)(?:\((.*)\))?", item, re.DOTALL)
         if match is None or not item:
             raise QueryError(f"$expand: cannot read {item!r}")
-        path = [part for part in match.group(1).split("/")]
+        path = match.group(1).split("/")
         if not all(path):
             raise QueryError(f"$expand: cannot read {item!r}")
         target = into

@@ -90,7 +90,9 @@ def _str(raw: Mapping[str, Any], key: str, default: str | None = None) -> str:
     return value.strip()
 
 
-def _number(raw: Mapping[str, Any], key: str, default: float | None, low: float, high: float) -> float:
+def _number(
+    raw: Mapping[str, Any], key: str, default: float | None, low: float, high: float
+) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise OptionsError(f"option '{key}' must be a number")
@@ -130,10 +132,10 @@ def _place(raw: Any, index: int, seen_entities: set[str], seen_ids: set[str]) ->
         if not isinstance(entities_raw, list):
             raise OptionsError(f"{where}.entities must be a list of entity ids")
         entities: list[str] = []
-        for entity in entities_raw:
-            if not isinstance(entity, str) or not _ENTITY_ID.match(entity.strip()):
-                raise OptionsError(f"{where}.entities: {entity!r} is not an entity id")
-            entity = entity.strip()
+        for raw_entity in entities_raw:
+            if not isinstance(raw_entity, str) or not _ENTITY_ID.match(raw_entity.strip()):
+                raise OptionsError(f"{where}.entities: {raw_entity!r} is not an entity id")
+            entity = raw_entity.strip()
             # A datastream belongs to one place (one SensorThings Thing).
             if entity in seen_entities:
                 raise OptionsError(f"{where}.entities: {entity} is listed in two places")

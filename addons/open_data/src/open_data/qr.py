@@ -11,7 +11,16 @@ def qr_svg(url: str, title: str) -> bytes:
     """An SVG QR code for ``url``, with a <title> for screen readers."""
     code = segno.make(url, error="m", micro=False)
     buffer = io.BytesIO()
-    code.save(buffer, kind="svg", scale=10, border=4, title=title, xmldecl=True, svgclass=None, lineclass=None)
+    code.save(
+        buffer,
+        kind="svg",
+        scale=10,
+        border=4,
+        title=title,
+        xmldecl=True,
+        svgclass=None,
+        lineclass=None,
+    )
     return buffer.getvalue()
 
 

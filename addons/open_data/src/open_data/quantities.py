@@ -41,7 +41,20 @@ _KNOWN = (
     Quantity("distance", "Avstånd", "Distance", 0),
 )
 _BY_KEY = {quantity.key: quantity for quantity in _KNOWN}
-_SUFFIXES = sorted(_BY_KEY, key=len, reverse=True)
+# HA makes entity ids from the names in the language it was set up in: the ange_iot
+# integration's Swedish names give these suffixes.
+_SWEDISH = {
+    "vattentemperatur": "water_temperature",
+    "snodjup": "snow_depth",
+    "istjocklek": "ice_thickness",
+    "besokare_i_dag": "visitors_today",
+    "besokare_denna_sasong": "visitors_season",
+    "temperatur": "temperature",
+    "luftfuktighet": "humidity",
+}
+_SUFFIXES = sorted(
+    {**{key: key for key in _BY_KEY}, **_SWEDISH}.items(), key=lambda item: -len(item[0])
+)
 GENERIC = Quantity("value", "Mätvärde", "Measurement", 1)
 
 # unit symbol -> (name, QUDT unit IRI), for SensorThings' unitOfMeasurement.
@@ -60,8 +73,8 @@ _COUNT = ("count", "http://qudt.org/vocab/unit/NUM")
 def quantity_for(entity_id: str, device_class: str | None) -> Quantity:
     """The quantity an entity measures, from its object id or else its device class."""
     object_id = entity_id.partition(".")[2]
-    for key in _SUFFIXES:
-        if object_id.endswith(key):
+    for suffix, key in _SUFFIXES:
+        if object_id.endswith(suffix):
             return _BY_KEY[key]
     if device_class and device_class in _BY_KEY:
         return _BY_KEY[device_class]

@@ -43,7 +43,6 @@ class HomeAssistantSource:
         ws_scheme = "wss" if self._base.scheme == "https" else "ws"
         self._ws_url = self._base.with_scheme(ws_scheme) / "api" / "websocket"
         self._attributes: dict[str, dict[str, Any]] = {}
-        self._backfills: set[asyncio.Task[None]] = set()
         self.synced = asyncio.Event()
 
     async def run(self) -> None:
@@ -66,9 +65,13 @@ class HomeAssistantSource:
 
     async def sync(self) -> None:
         """One connection: read states, backfill history, then follow changes until it drops."""
-        await self._read_states()
+        current = await self._read_states()
+        # History first: the backfill starts after the newest stored value, and the current
+        # state is newer than everything the recorder kept before it.
         for entity_id in list(self._catalogue.by_entity):
             await self._backfill(entity_id)
+        for stream, state, changed in current:
+            await self._record_state(stream, state, changed)
         await self._follow()
 
     async def _get(self, url: URL) -> Any:
@@ -81,10 +84,12 @@ class HomeAssistantSource:
                 raise SourceError(f"{url.path} answered HTTP {response.status}")
             return await response.json()
 
-    async def _read_states(self) -> None:
+    async def _read_states(self) -> list[tuple[Stream, Any, Any]]:
+        """Run the care guard on every configured entity; returns the publishable states."""
         states = await self._get(self._base / "api" / "states")
         if not isinstance(states, list):
             raise SourceError("/api/states did not return a list")
+        current: list[tuple[Stream, Any, Any]] = []
         for state in states:
             if not isinstance(state, Mapping):
                 continue
@@ -96,7 +101,8 @@ class HomeAssistantSource:
             self._attributes[entity_id] = attributes
             stream = await self._catalogue.accept(entity_id, attributes)
             if stream is not None:
-                await self._record_state(stream, state.get("state"), state.get("last_changed"))
+                current.append((stream, state.get("state"), state.get("last_changed")))
+        return current
 
     async def _record_state(self, stream: Stream, state: Any, changed: Any) -> None:
         value = parse_number(state)
@@ -142,7 +148,9 @@ class HomeAssistantSource:
                     continue
         added = await self._catalogue.record(stream, points)
         if added:
-            _LOGGER.info("Backfilled %d values of %s from Home Assistant's history", added, entity_id)
+            _LOGGER.info(
+                "Backfilled %d values of %s from Home Assistant's history", added, entity_id
+            )
 
     async def _follow(self) -> None:
         async with self._session.ws_connect(self._ws_url, heartbeat=30, max_msg_size=0) as ws:
@@ -190,17 +198,17 @@ class HomeAssistantSource:
                 if not isinstance(compressed, Mapping):
                     continue
                 attributes = compressed.get("a")
-                self._attributes[entity_id] = dict(attributes) if isinstance(attributes, Mapping) else {}
+                self._attributes[entity_id] = (
+                    dict(attributes) if isinstance(attributes, Mapping) else {}
+                )
                 was_published = entity_id in catalogue.by_entity
                 stream = await catalogue.accept(entity_id, self._attributes[entity_id])
                 if stream is None:
                     continue
-                await self._record_state(stream, compressed.get("s"), compressed.get("lc"))
                 if not was_published:
                     # An entity that appeared after start: fetch what the recorder has of it.
-                    task = asyncio.create_task(self._backfill_quietly(entity_id))
-                    self._backfills.add(task)
-                    task.add_done_callback(self._backfills.discard)
+                    await self._backfill_quietly(entity_id)
+                await self._record_state(stream, compressed.get("s"), compressed.get("lc"))
         changed = event.get("c")
         if isinstance(changed, Mapping):
             for entity_id, diff in changed.items():
@@ -226,10 +234,3 @@ class HomeAssistantSource:
             await self._backfill(entity_id)
         except (aiohttp.ClientError, TimeoutError, SourceError) as err:
             _LOGGER.warning("Could not backfill %s: %s", entity_id, err)
-
-    async def close(self) -> None:
-        """Stop running backfills."""
-        for task in list(self._backfills):
-            task.cancel()
-        if self._backfills:
-            await asyncio.gather(*self._backfills, return_exceptions=True)

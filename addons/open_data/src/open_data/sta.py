@@ -106,6 +106,7 @@ _OBS_COLUMNS = {
     "Datastream/@iot.id": "stream_id",
     "Datastream/id": "stream_id",
 }
+_SAFE = "$@(),:;'/="
 _SQL_OPS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _FLIPPED = {"eq": "eq", "ne": "ne", "gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}
 
@@ -304,8 +305,7 @@ class SensorThings:
             case "ObservedProperties":
                 used = {s.property_id for s in streams}
                 return [
-                    self._observed_property(pid, catalogue.properties[pid])
-                    for pid in sorted(used)
+                    self._observed_property(pid, catalogue.properties[pid]) for pid in sorted(used)
                 ]
         raise NotFound(f"no entity set {entity_set}")
 
@@ -339,7 +339,9 @@ class SensorThings:
                 return Many(target, [self._datastream(rec.ref)])
             case ("ObservedProperties", "Datastreams"):
                 streams = [s for s in catalogue.streams.values() if s.property_id == rec.id]
-                return Many(target, [self._datastream(s) for s in sorted(streams, key=lambda s: s.id)])
+                return Many(
+                    target, [self._datastream(s) for s in sorted(streams, key=lambda s: s.id)]
+                )
             case ("Observations", "Datastream"):
                 owner = catalogue.streams.get(rec.ref)
                 return self._datastream(owner) if owner else None
@@ -410,7 +412,9 @@ class SensorThings:
         terms.extend(("ts ASC", "id ASC") if not terms else ("id ASC",))
         return ", ".join(terms)
 
-    async def _observations(self, scope: ObsScope, query: Query) -> tuple[list[Rec], int | None, bool]:
+    async def _observations(
+        self, scope: ObsScope, query: Query
+    ) -> tuple[list[Rec], int | None, bool]:
         ids = self._scope_ids(scope)
         if not ids:
             return [], (0 if query.count else None), False
@@ -423,16 +427,20 @@ class SensorThings:
         condition = " AND ".join(where)
         store = self._catalogue.store
         rows = await store.query(
-            f"SELECT id, stream_id, ts, value FROM observations WHERE {condition} "  # noqa: S608
+            f"SELECT id, stream_id, ts, value FROM observations WHERE {condition} "
             f"ORDER BY {self._sql_order(query)} LIMIT ? OFFSET ?",
             [*params, query.top + 1, query.skip],
         )
         count = None
         if query.count:
-            count = int((await store.query(
-                f"SELECT COUNT(*) FROM observations WHERE {condition}",  # noqa: S608
-                params,
-            ))[0][0])
+            count = int(
+                (
+                    await store.query(
+                        f"SELECT COUNT(*) FROM observations WHERE {condition}",
+                        params,
+                    )
+                )[0][0]
+            )
         more = len(rows) > query.top
         return [self._observation(row) for row in rows[: query.top]], count, more
 
@@ -441,7 +449,7 @@ class SensorThings:
         if not ids:
             return None
         rows = await self._catalogue.store.query(
-            f"SELECT id, stream_id, ts, value FROM observations WHERE id = ? "  # noqa: S608
+            f"SELECT id, stream_id, ts, value FROM observations WHERE id = ? "
             f"AND stream_id IN ({','.join('?' * len(ids))})",
             [oid, *ids],
         )
@@ -481,7 +489,9 @@ class SensorThings:
         numeric = (int, float)
         if isinstance(left, bool) != isinstance(right, bool):
             return False
-        if not (isinstance(left, numeric) and isinstance(right, numeric)) and type(left) is not type(right):
+        if not (isinstance(left, numeric) and isinstance(right, numeric)) and type(
+            left
+        ) is not type(right):
             return op == "ne"
         try:
             match op:
@@ -508,7 +518,9 @@ class SensorThings:
         if isinstance(expr, Not):
             return not self._matches(rec, expr.operand)
         left = self._value(rec, expr.left.path) if isinstance(expr.left, Prop) else expr.left.value
-        right = self._value(rec, expr.right.path) if isinstance(expr.right, Prop) else expr.right.value
+        right = (
+            self._value(rec, expr.right.path) if isinstance(expr.right, Prop) else expr.right.value
+        )
         return self._compare(expr.op, left, right)
 
     def _check_filter(self, entity_set: str, expr: Expr) -> None:
@@ -522,20 +534,23 @@ class SensorThings:
                 if isinstance(side, Prop):
                     self._check_property(entity_set, side.path)
 
-    def _in_memory(self, entity_set: str, recs: list[Rec], query: Query) -> tuple[list[Rec], int | None, bool]:
+    def _in_memory(
+        self, entity_set: str, recs: list[Rec], query: Query
+    ) -> tuple[list[Rec], int | None, bool]:
         if query.filter is not None:
             self._check_filter(entity_set, query.filter)
             recs = [rec for rec in recs if self._matches(rec, query.filter)]
         for name, _ in query.orderby:
             self._check_property(entity_set, name)
         for name, descending in reversed(query.orderby):
-            present = [r for r in recs if self._value(r, name) is not None]
-            missing = [r for r in recs if self._value(r, name) is None]
+            keyed = [(self._value(r, name), r) for r in recs]
+            present = [(v, r) for v, r in keyed if v is not None]
+            missing = [r for v, r in keyed if v is None]
             try:
-                present.sort(key=lambda r, n=name: self._value(r, n), reverse=descending)
+                present.sort(key=lambda pair: pair[0], reverse=descending)
             except TypeError:
-                present.sort(key=lambda r, n=name: str(self._value(r, n)), reverse=descending)
-            recs = present + missing
+                present.sort(key=lambda pair: str(pair[0]), reverse=descending)
+            recs = [r for _, r in present] + missing
         count = len(recs) if query.count else None
         page = recs[query.skip : query.skip + query.top]
         return page, count, query.skip + query.top < len(recs)
@@ -610,7 +625,7 @@ class SensorThings:
                 return rec
         return None
 
-    async def handle(self, origin: str, path: str, params: Mapping[str, str], query_string: str) -> Response:
+    async def handle(self, origin: str, path: str, params: Mapping[str, str]) -> Response:
         """Answer GET ``/sta/v1.1/<path>``. Raises NotFound or QueryError."""
         query = parse_query(params)
         root = f"{origin}/sta/v1.1"
@@ -686,4 +701,4 @@ def _segment(segment: str) -> tuple[str, int | None]:
 def _next_link(base: str, params: Mapping[str, str], query: Query) -> str:
     pairs = [(k, v) for k, v in params.items() if k not in ("$top", "$skip")]
     pairs += [("$top", str(query.top)), ("$skip", str(query.skip + query.top))]
-    return base + "?" + "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in pairs)
+    return base + "?" + "&".join(f"{quote(k, safe='$')}={quote(v, safe=_SAFE)}" for k, v in pairs)

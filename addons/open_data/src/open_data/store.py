@@ -6,10 +6,10 @@ a single connection needs no locking.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-import asyncio
 from pathlib import Path
 import sqlite3
 from typing import Any
@@ -106,11 +106,15 @@ class Store:
 
     # -- datastreams and ids ------------------------------------------------------------
 
-    async def ensure_stream(self, entity_id: str, unit: str | None, device_class: str | None) -> StreamRow:
+    async def ensure_stream(
+        self, entity_id: str, unit: str | None, device_class: str | None
+    ) -> StreamRow:
         """The stream of ``entity_id``, created or updated with HA's unit and device class."""
         return await self._run(self._ensure_stream, entity_id, unit, device_class)
 
-    def _ensure_stream(self, entity_id: str, unit: str | None, device_class: str | None) -> StreamRow:
+    def _ensure_stream(
+        self, entity_id: str, unit: str | None, device_class: str | None
+    ) -> StreamRow:
         db = self._conn
         db.execute(
             "INSERT INTO streams (entity_id, unit, device_class) VALUES (?, ?, ?) "
@@ -151,7 +155,9 @@ class Store:
 
     def _property_ids(self, keys: list[str]) -> dict[str, int]:
         db = self._conn
-        db.executemany("INSERT OR IGNORE INTO observed_properties (key) VALUES (?)", [(k,) for k in keys])
+        db.executemany(
+            "INSERT OR IGNORE INTO observed_properties (key) VALUES (?)", [(k,) for k in keys]
+        )
         return {key: pid for pid, key in db.execute("SELECT id, key FROM observed_properties")}
 
     # -- observations -------------------------------------------------------------------
@@ -174,7 +180,7 @@ class Store:
         return db.total_changes - before
 
     async def latest(self) -> dict[int, tuple[int, int, float]]:
-        """stream id -> (observation id, ms, value) of each stream's newest observation."""
+        """Stream id -> (observation id, ms, value) of each stream's newest observation."""
         return await self._run(self._latest)
 
     def _latest(self) -> dict[int, tuple[int, int, float]]:
@@ -186,7 +192,7 @@ class Store:
         return {stream_id: (oid, ts, value) for stream_id, oid, ts, value in rows}
 
     async def first_times(self) -> dict[int, int]:
-        """stream id -> ms of its oldest observation."""
+        """Stream id -> ms of its oldest observation."""
         return await self._run(self._first_times)
 
     def _first_times(self) -> dict[int, int]:
@@ -194,7 +200,7 @@ class Store:
         return dict(rows.fetchall())
 
     async def last_time(self, stream_id: int) -> int | None:
-        """ms of a stream's newest observation."""
+        """The time (ms) of a stream's newest observation."""
         return await self._run(self._last_time, stream_id)
 
     def _last_time(self, stream_id: int) -> int | None:

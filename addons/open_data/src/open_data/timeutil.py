@@ -16,7 +16,7 @@ def now_ms() -> int:
 
 
 def to_ms(moment: datetime) -> int:
-    """ms of an aware datetime (naive ones are taken as UTC), without float rounding."""
+    """Milliseconds since the epoch of an aware datetime (naive ones are taken as UTC), without float rounding."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - EPOCH) // _MS
@@ -36,7 +36,7 @@ def iso(ms: int) -> str:
 
 
 def parse_iso(text: str) -> int:
-    """ms of an ISO 8601 date-time; a date alone is midnight UTC. Raises ValueError."""
+    """Milliseconds since the epoch of an ISO 8601 date-time; a date alone is midnight UTC. Raises ValueError."""
     text = text.strip()
     if not text:
         raise ValueError("empty time")
