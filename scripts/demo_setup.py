@@ -2,8 +2,9 @@
 
 Everything goes through Home Assistant's own HTTP and websocket APIs, the ones its
 frontend uses, so the demo sets HA up exactly as a person clicking through the UI would:
-the onboarding steps, the hub's config flow, one subentry flow per device. Nothing is
-written into HA's storage behind its back.
+the onboarding steps, the hub's config flow, one subentry flow per device (with its
+role's settings form for a snow station, lake, meter, bin, trail counter or kitchen
+sensor). Nothing is written into HA's storage behind its back.
 
 It is safe to run again: finished onboarding steps, an existing hub, existing areas and
 devices are left as they are. At the end it writes the webhook URL and secret for the
@@ -333,14 +334,23 @@ async def ensure_devices(
             body={"handler": [hub.entry_id, "device"]},
         )
         _expect(flow, "form", "user")
-        user_input = {"dev_eui": device.dev_eui, "model": device.model, "name": device.name}
+        user_input = {
+            "dev_eui": device.dev_eui,
+            "model": device.model,
+            "name": device.name,
+            "role": device.role,
+        }
         if device.area:
             user_input["area"] = areas[device.area]
-        result = await api.call(
-            "POST", f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", body=user_input
-        )
+        path = f"/api/config/config_entries/subentries/flow/{flow['flow_id']}"
+        result = await api.call("POST", path, body=user_input)
+        if device.role != "none":
+            # Every role but "none" asks for its settings on a second form.
+            _expect(result, "form", "settings")
+            result = await api.call("POST", path, body=device.settings)
         _expect(result, "create_entry")
-        print(f"Device: added {device.name} ({device.model}, {device.dev_eui})")
+        role = "" if device.role == "none" else f", {device.role}"
+        print(f"Device: added {device.name} ({device.model}, {device.dev_eui}{role})")
 
 
 async def remove_online_services(api: Api, wait: float) -> None:

@@ -11,6 +11,15 @@ values a real sensor would measure at a given local time) and how it encodes tho
 (an ``encode`` function giving the payload bytes). More devices are more list entries in
 ``demo_devices()``.
 
+Besides the room sensors, it simulates Ånge's community services and tourism sensors:
+bathing places, snow stations, twenty water meters, waste bins, a people counter on
+S:t Olavsleden and the school kitchen's cold chain, in early-winter (late November)
+weather. Three faults are built in and timed from the start, so they show at once: a
+meter with a leak, a freezer warming up and a full bin. Sensors like these report on a
+fixed period (meters hourly); at start the simulator first delivers the last day of
+their uplinks with their own timestamps (``--history``), so values that look back 24
+hours are there from the first minute.
+
 Run ``python -m scripts.lorawan_simulator --target .demo/simulator.json`` (written by
 scripts/demo_setup.py), or see ``--help``.
 """
@@ -22,7 +31,7 @@ import asyncio
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 import hashlib
 import json
 import logging
@@ -102,6 +111,7 @@ _ELSYS: Final = {
     "motion": _Field(b"\x05", ">B", 1),  # PIR count since the last uplink
     "co2": _Field(b"\x06", ">H", 1),  # ppm
     "vdd": _Field(b"\x07", ">H", 1),  # battery voltage in mV
+    "external_temperature": _Field(b"\x0c", ">h", 10),  # probe °C, 0.1 per step, signed
     "occupancy": _Field(b"\x11", ">B", 1),  # 0 free, 1 pending, 2 occupied
 }
 
@@ -117,14 +127,244 @@ _AM307: Final = {
 }
 
 
+# The other Milesight sensors use the same channel/type items (Milesight-IoT/SensorDecoders
+# READMEs). Keys are the integration's canonical names and units; distances are mm.
+_MILESIGHT_BATTERY: Final = {"battery": _AM307["battery"]}
+_EM310_UDL: Final = {
+    **_MILESIGHT_BATTERY,
+    "distance": _Field(b"\x03\x82", "<H", 1),  # mm; 0 would mean "no echo"
+    "position": _Field(b"\x04\x00", "<B", 1),  # 0 normal, 1 tilted
+}
+_EM300_TH: Final = {
+    **_MILESIGHT_BATTERY,
+    "temperature": _AM307["temperature"],
+    "humidity": _AM307["humidity"],
+}
+# EM500-PT100 and TS101 carry the probe temperature on the temperature channel.
+_MILESIGHT_PROBE: Final = {
+    **_MILESIGHT_BATTERY,
+    "external_temperature": _Field(b"\x03\x67", "<h", 10),
+}
+# VS133 line 1: running totals (uint32) and the counts of the last period.
+_VS133: Final = {
+    "people_total": _Field(b"\x03\xd2", "<I", 1),  # total in
+    "people_total_out": _Field(b"\x04\xd2", "<I", 1),
+}
+
+
 def encode_elsys(values: Mapping[str, float]) -> bytes:
-    """An Elsys ERS-family uplink (keys: temperature, humidity, light, motion, co2, vdd, occupancy)."""
+    """An Elsys uplink (keys: temperature, humidity, light, motion, co2, vdd,
+    external_temperature, occupancy)."""
     return _pack("Elsys", _ELSYS, values)
 
 
 def encode_milesight_am307(values: Mapping[str, float]) -> bytes:
     """A Milesight AM307 uplink (keys: battery, temperature, humidity, pir, light_level, co2, pressure)."""
     return _pack("Milesight AM307", _AM307, values)
+
+
+def encode_milesight_em310_udl(values: Mapping[str, float]) -> bytes:
+    """A Milesight EM310-UDL uplink (keys: battery, distance in mm, position)."""
+    return _pack("Milesight EM310-UDL", _EM310_UDL, values)
+
+
+def encode_milesight_em300_th(values: Mapping[str, float]) -> bytes:
+    """A Milesight EM300-TH uplink (keys: battery, temperature, humidity)."""
+    return _pack("Milesight EM300-TH", _EM300_TH, values)
+
+
+def encode_milesight_probe(values: Mapping[str, float]) -> bytes:
+    """A Milesight EM500-PT100 or TS101 uplink (keys: battery, external_temperature)."""
+    return _pack("Milesight probe", _MILESIGHT_PROBE, values)
+
+
+def encode_milesight_vs133(values: Mapping[str, float]) -> bytes:
+    """A Milesight VS133 uplink for line 1 (keys: people_total, people_total_out,
+    people_in, people_out: the last two are the period counts, one item together)."""
+    totals = {key: value for key, value in values.items() if key in _VS133}
+    period = {key: values[key] for key in ("people_in", "people_out") if key in values}
+    if set(values) - set(totals) - set(period):
+        return _pack("Milesight VS133", _VS133, values)  # raises, naming the unknown keys
+    out = _pack("Milesight VS133", _VS133, totals)
+    if period:
+        try:
+            out += b"\x05\xcc" + struct.pack(
+                "<HH", round(period.get("people_in", 0)), round(period.get("people_out", 0))
+            )
+        except struct.error:
+            raise ValueError(f"Milesight VS133: period counts {period} do not fit") from None
+    return out
+
+
+def _fits(vendor: str, key: str, value: float, low: int, high: int) -> int:
+    raw = round(value)
+    if not low <= raw <= high:
+        raise ValueError(f"{vendor}: {key}={value} does not fit its field")
+    return raw
+
+
+def encode_decentlab_dl_ds18(values: Mapping[str, float], device_id: int = 0x0B21) -> bytes:
+    """A Decentlab DL-DS18 uplink (keys: external_temperature °C, battery_voltage V).
+
+    Protocol version 2, the device id, a flags word naming the groups present, then
+    big-endian words: the probe as 16 × °C + 32768, the battery in mV.
+    """
+    vendor = "Decentlab DL-DS18"
+    unknown = set(values) - {"external_temperature", "battery_voltage"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    flags, words = 0, []
+    if "external_temperature" in values:
+        flags |= 0x01
+        words.append(
+            _fits(vendor, "temperature", values["external_temperature"] * 16 + 32768, 0, 0xFFFF)
+        )
+    if "battery_voltage" in values:
+        flags |= 0x02
+        words.append(_fits(vendor, "battery", values["battery_voltage"] * 1000, 0, 0xFFFF))
+    return struct.pack(f">BHH{len(words)}H", 2, device_id, flags, *words)
+
+
+def encode_dragino_ldds75(values: Mapping[str, float]) -> bytes:
+    """A Dragino LDDS75 distance frame (fPort 2; keys: battery_voltage V, distance mm,
+    external_temperature °C of the optional DS18B20 probe).
+
+    Eight big-endian bytes: battery mV, distance, interrupt flag, probe temperature in
+    0.1 °C (0 without a probe), sensor flag.
+    """
+    vendor = "Dragino LDDS75"
+    unknown = set(values) - {"battery_voltage", "distance", "external_temperature"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    battery = _fits(vendor, "battery_voltage", values["battery_voltage"] * 1000, 0, 0x3FFF)
+    distance = _fits(vendor, "distance", values["distance"], 0, 0xFFFF)
+    probe = _fits(
+        vendor, "external_temperature", values.get("external_temperature", 0) * 10, -32768, 32767
+    )
+    return struct.pack(">HHBhB", battery, distance, 0, probe, 1)
+
+
+def _netvox_battery(vendor: str, volts: float, low: float) -> int:
+    # 0.1 V per step in bits 6-0; bit 7 is the device's own low-battery flag.
+    return _fits(vendor, "battery_voltage", volts * 10, 0, 0x7F) | (0x80 if low else 0)
+
+
+def encode_netvox_r718x(values: Mapping[str, float]) -> bytes:
+    """A Netvox R718X data report (fPort 6; keys: battery_voltage V, battery_low,
+    distance mm, temperature °C, device_fill %: the fill level the device works out
+    from its own FillMaxDistance setting)."""
+    vendor = "Netvox R718X"
+    unknown = set(values) - {
+        "battery_voltage", "battery_low", "distance", "temperature", "device_fill"
+    }  # fmt: skip
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    return struct.pack(
+        ">BBBBBHhBB",
+        0x01,  # protocol version
+        0x34,  # device type R718X
+        0x01,  # data report
+        _netvox_battery(vendor, values["battery_voltage"], values.get("battery_low", 0)),
+        0,  # status: below the on-distance threshold
+        _fits(vendor, "distance", values["distance"], 0, 0xFFFF),
+        _fits(vendor, "temperature", values["temperature"] * 10, -32768, 32767),
+        _fits(vendor, "device_fill", values.get("device_fill", 0), 0, 100),
+        0,  # angle of inclination: upright
+    )
+
+
+def encode_netvox_r711(values: Mapping[str, float]) -> bytes:
+    """A Netvox R711 data report (fPort 6; keys: battery_voltage V, battery_low,
+    temperature °C, humidity %; both in 0.01 steps)."""
+    vendor = "Netvox R711"
+    unknown = set(values) - {"battery_voltage", "battery_low", "temperature", "humidity"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    return struct.pack(
+        ">BBBBhH3x",
+        0x01,
+        0x01,  # device type R711
+        0x01,
+        _netvox_battery(vendor, values["battery_voltage"], values.get("battery_low", 0)),
+        _fits(vendor, "temperature", values["temperature"] * 100, -32768, 32767),
+        _fits(vendor, "humidity", values["humidity"] * 100, 0, 10000),
+    )
+
+
+def encode_browan_tbhh100(values: Mapping[str, float]) -> bytes:
+    """A Browan TBHH100 status frame (fPort 103; keys: battery_voltage V in 0.1 V steps
+    from 2.6 to 3.9, temperature in whole °C, humidity in whole %)."""
+    vendor = "Browan TBHH100"
+    unknown = set(values) - {"battery_voltage", "temperature", "humidity"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    battery = _fits(vendor, "battery_voltage", values["battery_voltage"] * 10 - 25, 1, 14)
+    temperature = _fits(vendor, "temperature", values["temperature"] + 32, 1, 0x7F)
+    humidity = _fits(vendor, "humidity", values["humidity"], 0, 100)
+    # Status 0 (a periodic report); the last four bytes are reserved for an IAQ sensor and
+    # read 0xFF, as in Browan's TTN example.
+    return bytes((0, battery, temperature, humidity, 0xFF, 0xFF, 0xFF, 0xFF))
+
+
+# Axioma W1 status byte, bits 7-5: the condition the meter reports.
+AXIOMA_LEAKAGE: Final = 0x20
+
+
+def encode_axioma_w1(values: Mapping[str, float]) -> bytes:
+    """An Axioma Qalcosonic W1 short frame (fPort 100; keys: meter_time, Unix seconds;
+    status, the status byte; volume in m³, sent as whole litres).
+
+    Nine little-endian bytes: meter time (uint32), status, volume register (uint32 L).
+    """
+    vendor = "Axioma W1"
+    unknown = set(values) - {"meter_time", "status", "volume"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    return struct.pack(
+        "<IBI",
+        _fits(vendor, "meter_time", values["meter_time"], 0, 0xFFFFFFFF),
+        _fits(vendor, "status", values.get("status", 0), 0, 0xFF),
+        _fits(vendor, "volume", values["volume"] * 1000, 0, 0xFFFFFFFF),
+    )
+
+
+def _bcd(vendor: str, key: str, value: int, digits: int) -> bytes:
+    if not 0 <= value < 10**digits:
+        raise ValueError(f"{vendor}: {key}={value} does not fit {digits} BCD digits")
+    text = f"{value:0{digits}d}"
+    # Least significant digit pair first, as M-Bus stores BCD.
+    return bytes(int(text[i : i + 2], 16) for i in range(digits - 2, -1, -2))
+
+
+ELVACO_STANDARD: Final = {"elvaco_cmi4110": 0x00, "elvaco_cmi4140": 0x15, "elvaco_cmi4160": 0x1E}
+"""The "Standard" message format byte of each Elvaco module (its user manual)."""
+
+
+def elvaco_encoder(model: str) -> Encoder:
+    """An encoder for an Elvaco CMi41xx module's Standard message (fPort 2).
+
+    Keys: volume in m³ (sent in litres), meter_number (the host meter's id). The
+    message is the format byte, then M-Bus records (EN 13757-3): volume as 8-digit BCD
+    with VIF 0x13 (litres), the meter id as 8-digit BCD (VIF 0x78) and the meter's
+    error flags (VIF 0xFD 0x17), none set.
+    """
+    vendor = f"Elvaco {model}"
+    message_format = ELVACO_STANDARD[model]
+
+    def encode(values: Mapping[str, float]) -> bytes:
+        unknown = set(values) - {"volume", "meter_number"}
+        if unknown:
+            raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+        litres = _fits(vendor, "volume", values["volume"] * 1000, 0, 10**8 - 1)
+        number = round(values.get("meter_number", 0))
+        return (
+            bytes((message_format,))
+            + b"\x0c\x13" + _bcd(vendor, "volume", litres, 8)
+            + b"\x0c\x78" + _bcd(vendor, "meter_number", number, 8)
+            + b"\x02\xfd\x17\x00\x00"
+        )  # fmt: skip
+
+    return encode
 
 
 # --------------------------------------------------------------------- value generators
@@ -205,6 +445,138 @@ def is_workday(now: datetime) -> bool:
     return now.weekday() < 5
 
 
+def unit_hash(*parts: object) -> float:
+    """A number in [0, 1) fixed by ``parts``: the same on every run and every machine.
+
+    Values that must not depend on when the simulator started (a meter register, past
+    snowfalls) are built from these instead of from the device's random generator.
+    """
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def hours_between(start: datetime, end: datetime) -> float:
+    """Real hours from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    return (end - start).total_seconds() / 3600
+
+
+def outdoor_temperature(now: datetime) -> float:
+    """Air temperature in Ånge in late November: about −6 °C at night, −2 °C after noon."""
+    hour = hour_of_day(now)
+    return -6.0 + 4.0 * bump(hour, 14.0, 4.0)
+
+
+# Water use of a household over the day, per hour from midnight (relative weights): the
+# morning rush, lunch, and the evening with dinner, dishes and showers. The hours from
+# 2 to 4 are 0: then nobody in an ordinary household uses water, which is what leak
+# suspicion looks for (a zero-flow hour every day).
+_HOUSEHOLD_PROFILE: Final = (
+    0.3, 0.1, 0.0, 0.0, 0.0, 0.4, 1.9, 2.6, 1.7, 1.0, 0.8, 0.9,
+    1.2, 0.9, 0.7, 0.7, 1.0, 1.5, 2.0, 1.9, 1.7, 1.5, 1.0, 0.6,
+)  # fmt: skip
+# The first day of the simulated meter registers, in local time.
+_METER_EPOCH: Final = datetime(2024, 1, 1, tzinfo=LOCAL_TZ)
+
+
+@dataclass(frozen=True, slots=True)
+class Household:
+    """What one water meter measures: a household's use, and a leak if there is one.
+
+    The register is a function of time alone, so it is the same after the demo is
+    restarted and never runs backwards: a meter that did would look replaced.
+    """
+
+    key: str  # what makes this household's days its own (the meter id)
+    daily_m3: float  # water used on an average day
+    register_at_epoch_m3: float  # the meter register on _METER_EPOCH
+    leak_m3_per_h: float = 0.0  # a running toilet or a dripping pipe, day and night
+
+    def _hour_weights(self, day: date) -> tuple[float, ...]:
+        weights = []
+        for hour, base in enumerate(_HOUSEHOLD_PROFILE):
+            u = unit_hash(self.key, day.isoformat(), hour)
+            # Now and then an hour with no use at all, now and then a bath or a wash.
+            weights.append(0.0 if u < 0.12 else base * (0.4 + 1.6 * u))
+        return tuple(weights)
+
+    def _day_total(self, day: date) -> float:
+        weekend = 1.15 if day.weekday() >= 5 else 1.0
+        return self.daily_m3 * weekend * (0.75 + 0.5 * unit_hash(self.key, day.isoformat()))
+
+    def used_before(self, day: date) -> float:
+        """m³ used from _METER_EPOCH to the start of ``day``."""
+        cache = _DAY_SUMS.setdefault(self, [0.0])
+        index = (day - _METER_EPOCH.date()).days
+        while len(cache) <= index:
+            done = _METER_EPOCH.date() + timedelta(days=len(cache) - 1)
+            cache.append(cache[-1] + self._day_total(done))
+        return cache[max(0, index)]
+
+    def register_m3(self, now: datetime) -> float:
+        """The meter register at ``now``, in m³ (not yet rounded to the meter's litres)."""
+        local = now.astimezone(LOCAL_TZ)
+        day = local.date()
+        midnight = datetime.combine(day, time(), LOCAL_TZ)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(), LOCAL_TZ)
+        # The day's share by real time elapsed, so a summer-time change never makes the
+        # register step back.
+        position = 24 * hours_between(midnight, local) / hours_between(midnight, next_midnight)
+        weights = self._hour_weights(day)
+        whole = min(23, int(position))
+        done = sum(weights[:whole]) + weights[whole] * (position - whole)
+        share = done / (sum(weights) or 1.0)
+        leak = self.leak_m3_per_h * max(0.0, hours_between(_METER_EPOCH, local))
+        return (
+            self.register_at_epoch_m3 + self.used_before(day) + self._day_total(day) * share + leak
+        )
+
+
+_DAY_SUMS: Final[dict[Household, list[float]]] = {}
+"""Cumulative use per day since _METER_EPOCH, per household: computed once, then reused."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snowfall:
+    """One snowfall: when it starts, how long it lasts and how fast snow builds up."""
+
+    start: datetime
+    hours: float
+    cm_per_hour: float
+
+    def depth_added(self, now: datetime) -> float:
+        """Fresh snow from this fall at ``now``, settled as new snow does over a day or two."""
+        age = hours_between(self.start, now)
+        if age <= 0:
+            return 0.0
+        fallen = self.cm_per_hour * min(age, self.hours)
+        return fallen * (0.55 + 0.45 * math.exp(-age / 36))
+
+
+def past_snowfalls(key: str, now: datetime, days: int = 8) -> list[Snowfall]:
+    """The snowfalls of the last ``days`` days at one place, the same on every run.
+
+    In late November a front passes every two or three days, mostly by day, leaving a
+    few centimetres.
+    """
+    falls = []
+    today = now.astimezone(LOCAL_TZ).date()
+    for back in range(days + 1):
+        day = today - timedelta(days=back)
+        if unit_hash(key, "snow", day.isoformat()) > 0.4:
+            continue
+        start = datetime.combine(day, time(), LOCAL_TZ) + timedelta(
+            hours=5 + 12 * unit_hash(key, "start", day.isoformat())
+        )
+        falls.append(
+            Snowfall(
+                start,
+                hours=3 + 6 * unit_hash(key, "hours", day.isoformat()),
+                cm_per_hour=0.3 + 0.8 * unit_hash(key, "rate", day.isoformat()),
+            )
+        )
+    return falls
+
+
 # ----------------------------------------------------------------------------- devices
 
 
@@ -237,6 +609,11 @@ class SimulatedDevice:
     encode: Encoder
     area: str | None = None  # the Home Assistant area the demo puts it in
     add_to_hub: bool = True  # False: left out, so HA discovers it from its uplinks
+    role: str = "none"  # the device role picked in HA's device form
+    settings: dict[str, Any] = field(default_factory=dict)  # that role's settings step
+    # How often the sensor reports, as configured on a real one; None: as often as the
+    # simulator's --interval says (the lively room sensors).
+    period: timedelta | None = None
     rssi: float = -95.0  # typical signal at the nearest gateway, in dBm
     snr: float = 7.0
     dr: int = 5  # EU868 data rate: DR5 is SF7, DR0 is SF12
@@ -273,7 +650,8 @@ class SimulatedDevice:
         value = min(high, max(low, target + drift.next(self.rng)))
         if resolution == 1:
             return round(value)
-        return round(round(value / resolution) * resolution, 3)
+        # Four decimals keep 1/16 °C steps exact and drop float noise from 0.1 steps.
+        return round(round(value / resolution) * resolution, 4)
 
     def minutes_since_last(self, now: datetime) -> float:
         """Minutes since the previous uplink (one for the first), for counts per interval."""
@@ -444,11 +822,333 @@ def unheated_storeroom(device: SimulatedDevice, now: datetime) -> Values:
     }
 
 
-def demo_devices(seed: int | None = None) -> list[SimulatedDevice]:
+# ------------------------------------------------------- community services, tourism
+
+
+def _cycle(now: datetime, minutes: float, offset: float = 0.0) -> float:
+    """A compressor's cycle, 0 (just cooled) to 1 (about to start), in real time.
+
+    The temperature creeps up for 70 % of the cycle while the compressor rests and drops
+    in the 30 % it runs.
+    """
+    phase = (now.timestamp() / 60 / minutes + offset) % 1
+    return phase / 0.7 if phase < 0.7 else (1 - phase) / 0.3
+
+
+def _door_warmth(device: SimulatedDevice, now: datetime, openings_per_hour: float) -> float:
+    """Degrees a door left open now and then adds; the warmth fades in about 15 minutes."""
+    minutes = device.minutes_since_last(now)
+    warmth = device.memory.get("door", 0.0) * math.exp(-minutes / 15)
+    opened = poisson(device.rng, openings_per_hour * minutes / 60)
+    warmth += opened * device.rng.uniform(0.6, 1.4)
+    device.memory["door"] = min(warmth, 4.0)
+    device.memory["opened"] = float(opened)
+    return device.memory["door"]
+
+
+def _kitchen_hours(now: datetime) -> float:
+    """1 while the school kitchen works (weekdays 6:30-14), 0 otherwise."""
+    return window(hour_of_day(now), 6.5, 14.0) if is_workday(now) else 0.0
+
+
+def kitchen_fridge(device: SimulatedDevice, now: datetime) -> Values:
+    """A fridge at about +3.5 °C: the compressor's cycle, and the door in kitchen hours."""
+    door = _door_warmth(device, now, 10 * _kitchen_hours(now))
+    temperature = 3.0 + 1.2 * _cycle(now, 28) + door
+    return {
+        "temperature": device.wander("temperature", temperature, 0.05, 0.5, 12, resolution=0.1),
+        "humidity": device.wander("humidity", 74 - 3 * door, 0.6, 55, 90),
+        # The fridge's own lamp lights the sensor while the door is open.
+        "light": 140 if device.memory["opened"] else 0,
+        "motion": min(255, round(device.memory["opened"])),
+        "vdd": device.wander("vdd", 3605, 2, 3570, 3640),
+    }
+
+
+def kitchen_freezer(fault_at: datetime) -> Measure:
+    """A freezer at about −20 °C whose compressor fails at ``fault_at``.
+
+    From then on it warms towards the room like a full freezer does, a degree or two an
+    hour at first: above −18 °C after about an hour and a half, and it stays above.
+    """
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        door = _door_warmth(device, now, 2 * _kitchen_hours(now))
+        # Opened briefly, a freezer's air warms by only a few tenths of a degree.
+        normal = -21.5 + 1.4 * _cycle(now, 35, 0.3) + 0.4 * door
+        failed_hours = hours_between(fault_at, now)
+        if failed_hours > 0:
+            room = 18.0
+            # Food keeps the freezer cold for a while: about a day's time constant.
+            temperature = room - (room + 20.8) * math.exp(-failed_hours / 20) + 0.4 * door
+        else:
+            temperature = normal
+        return {
+            "battery": device.wander("battery", 96, 0.05, 0, 100),
+            "temperature": device.wander(
+                "temperature", temperature, 0.04, -30, 25, resolution=0.1, pull=0.4
+            ),
+            "humidity": device.wander(
+                "humidity",
+                62 + 4 * min(1.0, max(0.0, failed_hours) / 3),
+                0.5,
+                40,
+                90,
+                resolution=0.5,
+            ),
+        }
+
+    return measure
+
+
+def kitchen_cold_room(device: SimulatedDevice, now: datetime) -> Values:
+    """A walk-in cold room at about +3.5 °C; deliveries come in on weekday mornings."""
+    hour = hour_of_day(now)
+    delivery = bump(hour, 7.5, 0.8) if is_workday(now) else 0.0
+    door = _door_warmth(device, now, 3 * _kitchen_hours(now) + 12 * delivery)
+    temperature = 3.0 + 1.0 * _cycle(now, 42, 0.6) + 0.7 * door
+    return {
+        "battery_voltage": 3.6,
+        "temperature": device.wander("temperature", temperature, 0.03, 0, 10, resolution=0.01),
+        "humidity": device.wander("humidity", 84 - 2 * door, 0.4, 65, 95, resolution=0.01),
+    }
+
+
+def kitchen_dry_store(device: SimulatedDevice, now: datetime) -> Values:
+    """The dry store: room temperature, dry air; a degree warmer while the kitchen works."""
+    open_ = _kitchen_hours(now)
+    return {
+        "battery_voltage": 3.6,
+        "temperature": device.wander("temperature", 18.2 + 1.1 * open_, 0.1, 14, 24),
+        "humidity": device.wander("humidity", 38 + 4 * open_, 0.5, 25, 55),
+    }
+
+
+def lake(surface_c: float, model: str) -> Measure:
+    """Water near a bathing jetty in late November: 1-4 °C, barely moving over a day."""
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        target = surface_c + 0.15 * bump(hour_of_day(now), 15.0, 4.0)
+        if model == "decentlab_dl_ds18":
+            water = device.wander("water", target, 0.02, -0.5, 25, resolution=0.0625, pull=0.05)
+            return {"external_temperature": water, "battery_voltage": 3.046}
+        water = device.wander("water", target, 0.02, -0.5, 25, resolution=0.1, pull=0.05)
+        if model == "elsys_elt_lite":
+            return {"external_temperature": water, "vdd": device.wander("vdd", 3590, 2, 3550, 3620)}
+        return {
+            "battery": device.wander("battery", 94, 0.05, 0, 100),
+            "external_temperature": water,
+        }
+
+    return measure
+
+
+def snow_station(
+    key: str, mounting_cm: float, ground_cm: float, falling: Snowfall, model: str
+) -> Measure:
+    """An ultrasonic sensor on a mast looking down at the snow.
+
+    Depth is the snow already on the ground, the falls of the last week (the same on
+    every run) and ``falling``, the snowfall under way when the demo starts. The sensor
+    reads the distance to the snow surface to within a few millimetres.
+    """
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        depth = ground_cm + sum(fall.depth_added(now) for fall in past_snowfalls(key, now))
+        depth += falling.depth_added(now)
+        distance_mm = round((mounting_cm - depth) * 10 + device.rng.gauss(0, 3))
+        device.memory["depth_cm"] = depth
+        if model == "dragino_ldds75":
+            return {
+                "battery_voltage": device.wander("vdd", 3.598, 0.001, 3.5, 3.65, resolution=0.001),
+                "distance": distance_mm,
+                # The DS18B20 probe on the mast: the air temperature.
+                "external_temperature": device.wander(
+                    "air", outdoor_temperature(now), 0.15, -30, 10, resolution=0.1
+                ),
+            }
+        return {
+            "battery": device.wander("battery", 97, 0.05, 0, 100),
+            "distance": distance_mm,
+            "position": 0,
+        }
+
+    return measure
+
+
+def waste_bin(
+    depth_cm: float,
+    percent_per_day: float,
+    emptied_on: int,
+    model: str,
+    missed_since: datetime | None = None,
+) -> Measure:
+    """A 660-litre bin emptied every week at 7:00 on weekday ``emptied_on`` (0 Monday).
+
+    Rubbish builds up by about ``percent_per_day``; from ``missed_since`` on the truck
+    skips the bin, which fills up until its lid barely closes (about 96 %).
+    """
+
+    def last_emptied(now: datetime) -> datetime:
+        local = now.astimezone(LOCAL_TZ)
+        last = datetime.combine(local.date(), time(7), LOCAL_TZ) - timedelta(
+            days=(local.weekday() - emptied_on) % 7
+        )
+        return last - timedelta(days=7) if last > local else last
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        emptied = last_emptied(now)
+        if missed_since is not None and emptied >= missed_since:
+            emptied = last_emptied(missed_since)
+        fill = min(96.0, percent_per_day * hours_between(emptied, now) / 24)
+        distance_cm = depth_cm * (1 - fill / 100) + device.rng.gauss(0, 1.0)
+        distance_mm = round(min(depth_cm * 10, max(40.0, distance_cm * 10)))
+        device.memory["fill"] = fill
+        if model == "netvox_r718x":
+            own_fill = 100 * (depth_cm * 10 - distance_mm) / (depth_cm * 10)
+            return {
+                "battery_voltage": 3.6,
+                "distance": distance_mm,
+                "temperature": device.wander(
+                    "air", outdoor_temperature(now) + 1.0, 0.15, -30, 20, resolution=0.1
+                ),
+                "device_fill": round(min(100.0, max(0.0, own_fill))),
+            }
+        return {
+            "battery": device.wander("battery", 95, 0.05, 0, 100),
+            "distance": distance_mm,
+            "position": 0,
+        }
+
+    return measure
+
+
+def water_meter(household: Household, model: str, alarm: int = 0, number: int = 0) -> Measure:
+    """A water meter reading its register (whole litres) for the reading it sends."""
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        litres = math.floor(household.register_m3(now) * 1000)
+        if model == "axioma_qalcosonic_w1":
+            return {"meter_time": round(now.timestamp()), "status": alarm, "volume": litres / 1000}
+        return {"volume": litres / 1000, "meter_number": number}
+
+    return measure
+
+
+def trail_counter(device: SimulatedDevice, now: datetime) -> Values:
+    """A people counter over S:t Olavsleden: a few walkers a day in November, by daylight.
+
+    Weekdays bring about fifteen, weekends about forty (both ways together); most pass
+    between 10 and 14 and nobody walks in the dark.
+    """
+    per_day = 40.0 if now.weekday() >= 5 else 15.0
+    hour = hour_of_day(now)
+    # bump() spans about 2.2 * sqrt(pi) hours in all, so this spreads per_day over the day.
+    per_hour = per_day * bump(hour, 12.0, 2.2) / (2.2 * math.sqrt(math.pi))
+    per_hour *= 1.0 if daylight(now) > 0 else 0.05
+    minutes = device.minutes_since_last(now)
+    walkers_in = poisson(device.rng, per_hour * minutes / 60 * 0.55)
+    walkers_out = poisson(device.rng, per_hour * minutes / 60 * 0.45)
+    total_in = device.memory.setdefault("total_in", 2000 + round(1500 * device.rng.random()))
+    total_out = device.memory.setdefault("total_out", total_in - 40)
+    device.memory["total_in"] = total_in + walkers_in
+    device.memory["total_out"] = total_out + walkers_out
+    return {
+        "people_total": device.memory["total_in"],
+        "people_total_out": device.memory["total_out"],
+        "people_in": walkers_in,
+        "people_out": walkers_out,
+    }
+
+
+# ------------------------------------------------------------------------ the devices
+
+
+def _location(latitude: float, longitude: float) -> dict[str, dict[str, float]]:
+    return {"location": {"latitude": latitude, "longitude": longitude}}
+
+
+# Ånge's water meters: (meter id, address, average m³ a day, model). Households use
+# 0.2-0.6 m³ a day; the shop and the preschool a little more, and not at night.
+WATER_METERS: Final = (
+    ("ÅNG-0001", "Storgatan 12", 0.42, "axioma_qalcosonic_w1"),
+    ("ÅNG-0002", "Storgatan 27", 0.31, "axioma_qalcosonic_w1"),
+    ("ÅNG-0003", "Kyrkogatan 4", 0.55, "axioma_qalcosonic_w1"),
+    ("ÅNG-0004", "Kyrkogatan 9", 0.24, "axioma_qalcosonic_w1"),
+    ("ÅNG-0005", "Järnvägsgatan 16", 0.38, "axioma_qalcosonic_w1"),
+    ("ÅNG-0006", "Skolgatan 3", 0.47, "axioma_qalcosonic_w1"),
+    ("ÅNG-0007", "Skolgatan 11", 0.29, "axioma_qalcosonic_w1"),
+    ("ÅNG-0008", "Parkvägen 2", 0.61, "axioma_qalcosonic_w1"),
+    ("ÅNG-0009", "Parkvägen 15", 0.35, "axioma_qalcosonic_w1"),
+    ("ÅNG-0010", "Björkvägen 7", 0.44, "axioma_qalcosonic_w1"),
+    ("ÅNG-0011", "Björkvägen 21", 0.27, "axioma_qalcosonic_w1"),
+    ("ÅNG-0012", "Tallvägen 5", 0.52, "axioma_qalcosonic_w1"),
+    ("ÅNG-0013", "Tallvägen 18", 0.33, "axioma_qalcosonic_w1"),
+    ("ÅNG-0014", "Sjövägen 8", 0.39, "axioma_qalcosonic_w1"),
+    ("ÅNG-0015", "Sjövägen 14", 0.22, "elvaco_cmi4110"),
+    ("ÅNG-0016", "Industrigatan 6", 0.95, "elvaco_cmi4110"),
+    ("ÅNG-0017", "Östra Långgatan 19", 0.36, "elvaco_cmi4110"),
+    ("ÅNG-0018", "Västra Långgatan 3", 0.41, "elvaco_cmi4140"),
+    ("ÅNG-0019", "Stationsvägen 10", 0.58, "elvaco_cmi4140"),
+    ("ÅNG-0020", "Förskolan Solrosen, Hagvägen 2", 1.40, "elvaco_cmi4160"),
+)
+LEAKING_METER: Final = "ÅNG-0007"
+"""The meter with a leak: about 14 litres an hour run through it day and night."""
+
+_PROFILES: Final = {
+    "axioma_qalcosonic_w1": "Axioma Qalcosonic W1",
+    "elvaco_cmi4110": "Elvaco CMi4110",
+    "elvaco_cmi4140": "Elvaco CMi4140",
+    "elvaco_cmi4160": "Elvaco CMi4160",
+}
+_PORTS: Final = {"axioma_qalcosonic_w1": 100}
+
+
+def _water_meters() -> list[SimulatedDevice]:
+    meters = []
+    for index, (meter_id, place, daily, model) in enumerate(WATER_METERS, start=1):
+        leak = meter_id == LEAKING_METER
+        household = Household(
+            key=meter_id,
+            daily_m3=daily,
+            register_at_epoch_m3=round(150 + 1400 * unit_hash(meter_id, "register"), 3),
+            leak_m3_per_h=0.014 if leak else 0.0,
+        )
+        # The W1 raises its own leakage flag once water has run without a pause.
+        alarm = AXIOMA_LEAKAGE if leak else 0
+        elvaco = model.startswith("elvaco")
+        meters.append(
+            SimulatedDevice(
+                dev_eui=(f"94193a01000{index:05x}" if elvaco else f"0c5b1b3600{index:06x}"),
+                name=f"Vattenmätare {place.split(', ')[-1]}",
+                model=model,
+                profile_name=_PROFILES[model],
+                f_port=_PORTS.get(model, 2),
+                measure=water_meter(household, model, alarm, 71_200_000 + index),
+                encode=elvaco_encoder(model) if elvaco else encode_axioma_w1,
+                area="Vatten",
+                role="water_meter",
+                settings={"meter_id": meter_id, "place": place},
+                period=timedelta(hours=1),
+                rssi=-108 - round(8 * unit_hash(meter_id, "rssi")),  # in basements
+                snr=-2.0,
+                dr=3,
+            )
+        )
+    return meters
+
+
+def demo_devices(seed: int | None = None, start: datetime | None = None) -> list[SimulatedDevice]:
     """The demo's devices, each with its own random generator (reproducible with ``seed``).
 
-    To simulate another sensor, add an entry; for a new payload format, add an encoder.
+    ``start`` is when the demo starts (now by default). The faults are timed from it, so
+    they are already showing when someone opens the demo: the freezer broke down two
+    and a half hours before, the bin at the travel centre was last emptied over a week
+    before, and snow started falling an hour and a half before. The leak has always
+    been there. To simulate another sensor, add an entry; for a new payload format, add
+    an encoder.
     """
+    start = start or datetime.now(UTC)
     devices = [
         SimulatedDevice(
             dev_eui="a81758fffe0612a1",
@@ -501,6 +1201,259 @@ def demo_devices(seed: int | None = None) -> list[SimulatedDevice]:
             snr=-7.5,
             dr=2,
         ),
+        # --- the school kitchen's cold chain
+        SimulatedDevice(
+            dev_eui="a81758fffe0c41d0",
+            name="Kylskåp Ånge skola",
+            model="elsys_ers",
+            profile_name="ELSYS ERS",
+            f_port=5,
+            measure=kitchen_fridge,
+            encode=encode_elsys,
+            area="Ånge skola kök",
+            role="fridge",
+            settings={"temp_max": 8.0, "out_of_range_minutes": 30},
+            period=timedelta(minutes=5),
+            rssi=-101,
+            snr=4.0,
+        ),
+        SimulatedDevice(
+            dev_eui="24e124136c2210f5",
+            name="Frys Ånge skola",
+            model="milesight_em300_th",
+            profile_name="Milesight EM300-TH",
+            f_port=85,
+            measure=kitchen_freezer(start - timedelta(hours=2.5)),
+            encode=encode_milesight_em300_th,
+            area="Ånge skola kök",
+            role="freezer",
+            settings={"temp_max": -18.0, "out_of_range_minutes": 30},
+            period=timedelta(minutes=5),
+            rssi=-106,
+            snr=2.0,
+        ),
+        SimulatedDevice(
+            dev_eui="00137a100001b7c2",
+            name="Kylrum Ånge skola",
+            model="netvox_r711",
+            profile_name="Netvox R711",
+            f_port=6,
+            measure=kitchen_cold_room,
+            encode=encode_netvox_r711,
+            area="Ånge skola kök",
+            role="cold_room",
+            settings={"temp_min": 0.0, "temp_max": 8.0, "out_of_range_minutes": 30},
+            period=timedelta(minutes=5),
+            rssi=-103,
+            snr=3.5,
+        ),
+        SimulatedDevice(
+            dev_eui="58a0cb0000104c7e",
+            name="Torrförråd Ånge skola",
+            model="browan_tbhh100",
+            profile_name="Browan TBHH100",
+            f_port=103,
+            measure=kitchen_dry_store,
+            encode=encode_browan_tbhh100,
+            area="Ånge skola kök",
+            role="dry_store",
+            settings={"temp_min": 10.0, "temp_max": 25.0, "out_of_range_minutes": 60},
+            period=timedelta(minutes=15),
+            rssi=-99,
+            snr=5.0,
+        ),
+        # --- bathing places (coordinates: the jetties, approximately)
+        SimulatedDevice(
+            dev_eui="a81758fffe0d7a11",
+            name="Badplats Backetjärn",
+            model="elsys_elt_lite",
+            profile_name="ELSYS ELT Lite",
+            f_port=5,
+            measure=lake(1.4, "elsys_elt_lite"),
+            encode=encode_elsys,
+            area="Badplatser",
+            role="lake",
+            settings={"bathing_fresh_from": 15.0, "bathing_warm_from": 20.0}
+            | _location(62.5335, 15.6525),
+            period=timedelta(minutes=30),
+            rssi=-92,
+            snr=6.0,
+        ),
+        SimulatedDevice(
+            dev_eui="24e124126b317c40",
+            name="Badplats Vojen",
+            model="milesight_em500_pt100",
+            profile_name="Milesight EM500-PT100",
+            f_port=85,
+            measure=lake(2.7, "milesight_em500_pt100"),
+            encode=encode_milesight_probe,
+            area="Badplatser",
+            role="lake",
+            settings={"bathing_fresh_from": 15.0, "bathing_warm_from": 20.0}
+            | _location(62.4875, 15.5850),
+            period=timedelta(minutes=30),
+            rssi=-113,
+            snr=-3.0,
+            dr=3,
+        ),
+        SimulatedDevice(
+            dev_eui="70b3d57ba0000b21",
+            name="Badplats Borgsjö Strand",
+            model="decentlab_dl_ds18",
+            profile_name="Decentlab DL-DS18",
+            f_port=1,
+            measure=lake(3.1, "decentlab_dl_ds18"),
+            encode=encode_decentlab_dl_ds18,
+            area="Badplatser",
+            role="lake",
+            settings={"bathing_fresh_from": 15.0, "bathing_warm_from": 20.0}
+            | _location(62.5790, 15.8300),
+            period=timedelta(minutes=30),
+            rssi=-115,
+            snr=-6.0,
+            dr=2,
+        ),
+        # --- snow stations, 2 m masts; the same front reaches Fränsta 40 minutes later
+        SimulatedDevice(
+            dev_eui="24e124713b096a52",
+            name="Snöstation Ånge",
+            model="milesight_em310_udl",
+            profile_name="Milesight EM310-UDL",
+            f_port=85,
+            measure=snow_station(
+                "ange",
+                200,
+                21.0,
+                Snowfall(start - timedelta(hours=1.5), hours=8, cm_per_hour=1.2),
+                "milesight_em310_udl",
+            ),
+            encode=encode_milesight_em310_udl,
+            area="Snöstationer",
+            role="snow_station",
+            settings={"mounting_height_cm": 200} | _location(62.5243, 15.6612),
+            period=timedelta(minutes=15),
+            rssi=-84,
+            snr=8.0,
+        ),
+        SimulatedDevice(
+            dev_eui="a84041000181c975",
+            name="Snöstation Fränsta",
+            model="dragino_ldds75",
+            profile_name="Dragino LDDS75",
+            f_port=2,
+            measure=snow_station(
+                "fransta",
+                200,
+                16.0,
+                Snowfall(start - timedelta(hours=0.85), hours=7, cm_per_hour=0.9),
+                "dragino_ldds75",
+            ),
+            encode=encode_dragino_ldds75,
+            area="Snöstationer",
+            role="snow_station",
+            settings={"mounting_height_cm": 200} | _location(62.4995, 16.1630),
+            period=timedelta(minutes=15),
+            rssi=-118,
+            snr=-9.0,
+            dr=1,
+        ),
+        # --- waste bins (660 l, 110-120 cm deep); the travel centre's was missed last week
+        SimulatedDevice(
+            dev_eui="24e124713b0a1101",
+            name="Avfallskärl Resecentrum",
+            model="milesight_em310_udl",
+            profile_name="Milesight EM310-UDL",
+            f_port=85,
+            measure=waste_bin(
+                110, 13.0, 0, "milesight_em310_udl", missed_since=start - timedelta(days=7)
+            ),
+            encode=encode_milesight_em310_udl,
+            area="Avfall",
+            role="waste_bin",
+            settings={"bin_depth_cm": 110, "fill_threshold": 85} | _location(62.5236, 15.6586),
+            period=timedelta(minutes=30),
+            rssi=-90,
+            snr=7.0,
+        ),
+        SimulatedDevice(
+            dev_eui="24e124713b0a1102",
+            name="Avfallskärl Torget",
+            model="milesight_em310_udl",
+            profile_name="Milesight EM310-UDL",
+            f_port=85,
+            measure=waste_bin(110, 9.5, 0, "milesight_em310_udl"),
+            encode=encode_milesight_em310_udl,
+            area="Avfall",
+            role="waste_bin",
+            settings={"bin_depth_cm": 110, "fill_threshold": 85} | _location(62.5251, 15.6617),
+            period=timedelta(minutes=30),
+            rssi=-88,
+            snr=7.5,
+        ),
+        SimulatedDevice(
+            dev_eui="24e124713b0a1103",
+            name="Avfallskärl Idrottsplatsen",
+            model="milesight_em310_udl",
+            profile_name="Milesight EM310-UDL",
+            f_port=85,
+            measure=waste_bin(115, 6.0, 3, "milesight_em310_udl"),
+            encode=encode_milesight_em310_udl,
+            area="Avfall",
+            role="waste_bin",
+            settings={"bin_depth_cm": 115, "fill_threshold": 85} | _location(62.5198, 15.6702),
+            period=timedelta(minutes=30),
+            rssi=-99,
+            snr=4.5,
+        ),
+        SimulatedDevice(
+            dev_eui="00137a1000034a01",
+            name="Avfallskärl Badplats Backetjärn",
+            model="netvox_r718x",
+            profile_name="Netvox R718X",
+            f_port=6,
+            measure=waste_bin(120, 4.0, 3, "netvox_r718x"),
+            encode=encode_netvox_r718x,
+            area="Avfall",
+            role="waste_bin",
+            settings={"bin_depth_cm": 120, "fill_threshold": 85} | _location(62.5331, 15.6533),
+            period=timedelta(minutes=30),
+            rssi=-95,
+            snr=5.5,
+        ),
+        SimulatedDevice(
+            dev_eui="00137a1000034a02",
+            name="Avfallskärl Borgsjö Strand",
+            model="netvox_r718x",
+            profile_name="Netvox R718X",
+            f_port=6,
+            measure=waste_bin(120, 3.5, 1, "netvox_r718x"),
+            encode=encode_netvox_r718x,
+            area="Avfall",
+            role="waste_bin",
+            settings={"bin_depth_cm": 120, "fill_threshold": 85} | _location(62.5787, 15.8309),
+            period=timedelta(minutes=30),
+            rssi=-114,
+            snr=-4.0,
+            dr=3,
+        ),
+        # --- S:t Olavsleden where it passes Borgsjö church
+        SimulatedDevice(
+            dev_eui="24e124538c211f3a",
+            name="S:t Olavsleden Borgsjö",
+            model="milesight_vs133",
+            profile_name="Milesight VS133",
+            f_port=85,
+            measure=trail_counter,
+            encode=encode_milesight_vs133,
+            area="S:t Olavsleden",
+            role="trail",
+            settings={"season_start": "05-01"} | _location(62.5668, 15.8187),
+            period=timedelta(minutes=15),
+            rssi=-110,
+            snr=-1.0,
+            dr=3,
+        ),
+        *_water_meters(),
     ]
     master = random.Random(seed)
     for device in devices:
@@ -551,10 +1504,19 @@ def _summary(body: Mapping[str, Any], answer: str) -> str:
 
 
 async def send_uplink(
-    session: aiohttp.ClientSession, target: Target, device: SimulatedDevice
+    session: aiohttp.ClientSession,
+    target: Target,
+    device: SimulatedDevice,
+    now: datetime | None = None,
+    *,
+    log: bool = True,
 ) -> int | None:
-    """Send the device's next uplink; return HA's HTTP status, or None if HA is unreachable."""
-    body = device.uplink()
+    """Send the device's next uplink; return HA's HTTP status, or None if HA is unreachable.
+
+    ``now`` is when the uplink was received (now by default); ``log`` False keeps quiet
+    about it, for the many uplinks of a catch-up.
+    """
+    body = device.uplink(now)
     try:
         async with session.post(
             target.url,
@@ -571,16 +1533,115 @@ async def send_uplink(
             "%s: Home Assistant not reachable (%s)", device.name, err or type(err).__name__
         )
         return None
-    values = " ".join(f"{key}={value:g}" for key, value in device.last_values.items())
-    LOGGER.info(
-        "%-22s fCnt %-4d %s -> %d %s",
-        device.name,
-        body["fCnt"],
-        values,
-        status,
-        _summary(body, answer),
-    )
+    if log or status != 200:
+        values = " ".join(f"{key}={value:g}" for key, value in device.last_values.items())
+        LOGGER.info(
+            "%-22s fCnt %-4d %s -> %d %s",
+            device.name,
+            body["fCnt"],
+            values,
+            status,
+            _summary(body, answer),
+        )
     return status
+
+
+def report_times(device: SimulatedDevice, after: datetime, until: datetime) -> list[datetime]:
+    """When a sensor with a reporting ``period`` reports, in (``after``, ``until``].
+
+    Each sensor keeps its own fixed phase, as a real one does from the moment it was
+    switched on, so twenty meters do not all report on the hour.
+    """
+    if device.period is None:
+        raise ValueError(f"{device.name} has no reporting period")
+    period = device.period.total_seconds()
+    phase = unit_hash(device.dev_eui, "phase") * period
+    # The tolerance keeps a time that came from this schedule (and lost a fraction of a
+    # microsecond on the way) from counting as before its own slot.
+    first = math.floor((after.timestamp() - phase) / period + 1e-6) + 1
+    times = []
+    index = first
+    while (stamp := index * period + phase) <= until.timestamp():
+        times.append(datetime.fromtimestamp(stamp, UTC))
+        index += 1
+    return times
+
+
+async def catch_up(
+    session: aiohttp.ClientSession,
+    target: Target,
+    devices: Sequence[SimulatedDevice],
+    history: timedelta,
+    now: datetime,
+) -> int:
+    """Deliver the uplinks of the last ``history`` that HA has not had; return how many.
+
+    Derived values look back in time: leak suspicion needs 24 hours of hourly readings,
+    the 24-hour snow change a reading from a day ago, an out-of-range alarm its 30
+    minutes. So the demo starts as if the sensors had been running all along, as after a
+    network outage whose queued uplinks arrive at once with their own timestamps. Only
+    sensors with a reporting period take part; none goes back before its last uplink.
+    """
+    semaphore = asyncio.Semaphore(4)
+
+    async def one(device: SimulatedDevice) -> int:
+        since = now - history
+        if device.last_sent is not None:
+            since = max(since, device.last_sent)
+        sent = 0
+        async with semaphore:
+            for when in report_times(device, since, now):
+                await send_uplink(session, target, device, when, log=False)
+                sent += 1
+        return sent
+
+    counts = await asyncio.gather(*(one(d) for d in devices if d.period is not None))
+    return sum(counts)
+
+
+# ------------------------------------------------------------------------------ state
+
+
+def load_state(path: Path, devices: Sequence[SimulatedDevice]) -> None:
+    """Continue each device's frame counter and clock from an earlier run's state file.
+
+    A real device keeps counting its frames, and a meter register must not be sent for
+    a time before the last one HA has: that reading would look like the register going
+    backwards. A missing or unreadable file starts afresh.
+    """
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(saved, dict):
+        return
+    for device in devices:
+        entry = saved.get(device.dev_eui)
+        if not isinstance(entry, dict):
+            continue
+        try:
+            f_cnt = int(entry["f_cnt"])
+            last_sent = datetime.fromisoformat(str(entry["last_sent"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if last_sent.tzinfo is not None:
+            device.f_cnt, device.last_sent = f_cnt, last_sent
+
+
+def save_state(path: Path, devices: Sequence[SimulatedDevice]) -> None:
+    """Write each device's frame counter and last uplink time (see load_state)."""
+    state = {
+        device.dev_eui: {"f_cnt": device.f_cnt, "last_sent": device.last_sent.isoformat()}
+        for device in devices
+        if device.last_sent is not None
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    temporary.replace(path)  # atomic: a run stopped mid-write leaves the old file
+
+
+# ------------------------------------------------------------------------------ running
 
 
 async def _run_device(
@@ -589,9 +1650,24 @@ async def _run_device(
     device: SimulatedDevice,
     interval: tuple[float, float],
 ) -> None:
+    if device.period is None:
+        while True:
+            await send_uplink(session, target, device)
+            await asyncio.sleep(device.rng.uniform(*interval))
+    if device.last_sent is None:
+        await send_uplink(session, target, device)  # its first uplink, as after joining
     while True:
-        await send_uplink(session, target, device)
-        await asyncio.sleep(device.rng.uniform(*interval))
+        assert device.last_sent is not None
+        now = datetime.now(UTC)
+        (due,) = report_times(device, max(device.last_sent, now), now + device.period)[:1]
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        await send_uplink(session, target, device, due)
+
+
+async def _keep_saving(path: Path, devices: Sequence[SimulatedDevice]) -> None:
+    while True:
+        await asyncio.sleep(10)
+        await asyncio.to_thread(save_state, path, devices)
 
 
 async def simulate(
@@ -600,30 +1676,51 @@ async def simulate(
     interval: tuple[float, float],
     *,
     once: bool = False,
+    history: timedelta = timedelta(0),
+    state: Path | None = None,
 ) -> None:
-    """Send every device's first uplink at once, then one every ``interval`` seconds.
+    """Send the devices' uplinks until SIGINT or SIGTERM.
 
-    Runs until SIGINT or SIGTERM; with ``once``, sends one uplink per device and returns.
+    First the uplinks of the last ``history`` (see catch_up), then each device's first
+    uplink at once; after that, sensors with a reporting period report on it, the rest
+    every ``interval`` seconds. ``state`` is a file that carries frame counters and
+    clocks from one run to the next. With ``once``, sends one uplink per device and
+    returns.
     """
+    if state is not None:
+        load_state(state, devices)
     # aiohttp's threaded resolver: the aiodns one, picked when aiodns is installed (HA's
     # venv has it), is broken by some pycares releases and adds nothing for localhost.
     connector = aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
     async with aiohttp.ClientSession(connector=connector) as session:
         if once:
             await asyncio.gather(*(send_uplink(session, target, device) for device in devices))
+            if state is not None:
+                save_state(state, devices)
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        tasks = [
-            asyncio.create_task(_run_device(session, target, device, interval))
-            for device in devices
-        ]
+
+        async def run() -> None:
+            if history > timedelta(0):
+                LOGGER.info("Catching up on the last %s of uplinks ...", history)
+                sent = await catch_up(session, target, devices, history, datetime.now(UTC))
+                LOGGER.info("Caught up: %d uplinks delivered with their own timestamps", sent)
+            await asyncio.gather(
+                *(_run_device(session, target, device, interval) for device in devices)
+            )
+
+        tasks = [asyncio.create_task(run())]
+        if state is not None:
+            tasks.append(asyncio.create_task(_keep_saving(state, devices)))
         await stop.wait()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if state is not None:
+            save_state(state, devices)
         LOGGER.info("Simulator stopped")
 
 
@@ -655,16 +1752,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=parse_interval,
         default=(20.0, 60.0),
         metavar="SECONDS|MIN-MAX",
-        help="time between a device's uplinks, in seconds (default: 20-60)",
+        help="time between uplinks of the room sensors, in seconds (default: 20-60); "
+        "meters, snow stations, kitchen, lake and bin sensors keep their own reporting period",
+    )
+    parser.add_argument(
+        "--history",
+        type=float,
+        default=26.0,
+        metavar="HOURS",
+        help="first deliver the uplinks of the last HOURS that HA has not had, so 24-hour "
+        "values (leak suspicion, snow change) are there at once (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=Path(".demo/simulator-state.json"),
+        help="file keeping frame counters and clocks between runs (default: %(default)s)",
     )
     parser.add_argument("--once", action="store_true", help="send one uplink per device and exit")
     parser.add_argument("--seed", type=int, help="seed for reproducible values")
     args = parser.parse_args(argv)
+    if args.history < 0:
+        parser.error("--history must not be negative")
     handler = logging.StreamHandler()
     handler.setFormatter(_LocalTimeFormatter("%(asctime)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     target = Target.load(args.target)
-    asyncio.run(simulate(target, demo_devices(args.seed), args.interval, once=args.once))
+    asyncio.run(
+        simulate(
+            target,
+            demo_devices(args.seed),
+            args.interval,
+            once=args.once,
+            history=timedelta(hours=args.history),
+            state=args.state,
+        )
+    )
     return 0
 
 

@@ -10,22 +10,42 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 import itertools
+from pathlib import Path
+import re
+from typing import Any
 import uuid
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from homeassistant.util import slugify
 import pytest
+import yaml
 
+from custom_components.ange_iot.derived import build_features
+from custom_components.ange_iot.device_settings import ROLES, settings_schema, validate_settings
 from custom_components.ange_iot.lorawan.codecs import MODELS, decode, guess_model
 from custom_components.ange_iot.lorawan.networks import parse
 from custom_components.ange_iot.lorawan.uplink import UplinkKind, normalize_dev_eui
 from scripts import lorawan_simulator
 from scripts.lorawan_simulator import (
+    LEAKING_METER,
     SimulatedDevice,
     demo_devices,
+    elvaco_encoder,
+    encode_axioma_w1,
+    encode_browan_tbhh100,
+    encode_decentlab_dl_ds18,
+    encode_dragino_ldds75,
     encode_elsys,
     encode_milesight_am307,
+    encode_milesight_em300_th,
+    encode_milesight_em310_udl,
+    encode_milesight_probe,
+    encode_milesight_vs133,
+    encode_netvox_r711,
+    encode_netvox_r718x,
+    report_times,
 )
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -34,18 +54,30 @@ WEDNESDAY = datetime(2026, 1, 14, tzinfo=TZ)
 SUMMER_WEDNESDAY = datetime(2026, 6, 17, tzinfo=TZ)
 SATURDAY = datetime(2026, 1, 17, tzinfo=TZ)
 
-# What a real room can report; anything outside means a scaling or sign error.
+# The demo's first day: the faults are timed from it (late November, a Thursday).
+DEMO_START = datetime(2026, 11, 26, 15, 0, tzinfo=TZ)
+
+# What a real sensor here can report; anything outside means a scaling or sign error.
 PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "temperature": (0, 35),
-    "humidity": (15, 85),
+    "temperature": (-30, 35),  # rooms, kitchen stores, a bin's inside in winter
+    "external_temperature": (-30, 30),  # lake water, the air at a snow mast
+    "humidity": (15, 95),
     "co2": (400, 2000),
     "illuminance": (0, 3000),
     "motion": (0, 255),
-    "battery_voltage": (3.4, 3.7),
+    "battery_voltage": (3.0, 3.7),
     "battery": (1, 100),
     "pressure": (950, 1050),
     "light_level": (0, 5),
+    "distance": (30, 2000),  # mm: a full bin's lid to a 2 m snow mast
+    "volume": (100, 10_000),  # m³ on a household meter
+    "people_in": (0, 60),
+    "people_out": (0, 60),
+    "people_total": (0, 1_000_000),
 }
+
+# The room sensors predate device roles; every other demo device has one.
+ROOM_SENSORS = ("Dagrum Solgården", "Skolköket Ånge skola", "Kommunhuset entré", "Förråd Fränsta")
 
 
 def device(name: str, seed: int = 7) -> SimulatedDevice:
@@ -156,13 +188,47 @@ def test_demo_devices_are_well_formed() -> None:
         assert dev.model in MODELS
         # HA guesses the model of a discovered device from the profile name: keep them in step.
         assert guess_model(profile_name=dev.profile_name) == dev.model
-    # Exactly the three named sensors are added; the fourth is left to discovery.
-    assert [d.name for d in devices if d.add_to_hub] == [
-        "Dagrum Solgården",
-        "Skolköket Ånge skola",
-        "Kommunhuset entré",
+    # The room sensors first; one of them is left to discovery, every other is added.
+    assert [d.name for d in devices[:4]] == list(ROOM_SENSORS)
+    assert [d.name for d in devices if not d.add_to_hub] == ["Förråd Fränsta"]
+    assert len({d.name for d in devices}) == len(devices)
+
+
+def test_demo_has_anges_places() -> None:
+    roles: dict[str, list[str]] = {}
+    for dev in demo_devices():
+        roles.setdefault(dev.role, []).append(dev.name)
+    assert roles["lake"] == [
+        "Badplats Backetjärn",
+        "Badplats Vojen",
+        "Badplats Borgsjö Strand",
     ]
-    assert [d.model for d in devices if not d.add_to_hub] == ["elsys_ers"]
+    assert roles["snow_station"] == ["Snöstation Ånge", "Snöstation Fränsta"]
+    assert len(roles["water_meter"]) == 20
+    assert len(roles["waste_bin"]) == 5
+    assert roles["trail"] == ["S:t Olavsleden Borgsjö"]
+    for role in ("fridge", "freezer", "cold_room", "dry_store"):
+        assert [name.endswith("Ånge skola") for name in roles[role]] == [True]
+
+
+@pytest.mark.parametrize(
+    "dev", [d for d in demo_devices() if d.name not in ROOM_SENSORS], ids=lambda d: d.name
+)
+def test_role_settings_pass_the_devices_settings_form(dev: SimulatedDevice) -> None:
+    """demo_setup posts these settings to the subentry flow's settings step."""
+    assert dev.role in ROLES
+    assert dev.role != "none"
+    # The form's own schema and checks, as HA runs them on the posted settings.
+    cleaned = settings_schema(dev.role, {})(dict(dev.settings))
+    settings, errors = validate_settings(dev.role, cleaned)
+    assert errors == {}
+    if "location" in dev.settings:
+        latitude, longitude = settings["latitude"], settings["longitude"]
+        # Ånge municipality: Borgsjö in the west to Fränsta in the east.
+        assert 62.4 < latitude < 62.7
+        assert 15.4 < longitude < 16.3
+    assert dev.area
+    assert dev.period is not None
 
 
 @pytest.mark.parametrize("name", [d.name for d in demo_devices()])
@@ -188,14 +254,17 @@ def test_every_uplink_parses_and_decodes_plausibly(name: str, start: datetime) -
         assert uplink.snr is not None
         assert uplink.gateway_count >= 1
         readings = decode(dev.model, uplink.f_port, uplink.payload)
-        assert set(readings) == MODELS[dev.model].keys - {
-            "acceleration_x",
-            "acceleration_y",
-            "acceleration_z",
-        }
+        assert readings
+        assert set(readings) <= MODELS[dev.model].keys
+        if dev.name in ROOM_SENSORS:
+            assert set(readings) == MODELS[dev.model].keys - {
+                "acceleration_x",
+                "acceleration_y",
+                "acceleration_z",
+            }
         for key, value in readings.items():
-            if key == "occupancy":
-                assert isinstance(value, bool)
+            assert not key.endswith("_invalid"), (dev.name, key)
+            if isinstance(value, bool):
                 continue
             low, high = PLAUSIBLE[key]
             assert low <= value <= high, (dev.name, now, key, value)
@@ -293,7 +362,7 @@ async def test_send_uplink_posts_a_chirpstack_event_with_the_secret() -> None:
             url=str(server.make_url("/api/webhook/abc")), secret="s3cret"
         )
         await lorawan_simulator.simulate(target, demo_devices(1), (20, 60), once=True)
-    assert len(received) == 4
+    assert len(received) == len(demo_devices())
     assert {event for _, event, _ in received} == {"up"}
     assert {secret for _, _, secret in received} == {"s3cret"}
     for body, _, _ in received:
@@ -306,3 +375,480 @@ def test_parse_interval() -> None:
     for bad in ("x", "60-20", "0"):
         with pytest.raises(argparse.ArgumentTypeError):
             lorawan_simulator.parse_interval(bad)
+
+
+# ------------------------------------------------- encoders of the community sensors
+
+
+@pytest.mark.parametrize(
+    ("encoder", "values", "payload"),
+    [
+        # Decentlab DL-DS18, DEC and TTN dl-ds18-codec.yaml example 1 (device id 573).
+        (
+            lambda v: encode_decentlab_dl_ds18(v, device_id=573),
+            {"external_temperature": 21.875, "battery_voltage": 3.093},
+            "02023d0003815e0c15",
+        ),
+        # Dragino LDDS75, TTN ldds75-114-codec.yaml: Bat 3.387, 2799 mm, no probe.
+        (encode_dragino_ldds75, {"battery_voltage": 3.387, "distance": 2799}, "0d3b0aef00000001"),
+        # Axioma W1, "Lora Payload (Long) Extended" V01.7, its first nine bytes (short frame):
+        # time 0x5D35A00E, status 0x30, 13609 L.
+        (
+            encode_axioma_w1,
+            {"meter_time": 0x5D35A00E, "status": 0x30, "volume": 13.609},
+            "0ea0355d3029350000",
+        ),
+        # Netvox R711, TTN r711-codec.yaml "Status report": 3.0 V, 25.38 °C, 68 %.
+        (
+            encode_netvox_r711,
+            {"battery_voltage": 3.0, "temperature": 25.38, "humidity": 68.0},
+            "0101011e09ea1a90000000",
+        ),
+        # Milesight EM310-UDL README: battery 92, 2116 mm, position tilt.
+        (
+            encode_milesight_em310_udl,
+            {"battery": 92, "distance": 2116, "position": 1},
+            "01755c03824408040001",
+        ),
+        # Milesight EM300-TH README: battery 92, 30.8 °C, 50.5 %.
+        (
+            encode_milesight_em300_th,
+            {"battery": 92, "temperature": 30.8, "humidity": 50.5},
+            "01755c03673401046865",
+        ),
+        # Milesight EM500-PT100 (TTN em500-pt100-codec.yaml) and TS101 (README) probes.
+        (encode_milesight_probe, {"battery": 92, "external_temperature": 28.1}, "01755c03671901"),
+        (encode_milesight_probe, {"battery": 100, "external_temperature": 26.3}, "01756403670701"),
+    ],
+)
+def test_encoders_match_the_vendors_examples(encoder, values, payload) -> None:
+    assert encoder(values).hex() == payload
+
+
+def test_r718x_tbhh100_vs133_and_elvaco_encoders_round_trip() -> None:
+    # R718X: the TTN r718x-codec.yaml values (3.6 V, 300 mm, 26.3 °C, fill 50 %).
+    payload = encode_netvox_r718x(
+        {"battery_voltage": 3.6, "distance": 300, "temperature": 26.3, "device_fill": 50}
+    )
+    assert payload[:3] == bytes.fromhex("013401")  # version, R718X device type, data report
+    assert decode("netvox_r718x", 6, payload) == {
+        "battery_voltage": 3.6,
+        "battery_low": False,
+        "distance": 300,
+        "temperature": 26.3,
+    }
+    # TBHH100: the TTN tbhh100-codec.yaml values (3.6 V, 21 °C, 34 %), reserved bytes 0xFF.
+    payload = encode_browan_tbhh100({"battery_voltage": 3.6, "temperature": 21, "humidity": 34})
+    assert payload[2:] == bytes.fromhex("3522ffffffff")
+    assert decode("browan_tbhh100", 103, payload) == {
+        "temperature": 21.0,
+        "humidity": 34.0,
+        "battery_voltage": 3.6,
+    }
+    # VS133: the TTN vs133-codec.yaml line 1 (in 72, out 200, period 0/0).
+    payload = encode_milesight_vs133(
+        {"people_total": 72, "people_total_out": 200, "people_in": 0, "people_out": 0}
+    )
+    assert payload.hex() == "03d248000000" + "04d2c8000000" + "05cc00000000"
+    assert decode("milesight_vs133", 85, payload) == {
+        "people_total": 72,
+        "people_in": 0,
+        "people_out": 0,
+    }
+    for model, first in (
+        ("elvaco_cmi4110", 0x00),
+        ("elvaco_cmi4140", 0x15),
+        ("elvaco_cmi4160", 0x1E),
+    ):
+        payload = elvaco_encoder(model)({"volume": 1234.567, "meter_number": 71200015})
+        assert payload[0] == first  # the module's "Standard" message format
+        assert payload[1:7].hex() == "0c1367452301"  # 01234567 L, low digit pair first
+        assert decode(model, 2, payload) == {"volume": 1234.567}
+
+
+@pytest.mark.parametrize(
+    ("encoder", "values"),
+    [
+        (encode_milesight_em310_udl, {"distance": 70_000}),  # over uint16
+        (encode_milesight_em310_udl, {"temperature": 3}),  # no such item
+        (encode_milesight_vs133, {"people_in": -1}),
+        (encode_milesight_vs133, {"people_count": 3}),
+        (encode_decentlab_dl_ds18, {"humidity": 40}),
+        (encode_dragino_ldds75, {"battery_voltage": 3.6, "distance": 1800, "co2": 400}),
+        (encode_netvox_r718x, {"battery_voltage": 20, "distance": 300, "temperature": 1}),
+        (encode_netvox_r711, {"battery_voltage": 3.6, "temperature": 3, "humidity": 101}),
+        (encode_browan_tbhh100, {"battery_voltage": 4.5, "temperature": 20, "humidity": 40}),
+        (encode_browan_tbhh100, {"battery_voltage": 3.6, "temperature": -40, "humidity": 40}),
+        (encode_axioma_w1, {"meter_time": 0, "volume": -1}),
+        (encode_axioma_w1, {"meter_time": 0, "volume": 1, "flow": 2}),
+        (elvaco_encoder("elvaco_cmi4110"), {"volume": 100_000}),  # 10^8 L: over 8 digits
+    ],
+)
+def test_community_encoders_reject_what_they_cannot_encode(encoder, values) -> None:
+    with pytest.raises(ValueError, match=r"\w"):
+        encoder(values)
+
+
+# ------------------------------------------------ what the demo's sensors send
+
+
+# Payload fields the codecs read but publish under no key (see each codec's docstring).
+UNPUBLISHED = frozenset(
+    {"position", "device_fill", "people_total_out", "meter_time", "meter_number"}
+)
+
+
+def meant_readings(dev: SimulatedDevice, values: dict[str, float]) -> dict[str, Any]:
+    """What the codec should give for the values the simulator measured."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in UNPUBLISHED:
+            continue
+        if key == "vdd":
+            out["battery_voltage"] = value / 1000
+        elif key == "light":
+            out["illuminance"] = value
+        elif key == "status":
+            # The simulated W1 meters report "no condition" or leakage, nothing else.
+            assert value in (0, 0x20)
+            out |= {
+                "battery_low": False,
+                "meter_alarm_leak": value == 0x20,
+                "meter_alarm_burst": False,
+                "meter_alarm_backflow": False,
+                "meter_alarm_tamper": False,
+                "meter_alarm_dry": False,
+            }
+        else:
+            out[key] = value
+    if dev.model.startswith("netvox"):
+        out["battery_low"] = False
+    if dev.model == "dragino_ldds75" and out.get("external_temperature") == 0:
+        del out["external_temperature"]  # Dragino's 0x0000 means "no probe"
+    return out
+
+
+@pytest.mark.parametrize("name", [d.name for d in demo_devices() if d.name not in ROOM_SENSORS])
+def test_community_sensors_decode_to_what_the_simulator_meant(name: str) -> None:
+    dev = device(name, seed=11)
+    assert dev.period is not None
+    for when in report_times(
+        dev, DEMO_START - timedelta(hours=12), DEMO_START + timedelta(hours=12)
+    ):
+        body = dev.uplink(when)
+        (uplink,) = parse("chirpstack", body, "up")
+        readings = decode(dev.model, uplink.f_port, uplink.payload)
+        expected = meant_readings(dev, dev.last_values)
+        assert set(readings) == set(expected), (name, when)
+        for key, value in expected.items():
+            assert readings[key] == pytest.approx(value, abs=1e-9), (name, when, key)
+
+
+def replay(
+    dev: SimulatedDevice, start: datetime, end: datetime
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """The device's uplinks from start to end as HA's hub handles them: decoded readings
+    fed to the integration's derived values, built from the settings demo_setup posts."""
+    settings, errors = validate_settings(
+        dev.role, settings_schema(dev.role, {})(dict(dev.settings))
+    )
+    assert errors == {}
+    features = build_features({"role": dev.role, **settings}, MODELS[dev.model])
+    values: dict[str, Any] = {}
+    out = []
+    for when in report_times(dev, start, end):
+        body = dev.uplink(when)
+        (uplink,) = parse("chirpstack", body, "up")
+        readings = decode(dev.model, uplink.f_port, uplink.payload)
+        values.update(readings)
+        changed = set(readings)
+        local = when.astimezone(TZ)
+        for feature in features.values():
+            derived = feature.update(values, changed, local)
+            values.update(derived)
+            changed |= set(derived)
+        out.append((local, dict(values)))
+    return out
+
+
+def test_the_leaking_meter_never_has_a_zero_flow_hour_and_is_suspected() -> None:
+    meter = next(
+        d for d in demo_devices(5, DEMO_START) if d.settings.get("meter_id") == LEAKING_METER
+    )
+    assert meter.period == timedelta(hours=1)  # hourly, as leak suspicion needs
+    history = replay(meter, DEMO_START - timedelta(hours=26), DEMO_START + timedelta(days=2))
+    for (_, before), (_, after) in itertools.pairwise(history):
+        assert after["volume"] > before["volume"]  # water ran in every hour
+    assert all(values["meter_alarm_leak"] for _, values in history)
+    # 24 hours of hourly readings with no zero-flow hour: suspected from then on.
+    suspected = [when for when, values in history if values.get("leak_suspected")]
+    assert suspected
+    assert suspected[0] <= DEMO_START
+    assert all(values.get("leak_suspected") for when, values in history if when >= suspected[0])
+
+
+def test_the_other_meters_rest_at_night_and_use_a_household_amount() -> None:
+    meters = [
+        d
+        for d in demo_devices(5, DEMO_START)
+        if d.role == "water_meter" and d.settings["meter_id"] != LEAKING_METER
+    ]
+    assert len(meters) == 19
+    for meter in meters:
+        history = replay(meter, DEMO_START - timedelta(hours=26), DEMO_START + timedelta(days=3))
+        assert not any(values.get("leak_suspected") for _, values in history), meter.name
+        assert not any(values.get("meter_alarm_leak") for _, values in history), meter.name
+        volumes = [values["volume"] for _, values in history]
+        assert all(b >= a for a, b in itertools.pairwise(volumes))  # never backwards
+        # Every night there are hours without a drop of water.
+        night = [
+            b - a
+            for (when, _), a, b in zip(history[1:], volumes[:-1], volumes[1:], strict=True)
+            if 3 <= when.hour <= 4
+        ]
+        assert night
+        assert all(step == 0 for step in night), meter.name
+        # Just before midnight: a day's use of a household, a shop or a preschool.
+        evenings = [values for when, values in history if when.hour == 23]
+        for values in evenings:
+            assert 0.1 <= values["daily_consumption"] <= 2.5, (meter.name, values)
+
+
+def test_meter_registers_do_not_depend_on_when_the_demo_started() -> None:
+    # A restarted demo sends the same register for the same time: no false meter exchange.
+    first = next(d for d in demo_devices(1, DEMO_START) if d.role == "water_meter")
+    later = next(
+        d for d in demo_devices(2, DEMO_START + timedelta(days=3)) if d.role == "water_meter"
+    )
+    when = DEMO_START + timedelta(days=4, hours=7, minutes=13)
+    assert first.measure(first, when)["volume"] == later.measure(later, when)["volume"]
+
+
+def test_the_freezer_warms_up_past_minus_18_and_stays_there() -> None:
+    freezer = next(d for d in demo_devices(3, DEMO_START) if d.role == "freezer")
+    history = replay(freezer, DEMO_START - timedelta(hours=26), DEMO_START + timedelta(hours=8))
+    fault = DEMO_START - timedelta(hours=2.5)
+    before = [values for when, values in history if when < fault]
+    after = [values for when, values in history if when >= fault + timedelta(minutes=100)]
+    assert all(-22.5 <= values["temperature"] <= -18.5 for values in before)
+    assert not any(values["out_of_range"] for values in before)
+    assert all(values["temperature"] > -18 for values in after)
+    assert after[-1]["temperature"] > after[0]["temperature"] + 5  # still warming
+    # The alarm is on when the demo starts: out of range longer than its 30 minutes.
+    at_start = next(values for when, values in history if when >= DEMO_START)
+    assert at_start["out_of_range"] is True
+    assert at_start["temperature_limit_high"] == -18.0
+
+
+@pytest.mark.parametrize("role", ["fridge", "cold_room", "dry_store"])
+def test_the_other_kitchen_stores_stay_in_range(role: str) -> None:
+    dev = next(d for d in demo_devices(3, DEMO_START) if d.role == role)
+    history = replay(dev, DEMO_START - timedelta(days=2), DEMO_START + timedelta(days=1))
+    assert not any(values["out_of_range"] for _, values in history)
+    temperatures = [values["temperature"] for _, values in history]
+    assert len(set(temperatures)) > 2  # a compressor's cycle, a door, a working kitchen
+
+
+def test_one_bin_is_full_and_the_others_fill_over_the_week() -> None:
+    bins = [d for d in demo_devices(4, DEMO_START) if d.role == "waste_bin"]
+    over_90 = []
+    for dev in bins:
+        history = replay(dev, DEMO_START - timedelta(days=7), DEMO_START + timedelta(days=1))
+        at_start = next(values for when, values in history if when >= DEMO_START)
+        fills = [values["fill_level"] for _, values in history]
+        if at_start["fill_level"] > 90:
+            over_90.append(dev.name)
+            assert at_start["needs_emptying"] is True
+        else:
+            assert max(fills) < 85, dev.name  # emptied before it reaches the threshold
+            assert max(fills) > 20, dev.name  # yet it does fill up over the week
+    assert over_90 == ["Avfallskärl Resecentrum"]
+
+
+def test_snow_builds_up_while_it_snows() -> None:
+    for dev in (d for d in demo_devices(6, DEMO_START) if d.role == "snow_station"):
+        history = replay(dev, DEMO_START - timedelta(hours=26), DEMO_START + timedelta(hours=6))
+        depth = {when: values["snow_depth"] for when, values in history}
+        earlier = next(v for when, v in depth.items() if when >= DEMO_START - timedelta(hours=2))
+        later = next(v for when, v in depth.items() if when >= DEMO_START + timedelta(hours=5))
+        assert later >= earlier + 4, dev.name
+        assert all(10 <= v <= 60 for v in depth.values()), dev.name
+        last = history[-1][1]
+        assert last["snow_change_24h"] >= 4
+        assert last["snow_depth"] == pytest.approx(200 - last["distance"] / 10, abs=0.1)
+
+
+def test_lakes_are_cold_in_november() -> None:
+    for dev in (d for d in demo_devices(6, DEMO_START) if d.role == "lake"):
+        history = replay(dev, DEMO_START - timedelta(hours=24), DEMO_START)
+        for _, values in history:
+            assert 0.5 <= values["water_temperature"] <= 5, dev.name
+            assert values["bathing_water"] == "cold"
+
+
+def test_walkers_on_st_olavsleden_come_by_daylight() -> None:
+    trail = next(d for d in demo_devices(8, DEMO_START) if d.role == "trail")
+    day = DEMO_START.replace(hour=0, minute=0)
+    history = replay(trail, day - timedelta(hours=1), day + timedelta(days=1, minutes=-1))
+    dark = [values["people_in"] for when, values in history if when.hour < 7 or when.hour >= 17]
+    assert sum(dark) <= 1
+    today = history[-1][1]["visitors_today"]
+    assert 2 <= today <= 25  # a Thursday in November
+
+
+# -------------------------------------------------------------- timing and catch-up
+
+
+def test_meters_report_hourly_each_at_its_own_minute() -> None:
+    meters = [d for d in demo_devices() if d.role == "water_meter"]
+    day = (DEMO_START, DEMO_START + timedelta(days=1))
+    minutes = set()
+    for meter in meters:
+        times = report_times(meter, *day)
+        assert len(times) == 24
+        assert {b - a for a, b in itertools.pairwise(times)} == {timedelta(hours=1)}
+        assert report_times(meter, *day) == times  # a fixed phase
+        minutes.add(times[0].minute)
+    assert len(minutes) > 10  # not twenty meters on the hour
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_catch_up_delivers_the_missed_uplinks_in_order_once(tmp_path: Path) -> None:
+    received: list[dict] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.json_response({"accepted": 1, "rejected": []})
+
+    devices = [d for d in demo_devices(2, DEMO_START) if d.role in ("water_meter", "freezer")][:3]
+    app = web.Application()
+    app.router.add_post("/api/webhook/{webhook_id}", webhook)
+    now = DEMO_START + timedelta(minutes=7)
+    async with TestServer(app, host="127.0.0.1") as server:
+        target = lorawan_simulator.Target(url=str(server.make_url("/api/webhook/x")), secret="s")
+        async with lorawan_simulator.aiohttp.ClientSession() as session:
+            sent = await lorawan_simulator.catch_up(
+                session, target, devices, timedelta(hours=3), now
+            )
+            assert sent == len(received)
+            expected = sum(len(report_times(d, now - timedelta(hours=3), now)) for d in devices)
+            assert sent == expected
+            # A second start finds nothing missing: each device goes on after its last uplink.
+            lorawan_simulator.save_state(tmp_path / "state.json", devices)
+            again = [
+                d for d in demo_devices(2, DEMO_START) if d.role in ("water_meter", "freezer")
+            ][:3]
+            lorawan_simulator.load_state(tmp_path / "state.json", again)
+            assert (
+                await lorawan_simulator.catch_up(session, target, again, timedelta(hours=3), now)
+                == 0
+            )
+            assert [d.f_cnt for d in again] == [d.f_cnt for d in devices]
+    for dev in devices:
+        bodies = [b for b in received if b["deviceInfo"]["devEui"] == dev.dev_eui]
+        times = [datetime.fromisoformat(b["time"]) for b in bodies]
+        assert times == sorted(times)
+        assert now - timedelta(hours=3) < times[0]
+        assert times[-1] <= now
+        assert [b["fCnt"] for b in bodies] == list(range(len(bodies)))
+
+
+def test_a_broken_state_file_starts_afresh(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    devices = demo_devices(1)
+    for text in ("not json", "[1, 2]", '{"0c5b1b3600000001": {"f_cnt": "x"}}'):
+        state.write_text(text, encoding="utf-8")
+        lorawan_simulator.load_state(state, devices)
+        assert all(d.f_cnt == 0 and d.last_sent is None for d in devices)
+    lorawan_simulator.load_state(tmp_path / "missing.json", devices)
+    assert all(d.last_sent is None for d in devices)
+
+
+# -------------------------------------------------------------------------- dashboards
+
+DASHBOARDS = sorted((Path(__file__).parent.parent / "dashboards").glob("*.yaml"))
+# Home Assistant's own card types (no custom: cards, so nothing needs installing).
+BUILT_IN_CARDS = frozenset(
+    {
+        "alarm-panel", "area", "button", "calendar", "conditional", "entities", "entity",
+        "entity-filter", "gauge", "glance", "grid", "heading", "history-graph",
+        "horizontal-stack", "humidifier", "light", "logbook", "map", "markdown",
+        "media-control", "picture", "picture-elements", "picture-entity", "picture-glance",
+        "plant-status", "sensor", "statistic", "statistics-graph", "thermostat", "tile",
+        "todo-list", "vertical-stack", "weather-forecast",
+    }
+)  # fmt: skip
+
+
+def _cards(node: Any) -> list[dict]:
+    """Every card in a dashboard, nested ones (stacks, entity-filter's card) included."""
+    found = []
+    if isinstance(node, dict):
+        if "type" in node and (
+            "entities" in node
+            or "cards" in node
+            or "card" in node
+            or "content" in node
+            or "entity" in node
+        ):
+            found.append(node)
+        for value in node.values():
+            found += _cards(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _cards(item)
+    return found
+
+
+def test_there_is_an_operations_dashboard() -> None:
+    assert [path.name for path in DASHBOARDS] == ["operations.yaml"]
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_dashboards_use_built_in_cards_and_the_demos_entities(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    dashboard = yaml.safe_load(text)
+    cards = [card for view in dashboard["views"] for card in _cards(view["cards"])]
+    assert cards
+    for card in cards:
+        if card["type"] in ("section", "divider", "weblink", "attribute", "button"):
+            continue  # rows of an entities card
+        assert card["type"] in BUILT_IN_CARDS, card["type"]
+    # Every entity shown is one of a demo device's (HA names them device name + entity name).
+    prefixes = tuple(f"{slugify(d.name)}_" for d in demo_devices())
+    entity_ids = set(re.findall(r"\b(?:sensor|binary_sensor)\.[a-z0-9_]+", text))
+    assert entity_ids
+    for entity_id in entity_ids:
+        assert entity_id.split(".", 1)[1].startswith(prefixes), entity_id
+
+
+def test_operations_dashboard_has_the_five_views_staff_asked_for() -> None:
+    dashboard = yaml.safe_load((DASHBOARDS[0]).read_text(encoding="utf-8"))
+    assert [view["title"] for view in dashboard["views"]] == [
+        "Snö",
+        "Vatten",
+        "Kök",
+        "Avfall",
+        "Turism",
+    ]
+    water = dashboard["views"][1]["cards"]
+    (per_day,) = [card for card in water if card["type"] == "statistics-graph"]
+    assert per_day["stat_types"] == ["change"]
+    assert per_day["period"] == "day"
+    meters = [d for d in demo_devices() if d.role == "water_meter"]
+    assert {e["entity"] for e in per_day["entities"]} == {
+        f"sensor.{slugify(d.name)}_vatten" for d in meters
+    }
+    (alarms,) = [card for card in water if card["type"] == "entity-filter"]
+    assert alarms["state_filter"] == ["on"]
+    assert {f"binary_sensor.{slugify(d.name)}_misstankt_lacka" for d in meters} <= set(
+        alarms["entities"]
+    )
+    kitchen = dashboard["views"][2]["cards"]
+    graphs = [card for card in kitchen if card["type"] == "history-graph"]
+    # Each store's temperature is drawn with its limit.
+    for graph in graphs:
+        names = [e["entity"] for e in graph["entities"]]
+        assert any(n.endswith("_temperatur") for n in names)
+        assert any(n.endswith("_ovre_temperaturgrans") for n in names)
+    assert len(graphs) == 4

@@ -76,8 +76,8 @@ def build_features(settings: Mapping[str, Any], model: ModelInfo | None) -> dict
     if role == Role.LAKE:
         probe = model is not None and "external_temperature" in model.keys
         features["lake"] = Lake(
-            _number(settings, FRESH_FROM, DEFAULT_FRESH_FROM) or DEFAULT_FRESH_FROM,
-            _number(settings, WARM_FROM, DEFAULT_WARM_FROM) or DEFAULT_WARM_FROM,
+            _number(settings, FRESH_FROM, DEFAULT_FRESH_FROM) or 0.0,
+            _number(settings, WARM_FROM, DEFAULT_WARM_FROM) or 0.0,
             PROBE_SOURCES if probe else ALL_SOURCES,
         )
     if role in Role.STORAGE:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from .feature import Value, Values, as_float, iso, parse_time
+from .feature import Value, Values, as_float, elapsed, iso, parse_time
 
 TEMP_MIN: Final = "temp_min"
 TEMP_MAX: Final = "temp_max"
@@ -87,7 +87,7 @@ class ColdChain:
         return self._evaluate(now, always=False)
 
     def _evaluate(self, now: datetime, *, always: bool) -> Values:
-        active = self.outside_since is not None and now - self.outside_since >= self.grace
+        active = self.outside_since is not None and elapsed(self.outside_since, now) >= self.grace
         changed = active != self.active
         self.active = active
         return {OUT_OF_RANGE: active} if changed or always else {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+import math
 from typing import Any, Protocol
 
 from ..lorawan.quantities import Reading
@@ -38,13 +39,23 @@ class Feature(Protocol):
 
 
 def as_float(value: object) -> float | None:
-    """A number from settings or readings; None for anything else (bools included)."""
+    """A finite number from settings or readings; None for anything else (bools included)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real time between two moments.
+
+    Python subtracts two datetimes of the same zone by their wall clocks, which is an
+    hour off across a daylight-saving change; in UTC it is the time that passed.
+    """
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def parse_time(value: object) -> datetime | None:

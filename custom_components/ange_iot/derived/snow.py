@@ -12,7 +12,7 @@ from collections.abc import Mapping, Set
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from .feature import Value, Values, as_float, iso, parse_time
+from .feature import Value, Values, as_float, elapsed, iso, parse_time
 
 MOUNTING_HEIGHT: Final = "mounting_height_cm"
 
@@ -61,6 +61,9 @@ class SnowStation:
         self.distance_cm = distance_mm / 10
         self.depth = round(max(0.0, self.reference_cm - self.distance_cm), 1)
         self.samples.append((now, self.depth))
+        if self.cleared_at is not None and self.depth_after_clearing is None:
+            # Cleared while the depth was unknown: the first valid depth after is the base.
+            self.depth_after_clearing = self.depth
         self._forget_before(now - _DAY - _DAY_TOLERANCE)
         return self.values(now)
 
@@ -96,20 +99,19 @@ class SnowStation:
         if self.depth is None:
             return None
         target = now - _DAY
-        candidates = [s for s in self.samples if abs(s[0] - target) <= _DAY_TOLERANCE]
+        candidates = [s for s in self.samples if abs(elapsed(target, s[0])) <= _DAY_TOLERANCE]
         if not candidates:
             return None
-        _, then = min(candidates, key=lambda s: abs(s[0] - target))
+        _, then = min(candidates, key=lambda s: abs(elapsed(target, s[0])))
         return round(self.depth - then, 1)
 
     def _snowfall(self) -> float | None:
-        if self.depth is None or self.cleared_at is None:
+        if self.depth is None or self.cleared_at is None or self.depth_after_clearing is None:
             return None
-        base = self.depth_after_clearing or 0.0
-        return round(max(0.0, self.depth - base), 1)
+        return round(max(0.0, self.depth - self.depth_after_clearing), 1)
 
     def _forget_before(self, cutoff: datetime) -> None:
-        while self.samples and self.samples[0][0] < cutoff:
+        while self.samples and elapsed(self.samples[0][0], cutoff) > timedelta(0):
             self.samples.pop(0)
 
     def as_dict(self) -> dict[str, Any]:

@@ -45,6 +45,8 @@ class TrailCounter:
         self.day: str | None = None
         self.season_id: str | None = None
         self.last_device_total: int | None = None
+        # Once a device sends period counts, its running total only keeps its baseline.
+        self.period_counts = False
 
     def _season_of(self, now: datetime) -> str:
         month, day = self.season_start
@@ -65,17 +67,20 @@ class TrailCounter:
     def _new_visitors(self, values: Mapping[str, Value], changed: Set[str]) -> int | None:
         # A device that sends both a period count and its running total would be counted
         # twice; the period count is the one that survives resets without guessing.
+        period: int | None = None
         for key in ("people_in", "motion"):
             if key in changed:
                 count = as_float(values.get(key))
-                return None if count is None or count < 0 else int(count)
-        if "people_total" not in changed:
-            return None
-        total = as_float(values.get("people_total"))
+                period = None if count is None or count < 0 else int(count)
+                self.period_counts = True
+                break
+        total = as_float(values.get("people_total")) if "people_total" in changed else None
         if total is None or total < 0:
-            return None
+            return period
         device_total, previous = int(total), self.last_device_total
         self.last_device_total = device_total
+        if self.period_counts:
+            return period
         if previous is None:
             return 0
         return device_total - previous if device_total >= previous else device_total
@@ -105,6 +110,7 @@ class TrailCounter:
             "day": self.day,
             "season_id": self.season_id,
             "last_device_total": self.last_device_total,
+            "period_counts": self.period_counts,
         }
 
     def restore(self, data: Mapping[str, Any]) -> None:
@@ -117,3 +123,4 @@ class TrailCounter:
         self.season_id = season_id if isinstance(season_id, str) else None
         last = data.get("last_device_total")
         self.last_device_total = last if isinstance(last, int) else None
+        self.period_counts = data.get("period_counts") is True

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from .feature import Value, Values, as_float, iso, parse_time
+from .feature import Value, Values, as_float, elapsed, iso, parse_time
 
 METER_ID: Final = "meter_id"
 PLACE: Final = "place"
@@ -34,11 +34,16 @@ _MAX_GAP: Final = timedelta(minutes=75)
 
 @dataclass(slots=True, frozen=True)
 class Backwards:
-    """A register that went backwards, waiting for staff to call it a replacement."""
+    """A register that went backwards, waiting for staff to call it a replacement.
+
+    ``first`` is the first lower reading, where a new meter starts counting; ``current``
+    the latest, which staff see.
+    """
 
     previous: float
     current: float
     at: datetime
+    first: float
 
 
 class WaterMeter:
@@ -78,9 +83,9 @@ class WaterMeter:
             return False
         if volume < self.baseline:
             if self.backwards is None:
-                self.backwards = Backwards(previous=self.baseline, current=volume, at=now)
+                self.backwards = Backwards(previous=self.baseline, current=volume, at=now, first=volume)
             else:
-                self.backwards = Backwards(self.backwards.previous, volume, self.backwards.at)
+                self.backwards = Backwards(self.backwards.previous, volume, self.backwards.at, self.backwards.first)
             return False
         # Back above the old register: the lower readings were a glitch.
         self.backwards = None
@@ -93,31 +98,36 @@ class WaterMeter:
         """Staff confirmed a new meter: count from its first reading on."""
         if self.backwards is None:
             return {}
-        first_new = self.backwards
+        replaced = self.backwards
         self.backwards = None
-        self.baseline = first_new.current
-        return {**self._roll_day(now), DAILY_CONSUMPTION: round(self.daily, 3)}
+        out = self._roll_day(now)
+        # What the new meter measured before staff confirmed counts too.
+        self.daily += replaced.current - replaced.first
+        self.baseline = replaced.current
+        return {**out, DAILY_CONSUMPTION: round(self.daily, 3)}
 
     def _track_flow(self, increased: bool, now: datetime) -> None:
-        if self.last_at is None or now - self.last_at > _MAX_GAP:
+        if self.last_at is None or elapsed(self.last_at, now) > _MAX_GAP:
             self.covered_since = now
             self.unchanged_since = None if increased else now
         elif increased:
             self.unchanged_since = None
         elif self.unchanged_since is None:
             self.unchanged_since = self.last_at
-        if self.unchanged_since is not None and now - self.unchanged_since >= _HOUR:
+        if self.unchanged_since is not None and elapsed(self.unchanged_since, now) >= _HOUR:
             self.zero_flow_at = now
         self.last_at = now
 
     def leak_suspected(self, now: datetime) -> bool | None:
         """True after 24 h of hourly coverage without a zero-flow hour."""
-        if self.zero_flow_at is not None and now - self.zero_flow_at < _DAY:
+        if self.zero_flow_at is not None and elapsed(self.zero_flow_at, now) < _DAY:
             return False
-        if self.covered_since is None or self.last_at is None or now - self.last_at > _MAX_GAP:
+        if self.covered_since is None or self.last_at is None or elapsed(self.last_at, now) > _MAX_GAP:
             return None
-        start = max(self.covered_since, self.zero_flow_at or self.covered_since)
-        return True if now - start >= _DAY else None
+        start = self.covered_since
+        if self.zero_flow_at is not None and elapsed(start, self.zero_flow_at) > timedelta(0):
+            start = self.zero_flow_at
+        return True if elapsed(start, now) >= _DAY else None
 
     def tick(self, now: datetime) -> Values:
         """Daily consumption starts again at local midnight."""
@@ -130,7 +140,8 @@ class WaterMeter:
         first = self.day is None
         self.day = today
         self.daily = 0.0
-        return {} if first else {DAILY_CONSUMPTION: 0.0}
+        # A device that never reported a volume is no meter: no entity for it.
+        return {} if first or self.baseline is None else {DAILY_CONSUMPTION: 0.0}
 
     def as_dict(self) -> dict[str, Any]:
         """Baseline, today's count and the flow history leak suspicion needs."""
@@ -142,7 +153,12 @@ class WaterMeter:
             "daily": self.daily,
             "backwards": None
             if backwards is None
-            else {"previous": backwards.previous, "current": backwards.current, "at": iso(backwards.at)},
+            else {
+                "previous": backwards.previous,
+                "current": backwards.current,
+                "first": backwards.first,
+                "at": iso(backwards.at),
+            },
             "unchanged_since": iso(self.unchanged_since),
             "covered_since": iso(self.covered_since),
             "zero_flow_at": iso(self.zero_flow_at),
@@ -159,9 +175,10 @@ class WaterMeter:
         self.backwards = None
         if isinstance(backwards, dict):
             previous, current = as_float(backwards.get("previous")), as_float(backwards.get("current"))
+            first = as_float(backwards.get("first"))
             at = parse_time(backwards.get("at"))
             if previous is not None and current is not None and at is not None:
-                self.backwards = Backwards(previous, current, at)
+                self.backwards = Backwards(previous, current, at, current if first is None else first)
         self.unchanged_since = parse_time(data.get("unchanged_since"))
         self.covered_since = parse_time(data.get("covered_since"))
         self.zero_flow_at = parse_time(data.get("zero_flow_at"))

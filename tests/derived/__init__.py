@@ -1,0 +1,1 @@
+"""Tests of the derived values (snow, bins, lakes, cold chain, meters, visitors) on their own."""
