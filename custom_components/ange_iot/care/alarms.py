@@ -104,7 +104,9 @@ class InvalidOutcomeError(CareError):
 
 
 def _default_alarm_id() -> str:
-    return uuid.uuid4().hex
+    # A letter first: templates turn an all-digit id into a number, and then it no longer
+    # matches the alarm's events in a blueprint.
+    return f"alarm-{uuid.uuid4().hex}"
 
 
 def default_source_key(kind: AlarmKind, care_unit: str, room: str, dev_eui: str | None) -> str:
