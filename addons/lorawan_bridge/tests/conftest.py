@@ -8,9 +8,9 @@ where a test must SIGKILL it.
 from __future__ import annotations
 
 import asyncio
-import getpass
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+import getpass
 import json
 import os
 from pathlib import Path
@@ -183,7 +183,9 @@ def publisher(broker: Broker, **tls: Any) -> Client:
     return client
 
 
-def chirpstack_up(dev_eui: str, f_cnt: int, dedup: str | None = None, app: str = "app-1") -> tuple[str, bytes]:
+def chirpstack_up(
+    dev_eui: str, f_cnt: int, dedup: str | None = None, app: str = "app-1"
+) -> tuple[str, bytes]:
     """A ChirpStack v4 uplink event in the shape of its MQTT integration."""
     body = {
         "deduplicationId": dedup or f"00000000-0000-4000-8000-{f_cnt:012d}",
@@ -201,7 +203,9 @@ def chirpstack_up(dev_eui: str, f_cnt: int, dedup: str | None = None, app: str =
     return f"application/{app}/device/{dev_eui}/event/up", json.dumps(body).encode()
 
 
-def tts_up(dev_eui: str, f_cnt: int, app: str = "ange@ttn", device: str = "dev-1") -> tuple[str, bytes]:
+def tts_up(
+    dev_eui: str, f_cnt: int, app: str = "ange@ttn", device: str = "dev-1"
+) -> tuple[str, bytes]:
     """A The Things Stack v3 uplink message."""
     body = {
         "end_device_ids": {

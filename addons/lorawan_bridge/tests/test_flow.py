@@ -15,8 +15,6 @@ from conftest import (
     tts_up,
     wait_until,
 )
-from paho.mqtt.client import Client, MQTTv311
-from paho.mqtt.enums import CallbackAPIVersion
 
 
 async def test_chirpstack_events_arrive_unchanged_and_in_order(
@@ -102,7 +100,9 @@ async def test_downlinks_reach_chirpstack_and_tts_topics(
             options_for(upstream, downstream, network=network, upstream_username="ange@ttn"),
             data=upstream.directory.parent / f"data-{network}",
         )
-        await wait_until(lambda b=bridge: b.stats.upstream_connected and b.stats.downstream_connected)
+        await wait_until(
+            lambda b=bridge: b.stats.upstream_connected and b.stats.downstream_connected
+        )
         ha = publisher(downstream)
         request = {
             "devEui": "0011223344556677",
@@ -119,7 +119,12 @@ async def test_downlinks_reach_chirpstack_and_tts_topics(
         assert topic == expected_topic
         body = json.loads(payload)
         if network == "chirpstack":
-            assert body == {"devEui": "0011223344556677", "confirmed": True, "fPort": 10, "data": "AQI="}
+            assert body == {
+                "devEui": "0011223344556677",
+                "confirmed": True,
+                "fPort": 10,
+                "data": "AQI=",
+            }
         else:
             assert body == {
                 "downlinks": [
@@ -149,7 +154,13 @@ async def test_counters_are_published_as_discovery_sensors(
     age = configs[f"homeassistant/sensor/{node}/oldest_queued_age_s/config"]
     assert age["device_class"] == "duration" and age["unit_of_measurement"] == "s"
     assert {t.rsplit("/", 2)[1] for t in configs} == {
-        "received", "forwarded", "queued", "invalid", "dropped", "duplicates", "oldest_queued_age_s"
+        "received",
+        "forwarded",
+        "queued",
+        "invalid",
+        "dropped",
+        "duplicates",
+        "oldest_queued_age_s",
     }
     state = json.loads([p for t, p in ha.messages if t.endswith("/state")][-1])
     assert state["queued"] == 0 and "forwarded" in state

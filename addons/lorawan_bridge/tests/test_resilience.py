@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from conftest import (
     Broker,
     Collector,
@@ -19,12 +21,13 @@ from conftest import (
     publisher,
     wait_until,
 )
-import pytest
 
 DEVICES = ("0011223344556677", "8899aabbccddeeff", "a1b2c3d4e5f60718")
 
 
-def _stream(broker: Broker, count: int, per_second: float, start: int = 0) -> tuple[list[tuple[str, bytes]], threading.Thread]:
+def _stream(
+    broker: Broker, count: int, per_second: float, start: int = 0
+) -> tuple[list[tuple[str, bytes]], threading.Thread]:
     """Publish ``count`` uplinks round-robin over three devices at a steady rate."""
     sent: list[tuple[str, bytes]] = []
     messages = []

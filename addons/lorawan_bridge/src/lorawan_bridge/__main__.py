@@ -43,9 +43,7 @@ async def _main(args: argparse.Namespace) -> int:
     except (OptionsError, SupervisorError) as err:
         _LOGGER.error("Cannot start: %s", err)
         return 2
-    bridge = Bridge(
-        options, args.data, downstream, Runtime(args.ingress_port, args.stats_interval)
-    )
+    bridge = Bridge(options, args.data, downstream, Runtime(args.ingress_port, args.stats_interval))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -56,7 +56,5 @@ def configs(instance: str) -> list[tuple[str, bytes]]:
             "origin": {"name": "lorawan_bridge", "sw_version": __version__},
             **extra,
         }
-        result.append(
-            (f"homeassistant/sensor/{node}/{key}/config", json.dumps(config).encode())
-        )
+        result.append((f"homeassistant/sensor/{node}/{key}/config", json.dumps(config).encode()))
     return result

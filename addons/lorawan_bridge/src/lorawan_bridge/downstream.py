@@ -50,7 +50,9 @@ class Downstream:
         # A clean session: a downlink HA sent while the bridge was away may be hours
         # old by now, and an old command is not one to send to a device.
         self._client = make_client(settings, f"ange-iot-bridge-{instance}-down", clean_session=True)
-        self._client.max_inflight_messages_set(WINDOW)
+        # The window is ours (WINDOW). Left to paho, a limit makes it walk every
+        # message in flight on each acknowledgement.
+        self._client.max_inflight_messages_set(0)
         self._client.will_set(discovery.availability_topic(instance), "offline", qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect

@@ -159,7 +159,9 @@ def _generic(data: dict[str, Any], event: str | None, body: bytes) -> Event:
     dev_eui = _dev_eui(data.get("devEui", data.get("dev_eui")), "generic devEui")
     event = event or "up"
     f_cnt = _f_cnt(data.get("fCnt", data.get("f_cnt")))
-    return Event("generic", dev_eui, event, _dedup_key("generic", dev_eui, event, f_cnt, None, body), body)
+    return Event(
+        "generic", dev_eui, event, _dedup_key("generic", dev_eui, event, f_cnt, None, body), body
+    )
 
 
 def tts_event_from_levels(levels: list[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import logging
 from pathlib import Path
 import ssl
 
@@ -38,4 +39,8 @@ def make_client(settings: BrokerSettings, client_id: str, *, clean_session: bool
         )
         client.tls_set_context(context)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
+    # An exception escaping a callback would end paho's network thread, and with it all
+    # traffic on that broker, without a word: log it and carry on instead.
+    client.suppress_exceptions = True
+    client.enable_logger(logging.getLogger(f"lorawan_bridge.paho.{client_id}"))
     return client

@@ -99,8 +99,7 @@ def render(
         return t["connected"] if connected else t["disconnected"]
 
     rows = "\n".join(
-        f"<tr><th scope=\"row\">{escape(t[key])}</th><td>{snapshot[key]}</td></tr>"
-        for key in _ROWS
+        f'<tr><th scope="row">{escape(t[key])}</th><td>{snapshot[key]}</td></tr>' for key in _ROWS
     )
     return f"""<!doctype html>
 <html lang="{lang}">

@@ -212,7 +212,7 @@ class Store:
                 self._conn.execute("ROLLBACK")
             self._recount()
             for insert in inserts:
-                insert.done(Outcome.FAILED)
+                _notify(insert.done, Outcome.FAILED)
             # The forwarded rows are still on disk: try their deletes again with the next batch.
             for delete in deletes:
                 self._commands.put(delete)
@@ -227,7 +227,7 @@ class Store:
             row = self._conn.execute("SELECT MIN(received_at) FROM queue").fetchone()
             stats.oldest_queued_at = row[0]
         for insert, outcome in zip(inserts, outcomes, strict=True):
-            insert.done(outcome)
+            _notify(insert.done, outcome)
         if added and self.on_committed is not None:
             self.on_committed()
 
@@ -280,3 +280,12 @@ class Store:
         ).fetchone()
         self._bytes = total
         self._stats.queued = count
+
+
+def _notify(done: Done, outcome: Outcome) -> None:
+    # The writer thread must outlive any one caller's callback (an HTTP request whose
+    # event loop is closing, a broker connection being torn down).
+    try:
+        done(outcome)
+    except Exception:
+        _LOGGER.exception("A queue callback failed")
