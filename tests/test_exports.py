@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.models import StatisticMeanType
+from homeassistant.components.recorder.models import StatisticMeanType, StatisticMetaData
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -57,18 +57,18 @@ def _entity(hass: HomeAssistant, dev_eui: str, key: str) -> str:
 
 
 def _hourly(hass: HomeAssistant, entity_id: str, unit: str, rows: list[dict[str, Any]], *, mean: bool) -> None:
-    async_import_statistics(
-        hass,
-        {
-            "mean_type": StatisticMeanType.ARITHMETIC if mean else StatisticMeanType.NONE,
-            "has_sum": not mean,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": entity_id,
-            "unit_of_measurement": unit,
-        },
-        rows,
-    )
+    metadata: dict[str, Any] = {
+        "mean_type": StatisticMeanType.ARITHMETIC if mean else StatisticMeanType.NONE,
+        "has_sum": not mean,
+        "name": None,
+        "source": "recorder",
+        "statistic_id": entity_id,
+        "unit_of_measurement": unit,
+    }
+    # Newer Home Assistant wants the unit's class; 2025.4 has no such key.
+    if "unit_class" in StatisticMetaData.__annotations__:
+        metadata["unit_class"] = "temperature" if mean else "volume"
+    async_import_statistics(hass, metadata, rows)  # type: ignore[arg-type]
 
 
 def _meter_rows(first: datetime, hours: int, start_state: float, per_hour: float, start_sum: float = 0.0) -> list[dict[str, Any]]:
