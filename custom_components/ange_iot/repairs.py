@@ -20,8 +20,8 @@ ACTION_REMOVE = "remove"
 ACTION_KEEP = "keep"
 
 
-class SilentDeviceRepairFlow(RepairsFlow):
-    """Remove a device that has gone silent, or keep it and wait."""
+class _DeviceIssueRepairFlow(RepairsFlow):
+    """A repair about one device of one hub, answered in a single confirm step."""
 
     def __init__(self, entry_id: str, dev_eui: str) -> None:
         """Remember which device the issue is about."""
@@ -33,6 +33,16 @@ class SilentDeviceRepairFlow(RepairsFlow):
     ) -> data_entry_flow.FlowResult:
         """Offer the choices."""
         return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Apply the choice; each repair implements it."""
+        raise NotImplementedError
+
+
+class SilentDeviceRepairFlow(_DeviceIssueRepairFlow):
+    """Remove a device that has gone silent, or keep it and wait."""
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
@@ -64,19 +74,8 @@ ACTION_REPLACED = "replaced"
 ACTION_GLITCH = "glitch"
 
 
-class MeterBackwardsRepairFlow(RepairsFlow):
+class MeterBackwardsRepairFlow(_DeviceIssueRepairFlow):
     """Staff say whether a meter that went backwards was replaced, or the reading was wrong."""
-
-    def __init__(self, entry_id: str, dev_eui: str) -> None:
-        """Remember which meter the issue is about."""
-        self._entry_id = entry_id
-        self._dev_eui = dev_eui
-
-    async def async_step_init(
-        self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
-        """Offer the choices."""
-        return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None

@@ -60,7 +60,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings, invalid_key
-from .model import Category, ModelInfo
+from .model import Category, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Browan"
 _VENDOR_ID: Final = "browan"
@@ -217,19 +217,17 @@ _DEVICES: Final[dict[str, tuple[str, Category, tuple[str, ...], _Layout]]] = {
 }
 
 
-def _model_id(device_id: str) -> str:
-    return f"{_VENDOR_ID}_{device_id.replace('-', '_')}"
 
-
-MODELS: Final[dict[str, ModelInfo]] = {
-    _model_id(device_id): ModelInfo(
-        model_id=_model_id(device_id),
+MODELS: Final[dict[str, ModelInfo]] = by_model_id(
+    ModelInfo.of(
+        _VENDOR_ID,
+        device_id,
         manufacturer=_MANUFACTURER,
         name=name,
         category=category,
-        keys=frozenset(keys),
+        keys=keys,
         decoder=_decoder(name, layout),
     )
     for device_id, (name, category, keys, layout) in _DEVICES.items()
-}
+)
 """Every supported Browan Tabs model, keyed by model id."""

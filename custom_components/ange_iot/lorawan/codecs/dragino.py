@@ -63,7 +63,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings, invalid_key
-from .model import Category, Decoder, ModelInfo
+from .model import Category, Decoder, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Dragino"
 _VENDOR_ID: Final = "dragino"
@@ -254,19 +254,17 @@ def _decoder(device: _Device) -> Decoder:
     return decode
 
 
-def _model_id(device_id: str) -> str:
-    return f"{_VENDOR_ID}_{device_id.replace('-', '_')}"
 
-
-MODELS: Final[dict[str, ModelInfo]] = {
-    _model_id(device_id): ModelInfo(
-        model_id=_model_id(device_id),
+MODELS: Final[dict[str, ModelInfo]] = by_model_id(
+    ModelInfo.of(
+        _VENDOR_ID,
+        device_id,
         manufacturer=_MANUFACTURER,
         name=device.name,
         category=device.category,
-        keys=frozenset(device.keys),
+        keys=device.keys,
         decoder=_decoder(device),
     )
     for device_id, device in _DEVICES.items()
-}
+)
 """Every Dragino model, keyed by model id."""

@@ -36,7 +36,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings
-from .model import Category, Decoder, ModelInfo
+from .model import Category, Decoder, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Elsys"
 _VENDOR_ID: Final = "elsys"
@@ -311,21 +311,17 @@ _DEVICES: Final[dict[str, tuple[str, Category, tuple[str, ...]]]] = {
 _DOOR_CONTACT: Final = frozenset({"ems", "ems-door"})
 
 
-def _model_id(device_id: str) -> str:
-    return f"{_VENDOR_ID}_{device_id.replace('-', '_')}"
 
-
-MODELS: Final[dict[str, ModelInfo]] = {
-    _model_id(device_id): ModelInfo(
-        model_id=_model_id(device_id),
+MODELS: Final[dict[str, ModelInfo]] = by_model_id(
+    ModelInfo.of(
+        _VENDOR_ID,
+        device_id,
         manufacturer=_MANUFACTURER,
         name=name,
         category=category,
-        keys=frozenset(keys),
-        decoder=_model_decoder(
-            frozenset(keys), door_contact=device_id in _DOOR_CONTACT
-        ),
+        keys=keys,
+        decoder=_model_decoder(frozenset(keys), door_contact=device_id in _DOOR_CONTACT),
     )
     for device_id, (name, category, keys) in _DEVICES.items()
-}
+)
 """Every Elsys model, keyed by model id."""

@@ -63,7 +63,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings, invalid_key
-from .model import Category, Decoder, ModelInfo
+from .model import Category, Decoder, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Elvaco"
 _DATA_PORT: Final = 2
@@ -345,9 +345,10 @@ _MODULES: Final[dict[str, _Module]] = {
 }
 
 
-MODELS: Final[dict[str, ModelInfo]] = {
-    f"elvaco_{device_id}": ModelInfo(
-        model_id=f"elvaco_{device_id}",
+MODELS: Final[dict[str, ModelInfo]] = by_model_id(
+    ModelInfo.of(
+        "elvaco",
+        device_id,
         manufacturer=_MANUFACTURER,
         name=module.name,
         category=Category.WATER_METER,
@@ -355,5 +356,5 @@ MODELS: Final[dict[str, ModelInfo]] = {
         decoder=_module_decoder(module),
     )
     for device_id, module in _MODULES.items()
-}
+)
 """Every Elvaco model, keyed by model id."""

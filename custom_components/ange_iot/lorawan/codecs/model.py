@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,7 +39,39 @@ class ModelInfo:
     keys: frozenset[str]
     decoder: Decoder
 
+    @classmethod
+    def of(
+        cls,
+        vendor_id: str,
+        device_id: str,
+        *,
+        manufacturer: str,
+        name: str,
+        category: Category,
+        keys: Iterable[str],
+        decoder: Decoder,
+    ) -> ModelInfo:
+        """A model named by its TTN Device Repository vendor and device ids."""
+        return cls(
+            model_id=model_id(vendor_id, device_id),
+            manufacturer=manufacturer,
+            name=name,
+            category=category,
+            keys=frozenset(keys),
+            decoder=decoder,
+        )
+
     @property
     def title(self) -> str:
         """Manufacturer and model name, as shown in the model picker."""
         return f"{self.manufacturer} {self.name}"
+
+
+def model_id(vendor_id: str, device_id: str) -> str:
+    """The model id of a TTN Device Repository device: ``<vendor>_<device>`` in snake case."""
+    return f"{vendor_id}_{device_id.replace('-', '_')}"
+
+
+def by_model_id(models: Iterable[ModelInfo]) -> dict[str, ModelInfo]:
+    """A vendor module's registry: its models keyed by model id."""
+    return {info.model_id: info for info in models}

@@ -53,7 +53,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings
-from .model import Category, Decoder, ModelInfo
+from .model import Category, Decoder, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Netvox"
 _VENDOR_ID: Final = "netvox"
@@ -281,19 +281,17 @@ def _decoder(model: _Model) -> Decoder:
     return decode
 
 
-def _model_id(device_id: str) -> str:
-    return f"{_VENDOR_ID}_{device_id.replace('-', '_')}"
 
-
-MODELS: Final[dict[str, ModelInfo]] = {
-    _model_id(model.device_id): ModelInfo(
-        model_id=_model_id(model.device_id),
+MODELS: Final[dict[str, ModelInfo]] = by_model_id(
+    ModelInfo.of(
+        _VENDOR_ID,
+        model.device_id,
         manufacturer=_MANUFACTURER,
         name=model.name,
         category=model.category,
-        keys=frozenset(model.keys),
+        keys=model.keys,
         decoder=_decoder(model),
     )
     for model in _MODELS
-}
+)
 """Supported Netvox models keyed by model id."""

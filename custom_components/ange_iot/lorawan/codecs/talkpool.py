@@ -43,7 +43,7 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings, invalid_key
-from .model import Category, ModelInfo
+from .model import Category, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Talkpool"
 _VENDOR_ID: Final = "talkpool"
@@ -133,18 +133,18 @@ def decode_oy1210(f_port: int, payload: bytes) -> Readings:
     )
 
 
-def _model_id(device_id: str) -> str:
-    return f"{_VENDOR_ID}_{device_id.replace('-', '_')}"
 
-
-MODELS: Final[dict[str, ModelInfo]] = {
-    _model_id("oy1210"): ModelInfo(
-        model_id=_model_id("oy1210"),
-        manufacturer=_MANUFACTURER,
-        name="OY1210",
-        category=Category.CLIMATE,
-        keys=frozenset({"temperature", "humidity", "co2", invalid_key("co2")}),
-        decoder=decode_oy1210,
-    )
-}
+MODELS: Final[dict[str, ModelInfo]] = by_model_id(
+    [
+        ModelInfo.of(
+            _VENDOR_ID,
+            "oy1210",
+            manufacturer=_MANUFACTURER,
+            name="OY1210",
+            category=Category.CLIMATE,
+            keys={"temperature", "humidity", "co2", invalid_key("co2")},
+            decoder=decode_oy1210,
+        )
+    ]
+)
 """Every supported Talkpool model, keyed by model id."""
