@@ -4,7 +4,9 @@ Everything goes through Home Assistant's own HTTP and websocket APIs, the ones i
 frontend uses, so the demo sets HA up exactly as a person clicking through the UI would:
 the onboarding steps, the hub's config flow, one subentry flow per device (with its
 role's settings form for a snow station, lake, meter, bin, trail counter or kitchen
-sensor). Nothing is written into HA's storage behind its back.
+sensor), the care units and the medicine robot, and the template buttons the care
+dashboard's "Kvittera" and "Löst" use (dashboards/README.md). Nothing is written into
+HA's storage behind its back.
 
 It is safe to run again: finished onboarding steps, an existing hub, existing areas and
 devices are left as they are. At the end it writes the webhook URL and secret for the
@@ -30,9 +32,19 @@ from typing import Any, Final, Self
 
 import aiohttp
 
-from scripts.lorawan_simulator import SECRET_HEADER, SimulatedDevice, demo_devices
+from scripts.lorawan_simulator import (
+    CARE_UNIT,
+    HOME_CARE_UNIT,
+    SECRET_HEADER,
+    SimulatedDevice,
+    SimulatedDispenser,
+    demo_devices,
+    demo_dispensers,
+)
 
 DOMAIN: Final = "ange_iot"
+# Care roles have no settings form (custom_components/ange_iot/care_config.py).
+CARE_ROLES: Final = ("bed", "outer_door", "room_presence")
 BASE_URL: Final = "http://localhost:8123"
 # The frontend's own client id: tokens for it are what a browser session gets.
 CLIENT_ID: Final = f"{BASE_URL}/"
@@ -49,6 +61,41 @@ ONLINE_ONBOARDING_DOMAINS: Final = frozenset({"met", "radio_browser", "google_tr
 
 # What the installer fills in on the hub's first form.
 HUB_INPUT: Final = {"network": "chirpstack", "transport": "webhook", "application_id": "ange-demo"}
+
+# Who is notified of a unit's alarms. The demo has no phone with the companion app, so
+# no notify.mobile_app_* action exists; HA's own notification panel stands in for it.
+DEMO_NOTIFY_TARGET: Final = "notify.persistent_notification"
+
+# The care units' forms as a person fills them in: on-duty target, night 22-07, night
+# checks at 23, 2 and 5, escalation after 5 minutes, out of bed at night after 30.
+CARE_UNITS: Final = (
+    {
+        "code": CARE_UNIT,
+        "notify_targets": [DEMO_NOTIFY_TARGET],
+        "night_start": "22:00:00",
+        "night_end": "07:00:00",
+        "check_times": ["23:00", "02:00", "05:00"],
+        "escalate_after_minutes": 5,
+        "out_of_bed_minutes": 30,
+        "inactive_by": "10:00:00",
+    },
+    {
+        "code": HOME_CARE_UNIT,
+        "notify_targets": [DEMO_NOTIFY_TARGET],
+        "night_start": "22:00:00",
+        "night_end": "07:00:00",
+        "check_times": ["23:00", "02:00", "05:00"],
+        "escalate_after_minutes": 10,
+        "out_of_bed_minutes": 30,
+        "inactive_by": "10:00:00",
+    },
+)
+
+# Open alarms the care dashboard offers buttons for, per unit (its slots 1..n).
+ALARM_SLOTS: Final = {CARE_UNIT: 5, HOME_CARE_UNIT: 3}
+# A slot's buttons do nothing for this long after the list changed (an alarm closed or
+# came in), so a tap never lands on the alarm that just moved into the slot.
+LIST_SETTLE_SECONDS: Final = 10
 
 
 class SetupError(Exception):
@@ -342,15 +389,137 @@ async def ensure_devices(
         }
         if device.area:
             user_input["area"] = areas[device.area]
+        if device.care_unit and device.room:
+            user_input |= {"care_unit": device.care_unit, "room": device.room}
         path = f"/api/config/config_entries/subentries/flow/{flow['flow_id']}"
         result = await api.call("POST", path, body=user_input)
-        if device.role != "none":
-            # Every role but "none" asks for its settings on a second form.
+        if device.role not in ("none", *CARE_ROLES):
+            # Every other role asks for its settings on a second form.
             _expect(result, "form", "settings")
             result = await api.call("POST", path, body=device.settings)
         _expect(result, "create_entry")
         role = "" if device.role == "none" else f", {device.role}"
         print(f"Device: added {device.name} ({device.model}, {device.dev_eui}{role})")
+
+
+async def ensure_care(
+    api: Api, ws: Websocket, hub: Hub, dispensers: Iterable[SimulatedDispenser]
+) -> None:
+    """Add the care units and the medicine robots through their subentry flows."""
+    existing = await ws.call("config_entries/subentries/list", entry_id=hub.entry_id)
+    known = {subentry.get("unique_id") for subentry in existing}
+    forms: list[tuple[str, str, dict[str, Any]]] = [
+        ("care_unit", f"care_unit_{unit['code']}", dict(unit)) for unit in CARE_UNITS
+    ]
+    forms += [
+        (
+            "dispenser",
+            f"dispenser_{dispenser.dispenser_id}",
+            {
+                "dispenser_id": dispenser.dispenser_id,
+                "care_unit": dispenser.care_unit,
+                "client": dispenser.client,
+                "heartbeat_minutes": dispenser.heartbeat_minutes,
+            },
+        )
+        for dispenser in dispensers
+    ]
+    for kind, unique_id, user_input in forms:
+        if unique_id in known:
+            continue
+        flow = await api.call(
+            "POST",
+            "/api/config/config_entries/subentries/flow",
+            body={"handler": [hub.entry_id, kind]},
+        )
+        _expect(flow, "form", "user")
+        path = f"/api/config/config_entries/subentries/flow/{flow['flow_id']}"
+        result = await api.call("POST", path, body=user_input)
+        _expect(result, "create_entry")
+        print(f"Care: added {kind} {result.get('title', unique_id)}")
+
+
+def _slot_press(unit: str, slot: int, action: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a slot's button does: ``action`` on the unit's slot-th oldest open alarm.
+
+    The alarm id is read when the button is pressed (a dashboard card's action cannot
+    hold a template). If the list changed in the last LIST_SETTLE_SECONDS, the slot may
+    now hold another alarm than the one on screen: then nothing is done and a
+    notification says to look again.
+    """
+    sensor = f"sensor.{unit.lower().replace('-', '_')}_oppna_larm"
+    return [
+        {
+            "variables": {
+                "alarms": f"{{{{ state_attr('{sensor}', 'alarms') or [] }}}}",
+                "settled": (
+                    f"{{{{ states['{sensor}'] is not none and "
+                    f"(now() - states['{sensor}'].last_changed).total_seconds() "
+                    f"> {LIST_SETTLE_SECONDS} }}}}"
+                ),
+            }
+        },
+        {
+            "if": [
+                {
+                    "condition": "template",
+                    "value_template": f"{{{{ settled and alarms | count >= {slot} }}}}",
+                }
+            ],
+            "then": [
+                {
+                    **action,
+                    "data": {
+                        **action.get("data", {}),
+                        "alarm_id": f"{{{{ alarms[{slot - 1}].alarm_id }}}}",
+                    },
+                }
+            ],
+            "else": [
+                {
+                    "action": "persistent_notification.create",
+                    "data": {
+                        "title": f"{unit}: larmlistan ändrades nyss",
+                        "message": (
+                            f"Larm {slot} kan vara ett annat än det du såg. "
+                            "Titta på listan igen och tryck en gång till."
+                        ),
+                    },
+                }
+            ],
+        },
+    ]
+
+
+ALARM_BUTTONS: Final = {
+    "Kvittera": {"action": "ange_iot.acknowledge_alarm"},
+    "Löst": {"action": "ange_iot.resolve_alarm", "data": {"outcome": "on_site"}},
+}
+
+
+async def ensure_alarm_buttons(api: Api) -> None:
+    """Template buttons (HA's template helper, added through its config flow) for the
+    care dashboard: per unit and slot, "Kvittera" and "Löst" (resolved on site)."""
+    entries = await api.call("GET", "/api/config/config_entries/entry?domain=template")
+    titles = {entry["title"] for entry in entries}
+    for unit, slots in ALARM_SLOTS.items():
+        for slot in range(1, slots + 1):
+            for label, action in ALARM_BUTTONS.items():
+                name = f"{unit} larm {slot} {label}"
+                if name in titles:
+                    continue
+                flow = await api.call(
+                    "POST", "/api/config/config_entries/flow", body={"handler": "template"}
+                )
+                _expect(flow, "menu", "user")
+                path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+                form = await api.call("POST", path, body={"next_step_id": "button"})
+                _expect(form, "form", "button")
+                result = await api.call(
+                    "POST", path, body={"name": name, "press": _slot_press(unit, slot, action)}
+                )
+                _expect(result, "create_entry")
+        print(f"Care dashboard: alarm buttons for {unit} (slots 1-{slots})")
 
 
 async def remove_online_services(api: Api, wait: float) -> None:
@@ -398,9 +567,16 @@ async def setup(config_dir: Path, target: Path, ha_pid: int | None, timeout: flo
         api.token = await onboard_or_log_in(api, pending)
         await wait_until_running(api)
         hub = await ensure_hub(api, config_dir)
+        devices = demo_devices()
         async with Websocket(api) as ws:
-            await ensure_devices(api, ws, hub, demo_devices())
+            await ensure_devices(api, ws, hub, [d for d in devices if d.care_unit is None])
         await remove_online_services(api, wait=30 if "core_config" in pending else 0)
+        await ensure_alarm_buttons(api)
+        # Care last, just before the simulator starts: a room exists from its first
+        # sensor on, and its history (replayed first) should follow without delay.
+        async with Websocket(api) as ws:
+            await ensure_care(api, ws, hub, demo_dispensers())
+            await ensure_devices(api, ws, hub, [d for d in devices if d.care_unit is not None])
     url = f"{BASE_URL}/api/webhook/{hub.webhook_id}"
     await asyncio.to_thread(_write_target, target, url, hub.secret)
     return url
@@ -416,6 +592,7 @@ def banner(webhook_url: str, config_dir: Path) -> str:
             f"  Home Assistant:  {BASE_URL}",
             f"  Log in as:       {USERNAME} / {PASSWORD}",
             f"  Webhook URL:     {webhook_url}?event=up",
+            "  Dashboards:      Drift (/ange-drift), Vård (/ange-vard)",
             f"  (header {SECRET_HEADER}; the secret is in .demo/simulator.json)",
             f"  HA's log:        {config_dir / 'home-assistant.log'}",
             "  Simulated uplinks follow below. Stop everything with Ctrl-C.",

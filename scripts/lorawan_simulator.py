@@ -20,6 +20,13 @@ fixed period (meters hourly); at start the simulator first delivers the last day
 their uplinks with their own timestamps (``--history``), so values that look back 24
 hours are there from the first minute.
 
+For care, it simulates the elder-care unit SOL-2 (rooms R1-R4, each with an outer door,
+a bed sensor, a presence sensor, a call button and a leak sensor) and home care HEMTJ-1's
+medicine robot for client HK-07, whose events it POSTs in the integration's dispenser
+event API. The last night before the start (CareNight) is replayed with a call-button
+press, a missed dose and an outer door opened at 02:10, so their alarms are open when
+the demo starts.
+
 Run ``python -m scripts.lorawan_simulator --target .demo/simulator.json`` (written by
 scripts/demo_setup.py), or see ``--help``.
 """
@@ -72,6 +79,8 @@ type Values = dict[str, float]
 """What a device measured, in the units its payload format carries (see the encoders)."""
 type Encoder = Callable[[Mapping[str, float]], bytes]
 type Measure = Callable[["SimulatedDevice", datetime], Values]
+type EventTimes = Callable[[datetime, datetime], list[datetime]]
+"""When a device reports a change of its own accord (a door opening), in (after, until]."""
 
 
 # ------------------------------------------------------------------------------ encoders
@@ -113,6 +122,10 @@ _ELSYS: Final = {
     "vdd": _Field(b"\x07", ">H", 1),  # battery voltage in mV
     "external_temperature": _Field(b"\x0c", ">h", 10),  # probe °C, 0.1 per step, signed
     "occupancy": _Field(b"\x11", ">B", 1),  # 0 free, 1 pending, 2 occupied
+    # EMS Door: the reed switch on the digital input (1 magnet at the switch: closed) and
+    # its absolute opening counter.
+    "digital": _Field(b"\x0d", ">B", 1),
+    "pulse_abs": _Field(b"\x0b", ">I", 1),
 }
 
 # Milesight AM307: channel id + channel type, then a little-endian value.
@@ -304,6 +317,67 @@ def encode_browan_tbhh100(values: Mapping[str, float]) -> bytes:
     # Status 0 (a periodic report); the last four bytes are reserved for an IAQ sensor and
     # read 0xFF, as in Browan's TTN example.
     return bytes((0, battery, temperature, humidity, 0xFF, 0xFF, 0xFF, 0xFF))
+
+
+def encode_netvox_r311wa(values: Mapping[str, float]) -> bytes:
+    """A Netvox R311WA data report (fPort 6; keys: battery_voltage V, battery_low,
+    seat_1 and seat_2: 1 while weight is on that input's pad; a bed uses pad 1)."""
+    vendor = "Netvox R311WA"
+    unknown = set(values) - {"battery_voltage", "battery_low", "seat_1", "seat_2"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    return struct.pack(
+        ">BBBBBB5x",
+        0x01,
+        0x5A,  # device type R311WA
+        0x01,
+        _netvox_battery(vendor, values["battery_voltage"], values.get("battery_low", 0)),
+        _fits(vendor, "seat_1", values.get("seat_1", 0), 0, 1),
+        _fits(vendor, "seat_2", values.get("seat_2", 0), 0, 1),
+    )
+
+
+# Milesight WS101 button press codes (its SensorDecoders README, channel 0xFF 0x2E).
+WS101_PRESS: Final = {"press": 1, "long_press": 2, "double_press": 3}
+
+
+def encode_milesight_ws101(values: Mapping[str, float]) -> bytes:
+    """A Milesight WS101 uplink (keys: battery %, button: 1 short, 2 long, 3 double press;
+    a periodic report carries the battery alone)."""
+    vendor = "Milesight WS101"
+    unknown = set(values) - {"battery", "button"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    out = bytearray()
+    if "battery" in values:
+        out += b"\x01\x75" + bytes((_fits(vendor, "battery", values["battery"], 0, 100),))
+    if "button" in values:
+        out += b"\xff\x2e" + bytes((_fits(vendor, "button", values["button"], 1, 3),))
+    return bytes(out)
+
+
+def encode_dragino_lwl02(values: Mapping[str, float]) -> bytes:
+    """A Dragino LWL02 water-leak frame (fPort 10; keys: battery_voltage V, water_leak,
+    leak_count, last_leak_minutes).
+
+    Ten big-endian bytes: status word (bit 14 leak, low 14 bits battery mV), MOD 2 (leak
+    mode), leak count (3 bytes), duration of the last leak in minutes (3 bytes), alarm.
+    """
+    vendor = "Dragino LWL02"
+    unknown = set(values) - {"battery_voltage", "water_leak", "leak_count", "last_leak_minutes"}
+    if unknown:
+        raise ValueError(f"{vendor}: no payload field for {', '.join(sorted(unknown))}")
+    status = _fits(vendor, "battery_voltage", values["battery_voltage"] * 1000, 0, 0x3FFF)
+    if values.get("water_leak"):
+        status |= 0x4000
+    count = _fits(vendor, "leak_count", values.get("leak_count", 0), 0, 0xFFFFFF)
+    minutes = _fits(vendor, "last_leak_minutes", values.get("last_leak_minutes", 0), 0, 0xFFFFFF)
+    return (
+        struct.pack(">HB", status, 2)
+        + count.to_bytes(3, "big")
+        + minutes.to_bytes(3, "big")
+        + b"\x00"
+    )
 
 
 # Axioma W1 status byte, bits 7-5: the condition the meter reports.
@@ -614,6 +688,12 @@ class SimulatedDevice:
     # How often the sensor reports, as configured on a real one; None: as often as the
     # simulator's --interval says (the lively room sensors).
     period: timedelta | None = None
+    # Besides its period, a door, bed or button reports at once when something happens.
+    events: EventTimes | None = None
+    care_unit: str | None = None  # pseudonymous codes: they make it a care device in HA
+    room: str | None = None
+    # The catch-up at start goes back at least to here (a care sensor: the whole night).
+    history_from: datetime | None = None
     rssi: float = -95.0  # typical signal at the nearest gateway, in dBm
     snr: float = 7.0
     dr: int = 5  # EU868 data rate: DR5 is SF7, DR0 is SF12
@@ -1061,6 +1141,532 @@ def trail_counter(device: SimulatedDevice, now: datetime) -> Values:
     }
 
 
+# ------------------------------------------------------------------------------- care
+
+# Solgården's unit SOL-2 and a home-care client with a medicine robot. Only pseudonymous
+# codes: rooms, units and the client are never named (DESIGN.md, care data).
+CARE_UNIT: Final = "SOL-2"
+CARE_ROOMS: Final = ("R1", "R2", "R3", "R4")
+HOME_CARE_UNIT: Final = "HEMTJ-1"
+HOME_CARE_CLIENT: Final = "HK-07"
+DISPENSER_ID: Final = "EVD-4711"
+CALL_ROOM: Final = "R2"
+"""The resident who presses the call button late in the evening."""
+WANDER_ROOM: Final = "R3"
+"""The resident who gets up at 2 and opens the outer door (at 02:10, and again coming back)."""
+WORN_BUTTON_ROOM: Final = "R4"
+"""The call button whose battery runs low: below 15 % the morning after the incident night."""
+
+
+def _at(day: date, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute, second), LOCAL_TZ)
+
+
+def _evenings(after: datetime, until: datetime) -> list[date]:
+    """The evenings whose nights (evening to next morning) touch (after, until]."""
+    first = after.astimezone(LOCAL_TZ).date() - timedelta(days=1)
+    last = until.astimezone(LOCAL_TZ).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# Doses of the medicine robot (local time), and how it handles one: it alerts at the
+# dose time and every 15 minutes; a dose not taken within 45 minutes goes to its locked
+# compartment (dose_missed), where only staff can reach it.
+DOSE_TIMES: Final = (time(8, 0), time(12, 30), time(17, 0), time(21, 30))
+REMINDER_EVERY: Final = timedelta(minutes=15)
+DOSE_WINDOW: Final = timedelta(minutes=45)
+DISPENSER_HEARTBEAT: Final = timedelta(minutes=15)
+# Home care puts in a new roll every other Monday at about 10; a roll holds 60 doses.
+ROLL_DOSES: Final = 60
+_ROLL_EPOCH: Final = datetime(2024, 1, 1, 10, 0, tzinfo=LOCAL_TZ)  # a Monday
+
+
+@dataclass(frozen=True, slots=True)
+class CareNight:
+    """The night of the demo's care incidents: the last one over before the demo starts.
+
+    Timed from the start, like the other faults, so their alarms are open, and their
+    readings in the history, from the first minute: at 22:15 the robot moves HK-07's
+    21:30 dose to its locked compartment, at 23:40 the resident in R2 presses the call
+    button (and again at 23:43), and at 02:10 the resident in R3 opens the outer door.
+    """
+
+    evening: date
+
+    @classmethod
+    def before(cls, start: datetime) -> CareNight:
+        """The last night whose incidents (the last one is over by 02:30) precede ``start``."""
+        local = start.astimezone(LOCAL_TZ)
+        evening = local.date() - timedelta(days=1)
+        if local < _at(local.date(), 2, 30):
+            evening -= timedelta(days=1)
+        return cls(evening)
+
+    @property
+    def morning(self) -> date:
+        """The date the night ends."""
+        return self.evening + timedelta(days=1)
+
+    @property
+    def missed_dose(self) -> datetime:
+        """When the dose that was not taken was due."""
+        return _at(self.evening, 21, 30)
+
+    @property
+    def call_presses(self) -> tuple[datetime, datetime]:
+        """The call button in CALL_ROOM: pressed, and pressed again three minutes later."""
+        return _at(self.evening, 23, 40), _at(self.evening, 23, 43, 20)
+
+    @property
+    def door_openings(self) -> tuple[tuple[datetime, datetime], tuple[datetime, datetime]]:
+        """WANDER_ROOM's outer door (opened, closed): going out, and coming back."""
+        return (
+            (_at(self.morning, 2, 10), _at(self.morning, 2, 10, 45)),
+            (_at(self.morning, 2, 19, 10), _at(self.morning, 2, 19, 50)),
+        )
+
+    @property
+    def replay_from(self) -> datetime:
+        """Care sensors are replayed from this evening on, so the whole night is there."""
+        return _at(self.evening, 20, 0)
+
+
+# When the residents' outer doors open in a day (staff helping in the morning, going to
+# and from meals, the evening round); each varies by up to ten minutes. None at night.
+_DOOR_ROUTINE: Final = (
+    (7, 30), (8, 25), (9, 20), (11, 40), (12, 50), (13, 55), (14, 50), (16, 55), (17, 50), (20, 45),
+)  # fmt: skip
+# Meals and coffee in the day room: the residents are out of their rooms.
+_MEALS: Final = ((8, 30, 9, 15), (11, 45, 12, 45), (14, 0, 14, 45), (17, 0, 17, 45))
+
+
+@dataclass(frozen=True, slots=True)
+class Resident:
+    """The resident of one room, by room code: in bed, in the room, at the door.
+
+    Every night is the same on every run (built from unit_hash): in bed between 21 and
+    22, up between 07:05 and 08, and up to two short toilet visits in the night, never
+    long enough for an out-of-bed alarm. CareNight adds the incidents.
+    """
+
+    room: str
+    incidents: CareNight
+
+    def _u(self, *parts: object) -> float:
+        return unit_hash(CARE_UNIT, self.room, *parts)
+
+    def bed_changes(self, evening: date) -> list[tuple[datetime, bool]]:
+        """One night's changes (when, in bed): to bed, toilet visits, up in the morning."""
+        day = evening.isoformat()
+        morning = evening + timedelta(days=1)
+        bedtime = _at(evening, 21, 0) + timedelta(minutes=50 * self._u("bed", day))
+        rise = _at(morning, 7, 5) + timedelta(minutes=50 * self._u("rise", day))
+        visits = [
+            (
+                _at(evening, 23, 30) + timedelta(minutes=360 * self._u("visit", day, n)),
+                timedelta(minutes=4 + 8 * self._u("length", day, n)),
+            )
+            for n in range(int(3 * self._u("visits", day)))
+        ]
+        if evening == self.incidents.evening:
+            incident = {
+                CALL_ROOM: (_at(evening, 23, 45), timedelta(minutes=13)),
+                WANDER_ROOM: (_at(morning, 2, 4), timedelta(minutes=20)),
+            }.get(self.room)
+            if incident is not None:
+                # No ordinary visit close by: the incident is the night's story.
+                visits = [v for v in visits if abs(v[0] - incident[0]) > timedelta(hours=1)]
+                visits.append(incident)
+        changes = [(bedtime, True)]
+        for out, length in sorted(visits):
+            if out > changes[-1][0]:
+                changes += [(out, False), (out + length, True)]
+        changes.append((rise, False))
+        return changes
+
+    def in_bed(self, when: datetime) -> bool:
+        """Whether the resident is in bed at ``when``."""
+        local, state = when.astimezone(LOCAL_TZ), False
+        for evening in (local.date() - timedelta(days=1), local.date()):
+            for at, occupied in self.bed_changes(evening):
+                if at <= local:
+                    state = occupied
+        return state
+
+    def bed_events(self, after: datetime, until: datetime) -> list[datetime]:
+        """When the bed sensor sees a change, in (after, until]."""
+        return [
+            at
+            for evening in _evenings(after, until)
+            for at, _ in self.bed_changes(evening)
+            if after < at <= until
+        ]
+
+    def door_openings(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The outer door's openings on one day: (opened, closed)."""
+        openings = []
+        for n, (hour, minute) in enumerate(_DOOR_ROUTINE):
+            opened = _at(day, hour, minute) + timedelta(seconds=600 * self._u("door", day, n))
+            openings.append((opened, opened + timedelta(seconds=20 + 70 * self._u("open", day, n))))
+        if self.room == WANDER_ROOM and day == self.incidents.morning:
+            openings += self.incidents.door_openings
+        return sorted(openings)
+
+    def door_open(self, when: datetime) -> bool:
+        """Whether the outer door is open at ``when``."""
+        local = when.astimezone(LOCAL_TZ)
+        return any(opened <= local < closed for opened, closed in self.door_openings(local.date()))
+
+    def door_events(self, after: datetime, until: datetime) -> list[datetime]:
+        """When the door contact changes, in (after, until]."""
+        days = _evenings(after, until)[1:]
+        return [
+            moment
+            for day in days
+            for opening in self.door_openings(day)
+            for moment in opening
+            if after < moment <= until
+        ]
+
+    def openings_before(self, when: datetime) -> int:
+        """The door's opening counter: every opening since the counter's epoch."""
+        local = when.astimezone(LOCAL_TZ)
+        today = local.date()
+        count = len(_DOOR_ROUTINE) * (today - _METER_EPOCH.date()).days
+        if self.room == WANDER_ROOM and self.incidents.morning < today:
+            count += len(self.incidents.door_openings)
+        return count + sum(1 for opened, _ in self.door_openings(today) if opened <= local)
+
+    def _away(self, day: date) -> list[tuple[datetime, datetime]]:
+        away = [(_at(day, h1, m1), _at(day, h2, m2)) for h1, m1, h2, m2 in _MEALS]
+        if self.room == WANDER_ROOM and day == self.incidents.morning:
+            (_, out), (back, _) = self.incidents.door_openings
+            away.append((out, back))
+        return away
+
+    def in_room(self, when: datetime) -> bool:
+        """Whether the resident is in the room (not at a meal, not out in the corridor)."""
+        local = when.astimezone(LOCAL_TZ)
+        return not any(left <= local < came for left, came in self._away(local.date()))
+
+    def presence_events(self, after: datetime, until: datetime) -> list[datetime]:
+        """When the presence sensor sees the resident leave or come back, in (after, until]."""
+        return [
+            moment
+            for day in _evenings(after, until)[1:]
+            for span in self._away(day)
+            for moment in span
+            if after < moment <= until
+        ]
+
+    def call_presses(self) -> tuple[datetime, ...]:
+        """When this room's call button is pressed."""
+        return self.incidents.call_presses if self.room == CALL_ROOM else ()
+
+    def call_events(self, after: datetime, until: datetime) -> list[datetime]:
+        """When the call button is pressed, in (after, until]."""
+        return [press for press in self.call_presses() if after < press <= until]
+
+
+def bed_sensor(resident: Resident) -> Measure:
+    """A Netvox R311WA with its pressure pad under the mattress (input 1)."""
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        del device
+        return {"battery_voltage": 3.1, "seat_1": 1 if resident.in_bed(now) else 0}
+
+    return measure
+
+
+def outer_door(resident: Resident) -> Measure:
+    """An Elsys EMS Door on the door from the room to the corridor."""
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        return {
+            "vdd": device.wander("vdd", 3618, 2, 3590, 3650),
+            "digital": 0 if resident.door_open(now) else 1,
+            "pulse_abs": resident.openings_before(now),
+        }
+
+    return measure
+
+
+def room_presence(resident: Resident) -> Measure:
+    """An Elsys ERS Eye on the ceiling: body heat says whether someone is in the room."""
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        present = resident.in_room(now)
+        asleep = resident.in_bed(now)
+        rate = 0.0 if not present else 0.03 if asleep else 1.2  # PIR counts per minute
+        motion = poisson(device.rng, rate * device.minutes_since_last(now))
+        if present and device.last_sent is not None and resident.bed_events(device.last_sent, now):
+            motion += 2 + poisson(device.rng, 3)  # up, to the bathroom and back
+        lamps = 0.0 if asleep or not present else 160.0
+        return {
+            "temperature": device.wander("temperature", 22.0, 0.04, 20.5, 23.5, resolution=0.1),
+            "humidity": device.wander("humidity", 31, 0.4, 24, 40),
+            "light": device.wander("light", 1 + lamps + 300 * daylight(now), 6, 0, 1500),
+            "motion": min(255, motion),
+            "occupancy": 2 if present else 0,
+            "vdd": device.wander("vdd", 3606, 2, 3580, 3640),
+        }
+
+    return measure
+
+
+def call_button(resident: Resident, battery: int) -> Measure:
+    """A Milesight WS101 by the bed: a press when the resident calls, else its battery.
+
+    In WORN_BUTTON_ROOM the battery is at 15 % and drops to 14 % at 09:40 the morning
+    after the incident night: from then on the hub counts it as low (below 15 %).
+    """
+    presses = resident.call_presses()
+    worn = resident.room == WORN_BUTTON_ROOM
+    drops_at = _at(resident.incidents.morning, 9, 40)
+
+    def measure(device: SimulatedDevice, now: datetime) -> Values:
+        del device
+        level = (14 if now >= drops_at else 15) if worn else battery
+        values: Values = {"battery": level}
+        if any(abs((now - press).total_seconds()) < 1e-3 for press in presses):
+            values["button"] = WS101_PRESS["press"]
+        return values
+
+    return measure
+
+
+def leak_sensor(device: SimulatedDevice, now: datetime) -> Values:
+    """A Dragino LWL02 on the bathroom floor: dry, reporting its battery."""
+    del now
+    return {
+        "battery_voltage": device.wander("vdd", 3.062, 0.001, 3.02, 3.1, resolution=0.001),
+        "water_leak": 0,
+        "leak_count": 0,
+        "last_leak_minutes": 0,
+    }
+
+
+def _care_devices(incidents: CareNight) -> list[SimulatedDevice]:
+    devices = []
+    for index, room in enumerate(CARE_ROOMS, start=1):
+        resident = Resident(room, incidents)
+        common: dict[str, Any] = {
+            "area": "Solgården",
+            "care_unit": CARE_UNIT,
+            "room": room,
+            "history_from": incidents.replay_from,
+        }
+        devices += [
+            SimulatedDevice(
+                dev_eui=f"a81758fffe0e20{index:02x}",
+                name=f"{CARE_UNIT} {room} Ytterdörr",
+                model="elsys_ems_door",
+                profile_name="ELSYS EMS Door",
+                f_port=5,
+                measure=outer_door(resident),
+                encode=encode_elsys,
+                role="outer_door",
+                period=timedelta(hours=1),
+                events=resident.door_events,
+                rssi=-96,
+                snr=6.0,
+                **common,
+            ),
+            SimulatedDevice(
+                dev_eui=f"00137a1000052a{index:02x}",
+                name=f"{CARE_UNIT} {room} Säng",
+                model="netvox_r311wa",
+                profile_name="Netvox R311WA",
+                f_port=6,
+                measure=bed_sensor(resident),
+                encode=encode_netvox_r311wa,
+                role="bed",
+                period=timedelta(minutes=30),  # its MaxTime, as in Netvox's TTN example
+                events=resident.bed_events,
+                rssi=-99,
+                snr=5.0,
+                **common,
+            ),
+            SimulatedDevice(
+                dev_eui=f"a81758fffe0f30{index:02x}",
+                name=f"{CARE_UNIT} {room} Närvaro",
+                model="elsys_ers_eye",
+                profile_name="ELSYS ERS Eye",
+                f_port=5,
+                measure=room_presence(resident),
+                encode=encode_elsys,
+                role="room_presence",
+                period=timedelta(minutes=10),
+                events=resident.presence_events,
+                rssi=-94,
+                snr=7.0,
+                **common,
+            ),
+            SimulatedDevice(
+                dev_eui=f"24e124535b1140{index:02x}",
+                name=f"{CARE_UNIT} {room} Larmknapp",
+                model="milesight_ws101",
+                profile_name="Milesight WS101",
+                f_port=85,
+                measure=call_button(resident, 80 + round(18 * unit_hash(room, "button"))),
+                encode=encode_milesight_ws101,
+                period=timedelta(hours=1),
+                events=resident.call_events,
+                rssi=-97,
+                snr=6.0,
+                **common,
+            ),
+            SimulatedDevice(
+                dev_eui=f"a840410001a25b{index:02x}",
+                name=f"{CARE_UNIT} {room} Vattenlarm",
+                model="dragino_lwl02",
+                profile_name="Dragino LWL02",
+                f_port=10,
+                measure=leak_sensor,
+                encode=encode_dragino_lwl02,
+                period=timedelta(hours=1),
+                rssi=-103,
+                snr=3.0,
+                **common,
+            ),
+        ]
+    return devices
+
+
+# --------------------------------------------------------------------- medicine robot
+
+type DispenserEvent = dict[str, Any]
+"""One event of the vendor-neutral dispenser API (DISPENSER_EVENT_SCHEMA in care/dispenser.py)."""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class SimulatedDispenser:
+    """An Evondos-type medicine robot, as its cloud (or an adapter) reports it to the hub.
+
+    Each dose is scheduled a day ahead; at its time the robot alerts (a reminder) and
+    the client takes it a few minutes later, or, for a dose in ``missed``, it alerts
+    every 15 minutes and after 45 moves the dose to its locked compartment. A heartbeat
+    every 15 minutes carries the doses left on the roll. Event ids are fixed by what
+    they report, so an event sent twice is a harmless duplicate.
+    """
+
+    dispenser_id: str
+    care_unit: str
+    client: str
+    missed: frozenset[datetime] = frozenset()
+    heartbeat: timedelta = DISPENSER_HEARTBEAT
+    heartbeat_minutes: int = 60  # the hub raises device_offline after this much silence
+    last_sent: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        """How the simulator's log names it."""
+        return f"Läkemedelsrobot {self.dispenser_id}"
+
+    def _event(self, kind: str, event_id: str, at: datetime, **extra: Any) -> DispenserEvent:
+        return {
+            "type": "dispenser_event",
+            "dispenser_id": self.dispenser_id,
+            "event": kind,
+            "event_id": f"{self.dispenser_id}-{event_id}",
+            "at": _iso(at),
+            **extra,
+        }
+
+    def doses_remaining(self, at: datetime) -> int:
+        """Doses left on the roll at ``at``; each leaves the roll at its time, taken or not."""
+        local = at.astimezone(LOCAL_TZ)
+        rolls = math.floor((local - _ROLL_EPOCH).total_seconds() / (14 * 86400))
+        refill = _ROLL_EPOCH + timedelta(days=14 * rolls)
+        used, day = 0, refill.date()
+        while day <= local.date():
+            used += sum(1 for t in DOSE_TIMES if refill <= _at(day, t.hour, t.minute) <= local)
+            day += timedelta(days=1)
+        return ROLL_DOSES - used
+
+    def _dose_events(self, due: datetime) -> list[DispenserEvent]:
+        dose = {"dose_id": f"{due:%Y%m%d-%H%M}", "scheduled_for": _iso(due)}
+        stamp = f"{due:%Y%m%d%H%M}"
+        events = [
+            self._event("dose_scheduled", f"{stamp}-scheduled", due - timedelta(days=1), **dose)
+        ]
+        if due in self.missed:
+            for n in range(int(DOSE_WINDOW / REMINDER_EVERY)):
+                events.append(
+                    self._event(
+                        "dose_reminder", f"{stamp}-reminder-{n}", due + n * REMINDER_EVERY, **dose
+                    )
+                )
+            left = self.doses_remaining(due)
+            events.append(
+                self._event(
+                    "dose_missed",
+                    f"{stamp}-missed",
+                    due + DOSE_WINDOW,
+                    **dose,
+                    doses_remaining=left,
+                )
+            )
+            return events
+        delay = timedelta(minutes=1 + 13 * unit_hash(self.dispenser_id, stamp))
+        events.append(self._event("dose_reminder", f"{stamp}-reminder-0", due, **dose))
+        events.append(
+            self._event(
+                "dose_taken", f"{stamp}-taken", due + delay, **dose,
+                doses_remaining=self.doses_remaining(due),
+            )
+        )  # fmt: skip
+        return events
+
+    def events(self, after: datetime, until: datetime) -> list[DispenserEvent]:
+        """Every event with its ``at`` in (after, until], oldest first."""
+        period = self.heartbeat.total_seconds()
+        phase = unit_hash(self.dispenser_id, "phase") * period
+        found = []
+        index = math.floor((after.timestamp() - phase) / period) + 1
+        while (stamp := index * period + phase) <= until.timestamp():
+            moment = datetime.fromtimestamp(stamp, UTC)
+            found.append(
+                self._event(
+                    "heartbeat", f"hb-{moment:%Y%m%d%H%M%S}", moment,
+                    doses_remaining=self.doses_remaining(moment), battery=100,
+                )
+            )  # fmt: skip
+            index += 1
+        first = after.astimezone(LOCAL_TZ).date() - timedelta(days=1)
+        last = until.astimezone(LOCAL_TZ).date() + timedelta(days=2)
+        day = first
+        while day <= last:
+            for dose_time in DOSE_TIMES:
+                for event in self._dose_events(_at(day, dose_time.hour, dose_time.minute)):
+                    if after < datetime.fromisoformat(event["at"]) <= until:
+                        found.append(event)
+            day += timedelta(days=1)
+        # Stable: at the same second a heartbeat goes before a dose event, as it was built.
+        return sorted(found, key=lambda event: datetime.fromisoformat(event["at"]))
+
+
+def demo_dispensers(start: datetime | None = None) -> list[SimulatedDispenser]:
+    """HK-07's medicine robot in home care HEMTJ-1.
+
+    The client takes every dose but the 21:30 one of the incident night (CareNight),
+    which the robot moves to its locked compartment at 22:15.
+    """
+    incidents = CareNight.before(start or datetime.now(UTC))
+    return [
+        SimulatedDispenser(
+            dispenser_id=DISPENSER_ID,
+            care_unit=HOME_CARE_UNIT,
+            client=HOME_CARE_CLIENT,
+            missed=frozenset({incidents.missed_dose}),
+        )
+    ]
+
+
 # ------------------------------------------------------------------------ the devices
 
 
@@ -1145,8 +1751,9 @@ def demo_devices(seed: int | None = None, start: datetime | None = None) -> list
     they are already showing when someone opens the demo: the freezer broke down two
     and a half hours before, the bin at the travel centre was last emptied over a week
     before, and snow started falling an hour and a half before. The leak has always
-    been there. To simulate another sensor, add an entry; for a new payload format, add
-    an encoder.
+    been there. The care unit SOL-2's sensors replay the last night (CareNight) with a
+    call-button press and an outer door opened at 02:10. To simulate another sensor, add
+    an entry; for a new payload format, add an encoder.
     """
     start = start or datetime.now(UTC)
     devices = [
@@ -1454,6 +2061,7 @@ def demo_devices(seed: int | None = None, start: datetime | None = None) -> list
             dr=3,
         ),
         *_water_meters(),
+        *_care_devices(CareNight.before(start)),
     ]
     master = random.Random(seed)
     for device in devices:
@@ -1550,7 +2158,8 @@ def report_times(device: SimulatedDevice, after: datetime, until: datetime) -> l
     """When a sensor with a reporting ``period`` reports, in (``after``, ``until``].
 
     Each sensor keeps its own fixed phase, as a real one does from the moment it was
-    switched on, so twenty meters do not all report on the hour.
+    switched on, so twenty meters do not all report on the hour. Sensors that also
+    report events (a door, a bed, a button) add those moments.
     """
     if device.period is None:
         raise ValueError(f"{device.name} has no reporting period")
@@ -1564,6 +2173,8 @@ def report_times(device: SimulatedDevice, after: datetime, until: datetime) -> l
     while (stamp := index * period + phase) <= until.timestamp():
         times.append(datetime.fromtimestamp(stamp, UTC))
         index += 1
+    if device.events is not None:
+        times = sorted({*times, *(when.astimezone(UTC) for when in device.events(after, until))})
     return times
 
 
@@ -1581,11 +2192,15 @@ async def catch_up(
     minutes. So the demo starts as if the sensors had been running all along, as after a
     network outage whose queued uplinks arrive at once with their own timestamps. Only
     sensors with a reporting period take part; none goes back before its last uplink.
+    Care sensors go first and back to their ``history_from``: the hub judges a room's
+    morning activity from them, so they should not arrive after the other sensors' day.
     """
     semaphore = asyncio.Semaphore(4)
 
     async def one(device: SimulatedDevice) -> int:
         since = now - history
+        if device.history_from is not None:
+            since = min(since, device.history_from)
         if device.last_sent is not None:
             since = max(since, device.last_sent)
         sent = 0
@@ -1595,14 +2210,75 @@ async def catch_up(
                 sent += 1
         return sent
 
-    counts = await asyncio.gather(*(one(d) for d in devices if d.period is not None))
+    ordered = sorted(
+        (d for d in devices if d.period is not None), key=lambda d: d.care_unit is None
+    )
+    counts = await asyncio.gather(*(one(d) for d in ordered))
     return sum(counts)
+
+
+async def send_dispenser_event(
+    session: aiohttp.ClientSession,
+    target: Target,
+    dispenser: SimulatedDispenser,
+    event: DispenserEvent,
+    *,
+    log: bool = True,
+) -> int | None:
+    """POST one dispenser event to the hub's webhook; HA's HTTP status, or None."""
+    try:
+        async with session.post(
+            target.url,
+            json=event,
+            headers={SECRET_HEADER: target.secret},
+            timeout=aiohttp.ClientTimeout(total=15),
+        ) as response:
+            answer = await response.text()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as err:
+        LOGGER.warning(
+            "%s: Home Assistant not reachable (%s)", dispenser.name, err or type(err).__name__
+        )
+        return None
+    dispenser.last_sent = datetime.fromisoformat(event["at"])
+    if log or status != 200:
+        try:
+            message = str(json.loads(answer).get("message", ""))
+        except (ValueError, AttributeError):
+            message = answer.strip()[:80]
+        LOGGER.info("%-22s %-14s -> %d %s", dispenser.name, event["event"], status, message)
+    return status
+
+
+async def catch_up_dispenser(
+    session: aiohttp.ClientSession,
+    target: Target,
+    dispenser: SimulatedDispenser,
+    history: timedelta,
+    now: datetime,
+) -> int:
+    """Deliver the robot's events of the last ``history`` in order; return how many.
+
+    The hub refuses a dose's or the heartbeat stream's events out of order, so they go
+    one by one, oldest first, and never from before the last one sent.
+    """
+    since = now - history
+    if dispenser.last_sent is not None:
+        since = max(since, dispenser.last_sent)
+    events = dispenser.events(since, now)
+    for event in events:
+        await send_dispenser_event(session, target, dispenser, event, log=False)
+    return len(events)
 
 
 # ------------------------------------------------------------------------------ state
 
 
-def load_state(path: Path, devices: Sequence[SimulatedDevice]) -> None:
+def load_state(
+    path: Path,
+    devices: Sequence[SimulatedDevice],
+    dispensers: Sequence[SimulatedDispenser] = (),
+) -> None:
     """Continue each device's frame counter and clock from an earlier run's state file.
 
     A real device keeps counting its frames, and a meter register must not be sent for
@@ -1626,15 +2302,33 @@ def load_state(path: Path, devices: Sequence[SimulatedDevice]) -> None:
             continue
         if last_sent.tzinfo is not None:
             device.f_cnt, device.last_sent = f_cnt, last_sent
+    for dispenser in dispensers:
+        entry = saved.get(f"dispenser:{dispenser.dispenser_id}")
+        if isinstance(entry, dict):
+            try:
+                last_sent = datetime.fromisoformat(str(entry["last_sent"]))
+            except (KeyError, ValueError):
+                continue
+            if last_sent.tzinfo is not None:
+                dispenser.last_sent = last_sent
 
 
-def save_state(path: Path, devices: Sequence[SimulatedDevice]) -> None:
+def save_state(
+    path: Path,
+    devices: Sequence[SimulatedDevice],
+    dispensers: Sequence[SimulatedDispenser] = (),
+) -> None:
     """Write each device's frame counter and last uplink time (see load_state)."""
-    state = {
+    state: dict[str, dict[str, Any]] = {
         device.dev_eui: {"f_cnt": device.f_cnt, "last_sent": device.last_sent.isoformat()}
         for device in devices
         if device.last_sent is not None
     }
+    for dispenser in dispensers:
+        if dispenser.last_sent is not None:
+            state[f"dispenser:{dispenser.dispenser_id}"] = {
+                "last_sent": dispenser.last_sent.isoformat()
+            }
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(state, indent=1), encoding="utf-8")
@@ -1664,10 +2358,30 @@ async def _run_device(
         await send_uplink(session, target, device, due)
 
 
-async def _keep_saving(path: Path, devices: Sequence[SimulatedDevice]) -> None:
+async def _run_dispenser(
+    session: aiohttp.ClientSession, target: Target, dispenser: SimulatedDispenser
+) -> None:
+    while True:
+        now = datetime.now(UTC)
+        after = max(dispenser.last_sent or now, now)
+        upcoming = dispenser.events(after, now + timedelta(days=1))
+        if not upcoming:
+            await asyncio.sleep(60)
+            continue
+        event = upcoming[0]
+        due = datetime.fromisoformat(event["at"])
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        await send_dispenser_event(session, target, dispenser, event)
+        # An unreachable HA leaves last_sent as it was: move on rather than retry forever.
+        dispenser.last_sent = max(dispenser.last_sent or due, due)
+
+
+async def _keep_saving(
+    path: Path, devices: Sequence[SimulatedDevice], dispensers: Sequence[SimulatedDispenser]
+) -> None:
     while True:
         await asyncio.sleep(10)
-        await asyncio.to_thread(save_state, path, devices)
+        await asyncio.to_thread(save_state, path, devices, dispensers)
 
 
 async def simulate(
@@ -1678,25 +2392,33 @@ async def simulate(
     once: bool = False,
     history: timedelta = timedelta(0),
     state: Path | None = None,
+    dispensers: Sequence[SimulatedDispenser] = (),
 ) -> None:
-    """Send the devices' uplinks until SIGINT or SIGTERM.
+    """Send the devices' uplinks and the medicine robots' events until SIGINT or SIGTERM.
 
-    First the uplinks of the last ``history`` (see catch_up), then each device's first
+    First the uplinks of the last ``history`` (see catch_up) and the robots' events of
+    the last week (so the 7-day adherence has its week), then each device's first
     uplink at once; after that, sensors with a reporting period report on it, the rest
-    every ``interval`` seconds. ``state`` is a file that carries frame counters and
-    clocks from one run to the next. With ``once``, sends one uplink per device and
-    returns.
+    every ``interval`` seconds, and robots send each event when it happens. ``state``
+    is a file that carries frame counters and clocks from one run to the next. With
+    ``once``, sends one uplink per device and one heartbeat per robot, and returns.
     """
     if state is not None:
-        load_state(state, devices)
+        load_state(state, devices, dispensers)
     # aiohttp's threaded resolver: the aiodns one, picked when aiodns is installed (HA's
     # venv has it), is broken by some pycares releases and adds nothing for localhost.
     connector = aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
     async with aiohttp.ClientSession(connector=connector) as session:
         if once:
             await asyncio.gather(*(send_uplink(session, target, device) for device in devices))
+            now = datetime.now(UTC)
+            for dispenser in dispensers:
+                heartbeat = dispenser.events(now - dispenser.heartbeat, now)
+                beats = [event for event in heartbeat if event["event"] == "heartbeat"]
+                for event in beats[-1:]:
+                    await send_dispenser_event(session, target, dispenser, event)
             if state is not None:
-                save_state(state, devices)
+                save_state(state, devices, dispensers)
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -1706,21 +2428,34 @@ async def simulate(
         async def run() -> None:
             if history > timedelta(0):
                 LOGGER.info("Catching up on the last %s of uplinks ...", history)
-                sent = await catch_up(session, target, devices, history, datetime.now(UTC))
-                LOGGER.info("Caught up: %d uplinks delivered with their own timestamps", sent)
+                now = datetime.now(UTC)
+                sent, *events = await asyncio.gather(
+                    catch_up(session, target, devices, history, now),
+                    *(
+                        catch_up_dispenser(session, target, d, max(history, timedelta(days=7)), now)
+                        for d in dispensers
+                    ),
+                )
+                LOGGER.info(
+                    "Caught up: %d uplinks and %d medicine robot events delivered with "
+                    "their own timestamps",
+                    sent,
+                    sum(events),
+                )
             await asyncio.gather(
-                *(_run_device(session, target, device, interval) for device in devices)
+                *(_run_device(session, target, device, interval) for device in devices),
+                *(_run_dispenser(session, target, dispenser) for dispenser in dispensers),
             )
 
         tasks = [asyncio.create_task(run())]
         if state is not None:
-            tasks.append(asyncio.create_task(_keep_saving(state, devices)))
+            tasks.append(asyncio.create_task(_keep_saving(state, devices, dispensers)))
         await stop.wait()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if state is not None:
-            save_state(state, devices)
+            save_state(state, devices, dispensers)
         LOGGER.info("Simulator stopped")
 
 
@@ -1778,14 +2513,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.setFormatter(_LocalTimeFormatter("%(asctime)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     target = Target.load(args.target)
+    start = datetime.now(UTC)
     asyncio.run(
         simulate(
             target,
-            demo_devices(args.seed),
+            demo_devices(args.seed, start),
             args.interval,
             once=args.once,
             history=timedelta(hours=args.history),
             state=args.state,
+            dispensers=demo_dispensers(start),
         )
     )
     return 0

@@ -54,8 +54,15 @@ def device_subentry(dev_eui: str, model: str, name: str, **extra: Any) -> dict[s
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load custom_components/ange_iot in every test."""
+def auto_enable_custom_integrations(
+    hass: HomeAssistant, enable_custom_integrations: None, tmp_path: Path
+) -> None:
+    """Load custom_components/ange_iot in every test, with a configuration folder of its own.
+
+    The care audit log and the exports are files under the configuration folder; a shared
+    one would chain one test's audit lines onto another's.
+    """
+    hass.config.config_dir = str(tmp_path)
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 The simulator encodes payloads itself (scripts/lorawan_simulator.py), so these tests are
 the proof that what it sends is what the real sensors send: every encoder's output goes
-through ``codecs.decode`` and every envelope through ``networks.parse``.
+through ``codecs.decode`` and every envelope through ``networks.parse``. The medicine
+robot's events go through the integration's own ``parse_dispenser_event`` and
+``DispenserState``, and the care dashboard's alarm buttons run as HA scripts.
 """
 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 import itertools
 from pathlib import Path
 import re
@@ -18,31 +20,50 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.script import Script
 from homeassistant.util import slugify
 import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
 import yaml
 
+from custom_components.ange_iot.care.dispenser import (
+    DispenserState,
+    DispenserStatus,
+    parse_dispenser_event,
+)
+from custom_components.ange_iot.care.supervision import is_night
+from custom_components.ange_iot.care_config import CARE_ROLES
+from custom_components.ange_iot.config_flow import _validate_device
 from custom_components.ange_iot.derived import build_features
 from custom_components.ange_iot.device_settings import ROLES, settings_schema, validate_settings
 from custom_components.ange_iot.lorawan.codecs import MODELS, decode, guess_model
 from custom_components.ange_iot.lorawan.networks import parse
 from custom_components.ange_iot.lorawan.uplink import UplinkKind, normalize_dev_eui
-from scripts import lorawan_simulator
+from scripts import demo_setup, lorawan_simulator
 from scripts.lorawan_simulator import (
+    CARE_ROOMS,
     LEAKING_METER,
+    CareNight,
     SimulatedDevice,
     demo_devices,
+    demo_dispensers,
     elvaco_encoder,
     encode_axioma_w1,
     encode_browan_tbhh100,
     encode_decentlab_dl_ds18,
     encode_dragino_ldds75,
+    encode_dragino_lwl02,
     encode_elsys,
     encode_milesight_am307,
     encode_milesight_em300_th,
     encode_milesight_em310_udl,
     encode_milesight_probe,
     encode_milesight_vs133,
+    encode_milesight_ws101,
+    encode_netvox_r311wa,
     encode_netvox_r711,
     encode_netvox_r718x,
     report_times,
@@ -74,6 +95,7 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "people_in": (0, 60),
     "people_out": (0, 60),
     "people_total": (0, 1_000_000),
+    "pulse_count": (0, 10_000_000),  # a door's openings since its counter started
 }
 
 # The room sensors predate device roles; every other demo device has one.
@@ -212,7 +234,9 @@ def test_demo_has_anges_places() -> None:
 
 
 @pytest.mark.parametrize(
-    "dev", [d for d in demo_devices() if d.name not in ROOM_SENSORS], ids=lambda d: d.name
+    "dev",
+    [d for d in demo_devices() if d.name not in ROOM_SENSORS and d.care_unit is None],
+    ids=lambda d: d.name,
 )
 def test_role_settings_pass_the_devices_settings_form(dev: SimulatedDevice) -> None:
     """demo_setup posts these settings to the subentry flow's settings step."""
@@ -494,8 +518,12 @@ def test_community_encoders_reject_what_they_cannot_encode(encoder, values) -> N
 
 # Payload fields the codecs read but publish under no key (see each codec's docstring).
 UNPUBLISHED = frozenset(
-    {"position", "device_fill", "people_total_out", "meter_time", "meter_number"}
-)
+    {
+        "position", "device_fill", "people_total_out", "meter_time", "meter_number",
+        "leak_count", "last_leak_minutes",  # Dragino counters: no canonical key
+    }
+)  # fmt: skip
+WS101_EVENTS = {code: name for name, code in lorawan_simulator.WS101_PRESS.items()}
 
 
 def meant_readings(dev: SimulatedDevice, values: dict[str, float]) -> dict[str, Any]:
@@ -508,6 +536,18 @@ def meant_readings(dev: SimulatedDevice, values: dict[str, float]) -> dict[str, 
             out["battery_voltage"] = value / 1000
         elif key == "light":
             out["illuminance"] = value
+        elif key == "digital":  # EMS Door reed switch: 1 while the magnet is at it
+            out["door_open"] = value == 0
+        elif key == "pulse_abs":
+            out["pulse_count"] = value
+        elif key in ("seat_1", "seat_2"):  # R311WA: occupied while either pad is pressed
+            out["occupancy"] = out.get("occupancy", False) or value == 1
+        elif key == "occupancy":  # Elsys: 0 nobody, 2 occupied
+            out["occupancy"] = value == 2
+        elif key == "button":
+            out["button"] = WS101_EVENTS[round(value)]
+        elif key == "water_leak":
+            out["water_leak"] = bool(value)
         elif key == "status":
             # The simulated W1 meters report "no condition" or leakage, nothing else.
             assert value in (0, 0x20)
@@ -767,6 +807,7 @@ def test_a_broken_state_file_starts_afresh(tmp_path: Path) -> None:
 # -------------------------------------------------------------------------- dashboards
 
 DASHBOARDS = sorted((Path(__file__).parent.parent / "dashboards").glob("*.yaml"))
+CARE_DASHBOARD = Path(__file__).parent.parent / "dashboards" / "care.yaml"
 # Home Assistant's own card types (no custom: cards, so nothing needs installing).
 BUILT_IN_CARDS = frozenset(
     {
@@ -780,42 +821,35 @@ BUILT_IN_CARDS = frozenset(
 )  # fmt: skip
 
 
-def _cards(node: Any) -> list[dict]:
-    """Every card in a dashboard, nested ones (stacks, entity-filter's card) included."""
-    found = []
-    if isinstance(node, dict):
-        if "type" in node and (
-            "entities" in node
-            or "cards" in node
-            or "card" in node
-            or "content" in node
-            or "entity" in node
-        ):
-            found.append(node)
-        for value in node.values():
-            found += _cards(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += _cards(item)
+def _card_tree(node: Any) -> list[dict]:
+    """Every card of a view (masonry ``cards`` or ``sections``), stacks and wrappers opened."""
+    found: list[dict] = []
+    for card in [
+        *node.get("cards", []),
+        *(c for s in node.get("sections", []) for c in s["cards"]),
+    ]:
+        found.append(card)
+        found += _card_tree({"cards": [*card.get("cards", []), *filter(None, [card.get("card")])]})
     return found
 
 
-def test_there_is_an_operations_dashboard() -> None:
-    assert [path.name for path in DASHBOARDS] == ["operations.yaml"]
+def test_there_are_the_operations_and_care_dashboards() -> None:
+    assert [path.name for path in DASHBOARDS] == ["care.yaml", "operations.yaml"]
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
 def test_dashboards_use_built_in_cards_and_the_demos_entities(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     dashboard = yaml.safe_load(text)
-    cards = [card for view in dashboard["views"] for card in _cards(view["cards"])]
+    cards = [card for view in dashboard["views"] for card in _card_tree(view)]
     assert cards
     for card in cards:
-        if card["type"] in ("section", "divider", "weblink", "attribute", "button"):
-            continue  # rows of an entities card
         assert card["type"] in BUILT_IN_CARDS, card["type"]
-    # Every entity shown is one of a demo device's (HA names them device name + entity name).
-    prefixes = tuple(f"{slugify(d.name)}_" for d in demo_devices())
+    # Every entity shown is one of a demo device's (HA names them device name + entity
+    # name); care units and medicine robots are devices of their own.
+    names = [d.name for d in demo_devices()] + [unit["code"] for unit in demo_setup.CARE_UNITS]
+    names += [f"{d.care_unit} {d.client}" for d in demo_dispensers()]
+    prefixes = tuple(f"{slugify(name)}_" for name in names)
     entity_ids = set(re.findall(r"\b(?:sensor|binary_sensor)\.[a-z0-9_]+", text))
     assert entity_ids
     for entity_id in entity_ids:
@@ -823,7 +857,8 @@ def test_dashboards_use_built_in_cards_and_the_demos_entities(path: Path) -> Non
 
 
 def test_operations_dashboard_has_the_five_views_staff_asked_for() -> None:
-    dashboard = yaml.safe_load((DASHBOARDS[0]).read_text(encoding="utf-8"))
+    operations = Path(__file__).parent.parent / "dashboards" / "operations.yaml"
+    dashboard = yaml.safe_load(operations.read_text(encoding="utf-8"))
     assert [view["title"] for view in dashboard["views"]] == [
         "Snö",
         "Vatten",
@@ -852,3 +887,343 @@ def test_operations_dashboard_has_the_five_views_staff_asked_for() -> None:
         assert any(n.endswith("_temperatur") for n in names)
         assert any(n.endswith("_ovre_temperaturgrans") for n in names)
     assert len(graphs) == 4
+
+
+# ------------------------------------------------------------------------------ care
+
+
+def test_care_encoders_match_the_vendors_examples() -> None:
+    # Milesight-IoT/SensorDecoders ws-series/ws101/README.md, "Example": 017510 FF2E01,
+    # battery 16 %, short press.
+    payload = encode_milesight_ws101({"battery": 16, "button": 1})
+    assert payload.hex() == "017510ff2e01"
+    assert decode("milesight_ws101", 85, payload) == {"battery": 16, "button": "press"}
+    # TheThingsNetwork/lorawan-devices vendor/netvox/r311wa-codec.yaml, "Status report":
+    # 3.0 V, seat 1 off, seat 2 on.
+    payload = encode_netvox_r311wa({"battery_voltage": 3.0, "seat_1": 0, "seat_2": 1})
+    assert payload.hex() == "015a011e00010000000000"
+    assert decode("netvox_r311wa", 6, payload) == {
+        "battery_voltage": 3.0,
+        "battery_low": False,
+        "occupancy": True,
+    }
+
+
+def test_door_and_leak_encoders_decode_to_what_was_meant() -> None:
+    # Elsys EMS Door: VDD, reed switch (1 = magnet at the switch, closed), opening count.
+    opened = encode_elsys({"vdd": 3618, "digital": 0, "pulse_abs": 10601})
+    assert opened.hex() == "070e22" + "0d00" + "0b00002969"
+    assert decode("elsys_ems_door", 5, opened) == {
+        "battery_voltage": 3.618,
+        "door_open": True,
+        "pulse_count": 10601,
+    }
+    assert decode("elsys_ems_door", 5, encode_elsys({"digital": 1}))["door_open"] is False
+    # Dragino LWL02 on fPort 10: bit 14 of the status word is the leak, MOD 2 leak mode.
+    wet = encode_dragino_lwl02({"battery_voltage": 3.062, "water_leak": 1, "leak_count": 3})
+    assert wet[:3] == bytes((0x4B, 0xF6, 0x02))  # 0x4000 | 3062 mV, MOD 2
+    assert len(wet) == 10
+    assert decode("dragino_lwl02", 10, wet) == {"battery_voltage": 3.062, "water_leak": True}
+    dry = encode_dragino_lwl02({"battery_voltage": 3.062, "water_leak": 0})
+    assert decode("dragino_lwl02", 10, dry) == {"battery_voltage": 3.062, "water_leak": False}
+
+
+@pytest.mark.parametrize(
+    ("encoder", "values"),
+    [
+        (encode_milesight_ws101, {"button": 4}),  # no such press code
+        (encode_milesight_ws101, {"temperature": 20}),
+        (encode_netvox_r311wa, {"battery_voltage": 3.0, "seat_1": 2}),
+        (encode_dragino_lwl02, {"battery_voltage": 3.0, "door_open": 1}),
+        (encode_dragino_lwl02, {"battery_voltage": 20.0}),  # beyond its 14 bits of mV
+    ],
+)
+def test_care_encoders_reject_what_they_cannot_encode(encoder, values) -> None:
+    with pytest.raises(ValueError, match=r"\w"):
+        encoder(values)
+
+
+def test_sol2_has_four_rooms_with_five_care_sensors_each() -> None:
+    care = [d for d in demo_devices() if d.care_unit is not None]
+    assert {d.care_unit for d in care} == {"SOL-2"}
+    for room in CARE_ROOMS:
+        sensors = {d.model: d for d in care if d.room == room}
+        assert set(sensors) == {
+            "elsys_ems_door", "netvox_r311wa", "elsys_ers_eye", "milesight_ws101", "dragino_lwl02"
+        }  # fmt: skip
+        assert sensors["elsys_ems_door"].role == "outer_door"
+        assert sensors["netvox_r311wa"].role == "bed"
+        assert sensors["elsys_ers_eye"].role == "room_presence"
+        # Call buttons and leak sensors are recognised from their readings: no role.
+        assert sensors["milesight_ws101"].role == sensors["dragino_lwl02"].role == "none"
+    for dev in care:
+        assert dev.role in (*CARE_ROLES, "none")
+        # What demo_setup posts passes the device form: codes, never a name or personnummer.
+        form = {
+            "dev_eui": dev.dev_eui, "model": dev.model, "name": dev.name,
+            "care_unit": dev.care_unit, "room": dev.room, "role": dev.role,
+        }  # fmt: skip
+        data, errors = _validate_device(form)
+        assert errors == {}, dev.name
+        assert (data["care_unit"], data["room"]) == ("SOL-2", dev.room)
+        # Heartbeats often enough that a working sensor never counts as offline (2 h).
+        assert dev.period is not None
+        assert dev.period <= timedelta(hours=1)
+
+
+def _care_night(start: datetime) -> list[tuple[datetime, SimulatedDevice, dict[str, Any]]]:
+    """Every care uplink the demo replays at ``start``, decoded by the integration."""
+    readings = []
+    for dev in demo_devices(4, start):
+        if dev.care_unit is None:
+            continue
+        assert dev.history_from is not None
+        for when in report_times(dev, dev.history_from, start):
+            (uplink,) = parse("chirpstack", dev.uplink(when), "up")
+            readings.append(
+                (when.astimezone(TZ), dev, decode(dev.model, uplink.f_port, uplink.payload))
+            )
+    return sorted(readings, key=lambda item: item[0])
+
+
+def _night(when: datetime) -> bool:
+    return is_night(when, time(22, 0), time(7, 0), tz=TZ)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [DEMO_START, DEMO_START.replace(hour=2, minute=20), DEMO_START.replace(hour=9, minute=5)],
+    ids=["afternoon", "just-after-2", "morning"],
+)
+def test_the_night_before_the_demo_has_a_call_and_a_door_opened_at_0210(start: datetime) -> None:
+    night = CareNight.before(start)
+    readings = _care_night(start)
+    presses = [(when, dev.room) for when, dev, values in readings if "button" in values]
+    assert presses == [
+        (datetime.combine(night.evening, time(23, 40), TZ), "R2"),
+        (datetime.combine(night.evening, time(23, 43, 20), TZ), "R2"),  # pressed again
+    ]
+    assert all(_night(when) for when, _ in presses)
+    night_doors = [
+        (when, dev.room)
+        for when, dev, values in readings
+        if values.get("door_open") and _night(when)
+    ]
+    assert night_doors[0] == (datetime.combine(night.morning, time(2, 10), TZ), "R3")
+    # Coming back in at 02:19; no other outer door opens at night.
+    assert [room for _, room in night_doors] == ["R3", "R3"]
+    # By day the doors open and close as staff and residents come and go.
+    day_doors = [v["door_open"] for w, d, v in readings if d.role == "outer_door" and not _night(w)]
+    assert day_doors.count(True) >= 4
+
+
+def test_residents_sleep_from_22_to_07_with_short_visits_only() -> None:
+    readings = _care_night(DEMO_START)
+    for room in CARE_ROOMS:
+        bed = [
+            (when, v["occupancy"]) for when, d, v in readings if d.room == room and d.role == "bed"
+        ]
+        night = CareNight.before(DEMO_START)
+        at_22 = datetime.combine(night.evening, time(22, 0), TZ)
+        at_07 = datetime.combine(night.morning, time(7, 0), TZ)
+        # In bed by 22 and still in bed at 07.
+        assert [occupied for when, occupied in bed if when <= at_22][-1] is True, room
+        assert [occupied for when, occupied in bed if when <= at_07][-1] is True, room
+        # Out of bed at night only briefly: never the unit's 30 minutes that raise an alarm.
+        out_since = None
+        for when, occupied in bed:
+            if at_22 <= when <= at_07 and not occupied and out_since is None:
+                out_since = when
+            elif occupied and out_since is not None:
+                assert when - out_since < timedelta(minutes=30), (room, out_since)
+                out_since = None
+    # The wandering resident was up from 02:04 to 02:24, out of the room in between.
+    wanderer = [(w, v) for w, d, v in readings if d.room == "R3" and d.role == "room_presence"]
+    night = CareNight.before(DEMO_START)
+    away = [w for w, v in wanderer if not v["occupancy"] and _night(w)]
+    assert away
+    assert all(
+        datetime.combine(night.morning, time(2, 10), TZ)
+        < w
+        < datetime.combine(night.morning, time(2, 20), TZ)
+        for w in away
+    )
+
+
+def test_the_medicine_robot_misses_one_dose_that_night_and_takes_the_rest() -> None:
+    (robot,) = demo_dispensers(DEMO_START)
+    night = CareNight.before(DEMO_START)
+    events = robot.events(DEMO_START - timedelta(days=7), DEMO_START)
+    parsed = [parse_dispenser_event(event) for event in events]  # every one follows the API
+    assert {e.dispenser_id for e in parsed} == {"EVD-4711"}
+    missed = [e for e in parsed if e.event == "dose_missed"]
+    assert len(missed) == 1
+    assert missed[0].scheduled_for == datetime.combine(night.evening, time(21, 30), TZ)
+    assert missed[0].at == datetime.combine(night.evening, time(22, 15), TZ)
+    assert _night(missed[0].at)
+    beats = [e.at for e in parsed if e.event == "heartbeat"]
+    assert {b - a for a, b in itertools.pairwise(beats)} == {timedelta(minutes=15)}
+    # The integration's own state machine takes them in the order sent, none refused.
+    state = DispenserState("EVD-4711", tracking_since=DEMO_START - timedelta(days=7))
+    for event in parsed:
+        assert state.apply(event, DEMO_START) is True
+    assert state.status(DEMO_START) is DispenserStatus.OK  # the doses after it were taken
+    adherence = state.adherence(DEMO_START)
+    assert adherence is not None
+    assert 90 < adherence < 100
+    assert state.next_dose(DEMO_START) == datetime.combine(DEMO_START.date(), time(17, 0), TZ)
+    assert state.doses_remaining is not None
+    assert 0 < state.doses_remaining <= 60
+    # Sent again (a restart without its state file), every event is a harmless duplicate.
+    assert not any(state.apply(event, DEMO_START) for event in parsed)
+
+
+def test_one_call_button_battery_runs_low_the_morning_after() -> None:
+    night = CareNight.before(DEMO_START)
+    buttons = {d.room: d for d in demo_devices(1, DEMO_START) if d.model == "milesight_ws101"}
+    before = datetime.combine(night.morning, time(9, 0), TZ)
+    after = datetime.combine(night.morning, time(10, 0), TZ)
+    levels = {
+        room: [
+            decode(d.model, 85, d.encode(d.measure(d, when)))["battery"] for when in (before, after)
+        ]
+        for room, d in buttons.items()
+    }
+    assert levels.pop("R4") == [15, 14]  # below 15 % the hub raises battery_low
+    assert all(level >= 80 for pair in levels.values() for level in pair)
+
+
+# ------------------------------------------------------------------ care dashboard
+
+
+def _care_dashboard() -> dict[str, Any]:
+    return yaml.safe_load(CARE_DASHBOARD.read_text(encoding="utf-8"))
+
+
+def test_care_dashboard_works_on_a_phone_and_loads_in_the_demo() -> None:
+    dashboard = _care_dashboard()
+    # Sections views lay their sections out in one column on a narrow screen.
+    assert [(view["title"], view["type"]) for view in dashboard["views"]] == [
+        ("SOL-2", "sections"),
+        ("Hemtjänst", "sections"),
+    ]
+    demo = (Path(__file__).parent.parent / "scripts" / "demo").read_text(encoding="utf-8")
+    assert "ange-vard:\n      mode: yaml\n      filename: dashboards/care.yaml" in demo
+    assert "title: Vård\n      icon: mdi:hospital-building" in demo
+
+
+def test_care_dashboard_buttons_press_the_alarm_buttons_demo_setup_creates() -> None:
+    text = CARE_DASHBOARD.read_text(encoding="utf-8")
+    cards = [card for view in _care_dashboard()["views"] for card in _card_tree(view)]
+    pressed = {
+        (card["name"], card["tap_action"]["target"]["entity_id"])
+        for card in cards
+        if card["type"] == "button"
+    }
+    assert all(
+        card["tap_action"]["perform_action"] == "button.press"
+        for card in cards
+        if card["type"] == "button"
+    )
+    expected = {
+        (label, f"button.{slugify(f'{unit} larm {slot} {label}')}")
+        for unit, slots in demo_setup.ALARM_SLOTS.items()
+        for slot in range(1, slots + 1)
+        for label in demo_setup.ALARM_BUTTONS
+    }
+    assert pressed == expected
+    # Slot n shows from the n-th open alarm on; the list is read from the units' sensors.
+    for unit, slots in demo_setup.ALARM_SLOTS.items():
+        sensor = f"sensor.{slugify(unit)}_oppna_larm"
+        thresholds = sorted(
+            condition["above"]
+            for card in cards
+            if card["type"] == "conditional"
+            for condition in card["conditions"]
+            if condition.get("entity") == sensor
+        )
+        assert thresholds == [*range(slots), slots]  # the last: "and n more"
+        assert f"state_attr('{sensor}', 'alarms')" in text
+    # Rooms: presence, bed, door and the night-supervision result of every room.
+    for room in CARE_ROOMS:
+        r = room.lower()
+        for entity in (
+            f"binary_sensor.sol_2_{r}_narvaro_belaggning",
+            f"binary_sensor.sol_2_{r}_sang_belaggning",
+            f"binary_sensor.sol_2_{r}_ytterdorr_dorr",
+            f"sensor.sol_2_nattillsyn_{r}",
+        ):
+            assert entity in text
+    # The robot: next dose, adherence and status; devices offline or low on battery.
+    for entity in ("nasta_dos", "foljsamhet_7_dagar", "status_lakemedelsrobot"):
+        assert f"sensor.hemtj_1_hk_07_{entity}" in text
+    (devices,) = [
+        c for c in cards if c.get("card", {}).get("title") == "Offline eller lågt batteri"
+    ]
+    filters = {e["entity"]: e["state_filter"] for e in devices["entities"]}
+    assert filters["sensor.sol_2_r4_larmknapp_batteri"] == [
+        "unavailable",
+        {"operator": "<", "value": 15},
+    ]
+    assert filters["binary_sensor.sol_2_r1_sang_batteri"] == ["on"]
+    assert filters["binary_sensor.sol_2_r3_ytterdorr_dorr"] == ["unavailable"]
+
+
+ALARMS = [
+    {"alarm_id": "alarm-a", "kind": "call_button", "state": "escalated", "room": "R2",
+     "triggered_at": "2026-11-25T22:40:00+00:00", "acknowledged_by": None, "repeats": 1},
+    {"alarm_id": "alarm-b", "kind": "night_door", "state": "escalated", "room": "R3",
+     "triggered_at": "2026-11-26T01:10:00+00:00", "acknowledged_by": None, "repeats": 0},
+]  # fmt: skip
+
+
+def _button_script(hass: HomeAssistant, unit: str, slot: int, label: str) -> Script:
+    sequence = demo_setup._slot_press(unit, slot, demo_setup.ALARM_BUTTONS[label])
+    return Script(hass, cv.SCRIPT_SCHEMA(sequence), f"{unit} {slot} {label}", "template")
+
+
+async def test_alarm_buttons_act_on_the_alarm_in_their_slot(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    acknowledged = async_mock_service(hass, "ange_iot", "acknowledge_alarm")
+    resolved = async_mock_service(hass, "ange_iot", "resolve_alarm")
+    notified = async_mock_service(hass, "persistent_notification", "create")
+    hass.states.async_set("sensor.sol_2_oppna_larm", "2", {"alarms": ALARMS})
+    freezer.tick(timedelta(seconds=30))
+    user = Context(user_id="nurse-1")
+
+    await _button_script(hass, "SOL-2", 2, "Kvittera").async_run(context=user)
+    await _button_script(hass, "SOL-2", 1, "Löst").async_run(context=user)
+    await hass.async_block_till_done()
+
+    assert [call.data for call in acknowledged] == [{"alarm_id": "alarm-b"}]
+    assert [call.data for call in resolved] == [{"alarm_id": "alarm-a", "outcome": "on_site"}]
+    # The tapping user reaches the integration, which records who acknowledged.
+    assert acknowledged[0].context.user_id == "nurse-1"
+    assert not notified
+
+
+async def test_alarm_buttons_refuse_while_the_list_just_changed(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    acknowledged = async_mock_service(hass, "ange_iot", "acknowledge_alarm")
+    notified = async_mock_service(hass, "persistent_notification", "create")
+    hass.states.async_set("sensor.sol_2_oppna_larm", "2", {"alarms": ALARMS})
+    freezer.tick(timedelta(seconds=30))
+    # Someone resolves alarm 1: what was alarm 2 moves into slot 1 right now.
+    hass.states.async_set("sensor.sol_2_oppna_larm", "1", {"alarms": ALARMS[1:]})
+    freezer.tick(timedelta(seconds=3))
+
+    await _button_script(hass, "SOL-2", 1, "Kvittera").async_run(context=Context())
+    await hass.async_block_till_done()
+    assert not acknowledged
+    assert [call.data["title"] for call in notified] == ["SOL-2: larmlistan ändrades nyss"]
+
+    # Once the list has stood still, the same tap acts. A slot the list no longer reaches
+    # (its card is hidden, but a tap may be under way) acts on nothing and says so.
+    freezer.tick(timedelta(seconds=15))
+    await _button_script(hass, "SOL-2", 1, "Kvittera").async_run(context=Context())
+    await _button_script(hass, "SOL-2", 2, "Kvittera").async_run(context=Context())
+    await hass.async_block_till_done()
+    assert [call.data for call in acknowledged] == [{"alarm_id": "alarm-b"}]
+    assert len(notified) == 2

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,7 +33,10 @@ async def test_entities_match_snapshot(
     setup_integration: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     chirpstack_up: Callable[..., dict[str, Any]],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    # Care alarms carry times (the event entity's state, an alarm's age): fix the clock.
+    freezer.move_to("2026-01-15T08:00:05+00:00")
     client = await hass_client_no_auth()
     await post(client, chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 1, time="2026-01-15T08:00:00Z"))
     await post(client, chirpstack_up(AM307, AM307_PAYLOAD, 1, f_port=85, time="2026-01-15T08:00:00Z"))

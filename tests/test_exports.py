@@ -32,8 +32,11 @@ TZ = "Europe/Stockholm"
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_mock: Recorder, enable_custom_integrations: None) -> None:
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, hass: HomeAssistant, enable_custom_integrations: None, tmp_path: Path
+) -> None:
     """The recorder must start before Home Assistant does in these tests."""
+    hass.config.config_dir = str(tmp_path)
 
 
 def _local(*args: int) -> datetime:

@@ -104,7 +104,7 @@ def test_every_entity_translation_key_exists() -> None:
 def test_every_exception_key_used_is_translated() -> None:
     exceptions = _json(COMPONENT / "strings.json")["exceptions"]
     used: set[str] = set()
-    entity_platforms = {"sensor.py", "binary_sensor.py", "event.py"}
+    entity_platforms = {"sensor.py", "binary_sensor.py", "event.py", "care_entities.py"}
     for source in COMPONENT.glob("*.py"):
         if source.name in entity_platforms:
             continue
@@ -123,7 +123,7 @@ def test_services_yaml_matches_strings() -> None:
     icons = _json(COMPONENT / "icons.json")["services"]
     assert set(services) == set(strings) == set(icons)
     for name, service in services.items():
-        assert set(service["fields"]) == set(strings[name]["fields"])
+        assert set((service or {}).get("fields") or {}) == set(strings[name].get("fields", {}))
 
 
 def test_quality_scale_lists_every_rule_honestly() -> None:
@@ -135,3 +135,12 @@ def test_quality_scale_lists_every_rule_honestly() -> None:
         if status == "exempt":
             assert isinstance(value, dict) and value.get("comment"), rule
     assert len(rules) >= 50
+
+
+def test_care_entity_translation_keys_exist() -> None:
+    strings = _json(COMPONENT / "strings.json")["entity"]
+    source = (COMPONENT / "care_entities.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r'translation_key(?: = |=)"(\w+)"', source))
+    assert keys, "no translation keys found"
+    for key in keys:
+        assert key in strings["sensor"] or key in strings["event"], key

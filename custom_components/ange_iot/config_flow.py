@@ -36,6 +36,8 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
 from .care.identity import is_valid_code, looks_like_identity_number
+from .care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from .care_flow import CareUnitSubentryFlow, DispenserSubentryFlow
 from .const import (
     CONF_API_KEY,
     CONF_API_URL,
@@ -250,8 +252,13 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Devices and ice places are subentries of the hub."""
-        return {SUBENTRY_DEVICE: DeviceSubentryFlow, SUBENTRY_ICE_PLACE: IcePlaceSubentryFlow}
+        """Devices, ice places, care units and dispensers are subentries of the hub."""
+        return {
+            SUBENTRY_DEVICE: DeviceSubentryFlow,
+            SUBENTRY_ICE_PLACE: IcePlaceSubentryFlow,
+            SUBENTRY_CARE_UNIT: CareUnitSubentryFlow,
+            SUBENTRY_DISPENSER: DispenserSubentryFlow,
+        }
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the network server and the transport."""

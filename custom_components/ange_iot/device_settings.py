@@ -25,6 +25,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .care_config import CARE_ROLES
 from .derived import ROLE
 from .derived.cold_chain import (
     DEFAULT_GRACE_MINUTES,
@@ -57,6 +58,7 @@ ROLES: Final = (
     "water_meter",
     "trail",
     "intrusion",
+    *CARE_ROLES,
 )
 
 # Settings each role owns; switching role drops the old role's settings.
@@ -88,8 +90,8 @@ def role_of(data: Mapping[str, Any]) -> str:
 
 
 def needs_settings(role: str) -> bool:
-    """Whether the role has a settings step."""
-    return role != ROLE_NONE
+    """Whether the role has a settings step (care roles need none)."""
+    return role not in (ROLE_NONE, *CARE_ROLES)
 
 
 def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:

@@ -58,6 +58,12 @@ async def async_get_config_entry_diagnostics(
             "duplicates": hub.rejections.duplicates,
         },
         "devices": [_device(device) for device in hub.devices.values()],
+        # Counts only: unit, room and client codes are pseudonymous but still care data.
+        "care": {
+            "units": len(hub.care.unit_codes()),
+            "open_alarms": len(hub.care.book.open_alarms()),
+            "dispensers": len(hub.care.dispensers),
+        },
     }
 
 

@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AngeIotConfigEntry
+from .care_entities import async_follow_care_entities, care_events
 from .entity import AngeIotEntity
 from .lorawan.quantities import BUTTON_EVENTS
 from .platform_setup import async_setup_device_entities
@@ -39,6 +40,7 @@ async def async_setup_entry(
     async_setup_device_entities(
         hass, entry.runtime_data, async_add_entities, EVENTS, AngeIotEvent
     )
+    async_follow_care_entities(entry.runtime_data.care, care_events, async_add_entities)
 
 
 class AngeIotEvent(AngeIotEntity, EventEntity):  # type: ignore[misc]

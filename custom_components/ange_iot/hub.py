@@ -25,6 +25,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .care_manager import CareManager
 from .const import (
     CONF_APPLICATION_ID,
     CONF_NETWORK,
@@ -106,6 +107,7 @@ class Hub:
         self._stored: dict[str, Any] = {}
         self._sync_listeners: list[Callable[[], None]] = []
         self._save_pending = False
+        self.care = CareManager(hass, self)
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Any, ...] | None = None
 
@@ -134,6 +136,7 @@ class Hub:
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         self.sync_devices()
+        await self.care.async_start()
         self._unsubscribers.append(
             async_dispatcher_connect(
                 self.hass,
@@ -151,6 +154,7 @@ class Hub:
         """Stop timers and write the state to disk."""
         while self._unsubscribers:
             self._unsubscribers.pop()()
+        await self.care.async_stop()
         await self._store.async_save(self._storage_data())
 
     @callback
@@ -197,6 +201,7 @@ class Hub:
         configs = self.device_configs()
         for dev_eui in set(self.devices) - set(configs):
             removed = self.devices.pop(dev_eui)
+            self.care.device_changed(removed, "removed")
             self._stored.pop(dev_eui, None)
             self._announced.pop(dev_eui, None)
             ir.async_delete_issue(self.hass, DOMAIN, f"device_silent_{dev_eui}")
@@ -217,6 +222,7 @@ class Hub:
                 added.append(device)
             elif device.config != config:
                 device.configure(config)
+                self.care.device_changed(device, "settings")
                 # A new role may bring an entity of its own (intrusion).
                 async_dispatcher_send(self.hass, self._new_keys_signal, device, set(static_keys(device)))
             else:
@@ -224,12 +230,14 @@ class Hub:
             self._register_device(device)
         registered = self.registered_keys() if added else {}
         for device in added:
+            self.care.device_changed(device, "added")
             self._discovery_started.discard(device.dev_eui)
             keys = set(static_keys(device)) | registered.get(device.dev_eui, set())
             async_dispatcher_send(self.hass, self._new_keys_signal, device, keys)
             # Uplinks that arrived before the installer added the device are not lost.
             for uplink in self._pending.pop(device.dev_eui, []):
                 self._process(uplink, IngestResult())
+        self.care.sync()
         for listener in self._sync_listeners:
             listener()
 
@@ -405,6 +413,8 @@ class Hub:
             changed.update(derived)
         if "volume" in changed:
             self._follow_meter_backwards(device)
+        if device.config.is_care:
+            self.care.on_readings(device, frozenset(changed), at)
         return self._announce(device, changed)
 
     @callback
@@ -564,6 +574,7 @@ class Hub:
                 async_dispatcher_send(
                     self.hass, signal_device_update(self.entry.entry_id, device.dev_eui), None
                 )
+                self.care.on_offline(device, now)
             if not device.silent_issue_raised and now - last_seen > SILENT_REPAIR_AFTER:
                 device.silent_issue_raised = True
                 ir.async_create_issue(
@@ -581,6 +592,7 @@ class Hub:
                     },
                     data={"entry_id": self.entry.entry_id, "dev_eui": device.dev_eui},
                 )
+        self.care.tick(now)
 
     # ------------------------------------------------------------------ helpers
 

@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .bin_actions import ATTR_THRESHOLD, async_bins_to_empty
+from .care_services import async_setup_care_services
 from .const import DOMAIN
 from .downlink import Downlink, async_send_downlink
 from .haccp_export import ATTR_DEVICES, async_export_haccp_log
@@ -80,6 +81,7 @@ async def _send_downlink(call: ServiceCall) -> None:
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
     register = hass.services.async_register
+    async_setup_care_services(hass)
     register(DOMAIN, SERVICE_SEND_DOWNLINK, _send_downlink, schema=SEND_DOWNLINK_SCHEMA)
     register(DOMAIN, SERVICE_CALIBRATE_SNOW_ZERO, async_calibrate_snow_zero, schema=DEVICE_SCHEMA)
     register(DOMAIN, SERVICE_MARK_CLEARED, async_mark_cleared, schema=DEVICE_SCHEMA)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 import hmac
 from http import HTTPStatus
 
@@ -11,6 +11,12 @@ from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.json import json_loads
 
+from .care.dispenser import (
+    DispenserEventError,
+    DispenserEventInFutureError,
+    DispenserEventOutOfOrderError,
+)
+from .care_manager import UnknownDispenserError
 from .const import (
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,
@@ -21,6 +27,8 @@ from .const import (
 from .device import DownlinkPush
 from .hub import Hub
 from .rejections import Rejection
+
+DISPENSER_EVENT_TYPE = "dispenser_event"
 
 
 def _answer(status: HTTPStatus, message: str, **extra: object) -> web.Response:
@@ -50,6 +58,22 @@ def _downlink_push(request: web.Request) -> DownlinkPush | None:
     return None
 
 
+def _dispenser_answer(hub: Hub, body: Mapping[str, object]) -> web.Response:
+    """A medicine dispenser's event (README: "Medicine dispenser event API")."""
+    try:
+        event, applied = hub.care.handle_dispenser_event(body)
+    except UnknownDispenserError:
+        hub.reject(Rejection.UNKNOWN_DEVICE, None, "dispenser event for an unknown dispenser")
+        return _answer(HTTPStatus.NOT_FOUND, "unknown dispenser")
+    except (DispenserEventOutOfOrderError, DispenserEventInFutureError) as err:
+        hub.reject(Rejection.MALFORMED_ENVELOPE, None, f"dispenser event refused: {err}")
+        return _answer(HTTPStatus.CONFLICT, str(err))
+    except DispenserEventError as err:
+        hub.reject(Rejection.MALFORMED_ENVELOPE, None, f"invalid dispenser event: {err}")
+        return _answer(HTTPStatus.BAD_REQUEST, str(err))
+    return _answer(HTTPStatus.OK, "ok" if applied else "duplicate", event_id=event.event_id)
+
+
 def _make_handler(
     hub: Hub,
 ) -> Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]:
@@ -74,6 +98,8 @@ def _make_handler(
         if not isinstance(body, dict):
             hub.reject(Rejection.MALFORMED_ENVELOPE, None, "body is not a JSON object")
             return _answer(HTTPStatus.BAD_REQUEST, "body must be a JSON object")
+        if body.get("type") == DISPENSER_EVENT_TYPE:
+            return _dispenser_answer(hub, body)
         result = hub.handle_envelope(body, request.query.get("event"), _downlink_push(request))
         if any(reason is Rejection.MALFORMED_ENVELOPE for _, reason in result.rejected):
             return _answer(HTTPStatus.BAD_REQUEST, "not a valid network-server event")

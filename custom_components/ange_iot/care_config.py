@@ -1,0 +1,125 @@
+"""Care units and medicine dispensers as the hub reads them from its subentries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time, timedelta
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+
+from .care.supervision import DEFAULT_CHECK_TIMES, DEFAULT_NIGHT_END, DEFAULT_NIGHT_START
+
+SUBENTRY_CARE_UNIT: Final = "care_unit"
+SUBENTRY_DISPENSER: Final = "dispenser"
+
+CONF_CODE: Final = "code"
+CONF_NOTIFY: Final = "notify_targets"
+CONF_NIGHT_START: Final = "night_start"
+CONF_NIGHT_END: Final = "night_end"
+CONF_ESCALATE_AFTER: Final = "escalate_after_minutes"
+CONF_CHECK_TIMES: Final = "check_times"
+CONF_OUT_OF_BED: Final = "out_of_bed_minutes"
+CONF_INACTIVE_BY: Final = "inactive_by"
+CONF_DISPENSER_ID: Final = "dispenser_id"
+CONF_CLIENT: Final = "client"
+CONF_HEARTBEAT: Final = "heartbeat_minutes"
+
+DEFAULT_ESCALATE_AFTER: Final = 5
+DEFAULT_OUT_OF_BED: Final = 30
+DEFAULT_INACTIVE_BY: Final = time(10, 0)
+DEFAULT_HEARTBEAT: Final = 60
+
+# Roles of care devices, picked in the device form.
+ROLE_BED: Final = "bed"
+ROLE_OUTER_DOOR: Final = "outer_door"
+ROLE_ROOM_PRESENCE: Final = "room_presence"
+CARE_ROLES: Final = (ROLE_BED, ROLE_OUTER_DOOR, ROLE_ROOM_PRESENCE)
+
+
+def parse_clock(value: object, default: time) -> time:
+    """A wall-clock time "HH:MM" from settings; the default when missing or invalid."""
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            return default
+    return default
+
+
+@dataclass(frozen=True, slots=True)
+class CareUnitConfig:
+    """One care unit: on-duty targets, night hours and limits."""
+
+    code: str
+    notify_targets: tuple[str, ...] = ()
+    night_start: time = DEFAULT_NIGHT_START
+    night_end: time = DEFAULT_NIGHT_END
+    escalate_after: timedelta = timedelta(minutes=DEFAULT_ESCALATE_AFTER)
+    check_times: tuple[time, ...] = DEFAULT_CHECK_TIMES
+    out_of_bed_limit: timedelta = timedelta(minutes=DEFAULT_OUT_OF_BED)
+    inactive_by: time = DEFAULT_INACTIVE_BY
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CareUnitConfig:
+        """Read a care-unit subentry's data."""
+        checks = data.get(CONF_CHECK_TIMES)
+        times = tuple(
+            sorted({parse_clock(item, DEFAULT_NIGHT_START) for item in checks})
+        ) if isinstance(checks, list) and checks else DEFAULT_CHECK_TIMES
+        targets = data.get(CONF_NOTIFY)
+        return cls(
+            code=str(data[CONF_CODE]),
+            notify_targets=tuple(str(t) for t in targets) if isinstance(targets, list) else (),
+            night_start=parse_clock(data.get(CONF_NIGHT_START), DEFAULT_NIGHT_START),
+            night_end=parse_clock(data.get(CONF_NIGHT_END), DEFAULT_NIGHT_END),
+            escalate_after=timedelta(minutes=float(data.get(CONF_ESCALATE_AFTER, DEFAULT_ESCALATE_AFTER))),
+            check_times=times,
+            out_of_bed_limit=timedelta(minutes=float(data.get(CONF_OUT_OF_BED, DEFAULT_OUT_OF_BED))),
+            inactive_by=parse_clock(data.get(CONF_INACTIVE_BY), DEFAULT_INACTIVE_BY),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DispenserConfig:
+    """A medicine dispenser in home care, known only by pseudonymous codes."""
+
+    subentry_id: str
+    dispenser_id: str
+    care_unit: str
+    client: str
+    heartbeat_limit: timedelta = timedelta(minutes=DEFAULT_HEARTBEAT)
+
+    @property
+    def device_identifier(self) -> str:
+        """Its device-registry identifier."""
+        return f"dispenser_{self.dispenser_id}"
+
+
+def care_units(entry: ConfigEntry) -> dict[str, CareUnitConfig]:
+    """The care units set up as subentries, by code."""
+    units = {}
+    for sub in entry.subentries.values():
+        if sub.subentry_type == SUBENTRY_CARE_UNIT and CONF_CODE in sub.data:
+            unit = CareUnitConfig.from_data(sub.data)
+            units[unit.code] = unit
+    return units
+
+
+def dispensers(entry: ConfigEntry) -> dict[str, DispenserConfig]:
+    """The medicine dispensers set up as subentries, by dispenser id."""
+    found = {}
+    for sub in entry.subentries.values():
+        if sub.subentry_type != SUBENTRY_DISPENSER:
+            continue
+        data = sub.data
+        config = DispenserConfig(
+            subentry_id=sub.subentry_id,
+            dispenser_id=str(data[CONF_DISPENSER_ID]),
+            care_unit=str(data["care_unit"]),
+            client=str(data[CONF_CLIENT]),
+            heartbeat_limit=timedelta(minutes=float(data.get(CONF_HEARTBEAT, DEFAULT_HEARTBEAT))),
+        )
+        found[config.dispenser_id] = config
+    return found

@@ -1,0 +1,626 @@
+"""The care runtime of a hub: alarms, night supervision, dispensers and the audit log.
+
+The rules live in care/ (pure and tested on their own); this module feeds them what the
+devices report and what time it is, and turns their answers into events, entities and
+audit lines. Nothing here logs a payload, a name or anything but pseudonymous codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+import secrets
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
+from .care.audit import AuditAction, AuditLog, retention_cutoff
+from .care.dispenser import (
+    ALARM_KIND_FOR_EVENT,
+    DispenserEvent,
+    DispenserState,
+    parse_dispenser_event,
+)
+from .care.supervision import (
+    BedChange,
+    CheckResult,
+    CheckSchedule,
+    CheckStatus,
+    NightLog,
+    RoomSensors,
+    evaluate,
+    is_night,
+    night_of,
+)
+from .care_config import (
+    ROLE_BED,
+    ROLE_OUTER_DOOR,
+    ROLE_ROOM_PRESENCE,
+    CareUnitConfig,
+    DispenserConfig,
+    care_units,
+    dispensers,
+)
+from .const import DOMAIN, LOGGER
+from .derived import ROLE
+
+if TYPE_CHECKING:
+    from .device import Device
+    from .hub import Hub
+
+EVENT_ALARM: Final = f"{DOMAIN}_alarm"
+AUDIT_FOLDER: Final = "ange_iot/audit"
+STORAGE_VERSION: Final = 1
+# Bed changes kept per room: a night and a half is enough for every check.
+_BED_HISTORY: Final = timedelta(hours=36)
+_LOW_BATTERY_PERCENT: Final = 15
+
+
+def signal_care_update(entry_id: str) -> str:
+    """Dispatcher signal: alarms, supervision results or dispensers changed."""
+    return f"{DOMAIN}_{entry_id}_care"
+
+
+class UnknownDispenserError(ValueError):
+    """A dispenser event names a dispenser no subentry knows."""
+
+
+@dataclass(slots=True)
+class RoomActivity:
+    """What a room's sensors said recently, for supervision and inactivity."""
+
+    bed_changes: list[BedChange] = field(default_factory=list)
+    door_openings: list[datetime] = field(default_factory=list)
+    last_activity: datetime | None = None
+    # Whether a presence sensor has reported at all; a room without any report yet has no
+    # evidence of inactivity (its silence is the device_offline alarm's business).
+    presence_reported: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, so a restart does not forget the night so far."""
+        return {
+            "bed_changes": [[change.at.isoformat(), change.occupied] for change in self.bed_changes],
+            "door_openings": [moment.isoformat() for moment in self.door_openings],
+            "last_activity": None if self.last_activity is None else self.last_activity.isoformat(),
+            "presence_reported": self.presence_reported,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoomActivity:
+        """Read as_dict() output; damaged parts are left out."""
+        room = cls(presence_reported=data.get("presence_reported") is True)
+        for item in data.get("bed_changes") or []:
+            if isinstance(item, list) and len(item) == 2 and (at := dt_util.parse_datetime(str(item[0]))):
+                room.bed_changes.append(BedChange(at=at, occupied=item[1] is True))
+        for item in data.get("door_openings") or []:
+            if (at := dt_util.parse_datetime(str(item))) is not None:
+                room.door_openings.append(at)
+        if isinstance(last := data.get("last_activity"), str):
+            room.last_activity = dt_util.parse_datetime(last)
+        return room
+
+
+class CareManager:
+    """Everything care for one hub."""
+
+    def __init__(self, hass: HomeAssistant, hub: Hub) -> None:
+        self.hass = hass
+        self.hub = hub
+        self.entry_id = hub.entry.entry_id
+        self.book = AlarmBook()
+        self.nights = NightLog()
+        self.dispenser_states: dict[str, DispenserState] = {}
+        self.rooms: dict[tuple[str, str], RoomActivity] = {}
+        self.units: dict[str, CareUnitConfig] = {}
+        self.dispensers: dict[str, DispenserConfig] = {}
+        self.audit: AuditLog | None = None
+        # The audit log's HMAC key lives in HA's private storage, away from the log itself.
+        self._audit_key = secrets.token_bytes(32)
+        self._last_check: dict[str, datetime] = {}
+        self._inactivity_done: dict[tuple[str, str], date] = {}
+        # Out-of-bed episodes already alarmed, so a resolved one is not raised again.
+        self._raised_episodes: set[str] = set()
+        self._purged_on: date | None = None
+        self._queue: asyncio.Queue[Callable[[], object] | None] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{self.entry_id}.care", private=True
+        )
+        self._signal = signal_care_update(self.entry_id)
+        # Until the stored state is loaded, nothing may be saved over it.
+        self._started = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def async_start(self) -> None:
+        """Load open alarms, night results and dispensers; open the audit log."""
+        stored = await self._store.async_load() or {}
+        key_hex = stored.get("audit_key")
+        if isinstance(key_hex, str):
+            self._audit_key = bytes.fromhex(key_hex)
+        key = self._audit_key
+        if isinstance(book := stored.get("alarms"), dict):
+            self.book = AlarmBook.from_dict(book)
+        if isinstance(nights := stored.get("nights"), dict):
+            self.nights = NightLog.from_dict(nights)
+        for dispenser_id, data in (stored.get("dispensers") or {}).items():
+            self.dispenser_states[dispenser_id] = DispenserState.from_dict(data)
+        for room_key, data in (stored.get("rooms") or {}).items():
+            code, _, room = str(room_key).partition("/")
+            if room and isinstance(data, dict):
+                self.rooms[(code, room)] = RoomActivity.from_dict(data)
+        for unit, moment in (stored.get("last_check") or {}).items():
+            if (parsed := dt_util.parse_datetime(moment)) is not None:
+                self._last_check[unit] = parsed
+        directory = Path(self.hass.config.path(AUDIT_FOLDER))
+        self.audit = await self.hass.async_add_executor_job(partial(AuditLog, directory, key=key))
+        self._writer = self.hass.async_create_background_task(self._write_audit(), "ange_iot audit log")
+        self._started = True
+        self.sync()
+        await self._save()
+
+    async def async_stop(self) -> None:
+        """Write out what is queued for the audit log, then the state."""
+        if not self._started:
+            return
+        await self._queue.put(None)
+        if self._writer is not None:
+            await self._writer
+        await self._save()
+
+    async def _save(self) -> None:
+        await self._store.async_save(self._storage_data())
+
+    @callback
+    def _storage_data(self) -> dict[str, Any]:
+        return {
+            "audit_key": self._audit_key.hex(),
+            "alarms": self.book.as_dict(),
+            "nights": self.nights.as_dict(),
+            "dispensers": {key: state.as_dict() for key, state in self.dispenser_states.items()},
+            "last_check": {unit: moment.isoformat() for unit, moment in self._last_check.items()},
+            "rooms": {f"{code}/{room}": activity.as_dict() for (code, room), activity in self.rooms.items()},
+        }
+
+    @callback
+    def _changed(self) -> None:
+        if not self._started:
+            return
+        self._store.async_delay_save(self._storage_data, 5)
+        async_dispatcher_send(self.hass, self._signal)
+
+    async def _write_audit(self) -> None:
+        # One writer keeps the lines in the order things happened.
+        while (job := await self._queue.get()) is not None:
+            try:
+                await self.hass.async_add_executor_job(job)
+            except Exception:  # noqa: BLE001 - the log must go on; the error has no personal data
+                LOGGER.exception("Could not write to the care audit log")
+
+    @callback
+    def audit_line(
+        self,
+        action: AuditAction,
+        *,
+        actor: str | None,
+        care_unit: str | None = None,
+        room: str | None = None,
+        data: Mapping[str, object] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Queue one audit line."""
+        audit = self.audit
+        if audit is None:
+            return
+        moment = at or dt_util.utcnow()
+        self._queue.put_nowait(
+            lambda: audit.append(action, at=moment, actor=actor, care_unit=care_unit, room=room, data=data)
+        )
+
+    async def async_flush_audit(self) -> None:
+        """Wait until every queued audit line is written (exports read the file)."""
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # The writer runs jobs in an executor thread; an Event is set from the loop only.
+        self._queue.put_nowait(lambda: loop.call_soon_threadsafe(done.set))
+        await done.wait()
+
+    # ------------------------------------------------------------------ configuration
+
+    @callback
+    def sync(self) -> None:
+        """Take care units and dispensers from the subentries; audit what changed."""
+        if not self._started:
+            return
+        units, found = care_units(self.hub.entry), dispensers(self.hub.entry)
+        for code, unit in units.items():
+            if self.units.get(code) != unit:
+                self.audit_line(AuditAction.CARE_UNIT_CHANGED, actor=None, care_unit=code, data={"change": "settings"})
+        for code in self.units.keys() - units.keys():
+            self.audit_line(AuditAction.CARE_UNIT_CHANGED, actor=None, care_unit=code, data={"change": "removed"})
+        self.units = units
+        now = dt_util.utcnow()
+        for dispenser_id, config in found.items():
+            if dispenser_id not in self.dispenser_states:
+                self.dispenser_states[dispenser_id] = DispenserState(dispenser_id, tracking_since=now)
+            if self.dispensers.get(dispenser_id) != config:
+                self.audit_line(
+                    AuditAction.CARE_DEVICE_CHANGED, actor=None, care_unit=config.care_unit,
+                    room=config.client, data={"device": "dispenser", "change": "settings"},
+                )
+        for dispenser_id in self.dispenser_states.keys() - found.keys():
+            del self.dispenser_states[dispenser_id]
+        self.dispensers = found
+        self._changed()
+
+    @callback
+    def device_changed(self, device: Device, change: str) -> None:
+        """A care device was added, changed or removed."""
+        config = device.config
+        if config.is_care:
+            self.audit_line(
+                AuditAction.CARE_DEVICE_CHANGED, actor=None, care_unit=config.care_unit, room=config.room,
+                data={"dev_eui": device.dev_eui, "model": config.model, "change": change},
+            )
+
+    def unit(self, code: str) -> CareUnitConfig:
+        """A unit's settings; defaults for a unit that has devices but no subentry yet."""
+        return self.units.get(code) or CareUnitConfig(code=code)
+
+    def unit_codes(self) -> list[str]:
+        """Every unit that has settings, devices or dispensers."""
+        codes = set(self.units)
+        codes.update(d.config.care_unit for d in self.hub.devices.values() if d.config.care_unit and d.config.room)
+        codes.update(config.care_unit for config in self.dispensers.values())
+        return sorted(codes)
+
+    def rooms_of(self, code: str) -> list[str]:
+        """A unit's rooms, from its care devices."""
+        return sorted(
+            {d.config.room for d in self.hub.devices.values() if d.config.care_unit == code and d.config.room}
+        )
+
+    def supervised_rooms(self, code: str) -> list[str]:
+        """Rooms of a unit that have a bed sensor, so digital night supervision."""
+        return sorted(
+            {
+                d.config.room
+                for d in self.hub.devices.values()
+                if d.config.care_unit == code and d.config.room and d.config.settings.get(ROLE) == ROLE_BED
+            }
+        )
+
+    # ------------------------------------------------------------------ alarms
+
+    @callback
+    def trigger(
+        self,
+        kind: AlarmKind,
+        care_unit: str,
+        room: str,
+        dev_eui: str | None,
+        at: datetime,
+        source_key: str | None = None,
+        detail: Mapping[str, object] | None = None,
+    ) -> Alarm:
+        """Raise an alarm, or record a repeat on the open one from the same source."""
+        alarm, is_new = self.book.trigger(kind, care_unit, room, dev_eui, at, source_key, detail=detail)
+        if is_new:
+            LOGGER.info("Care alarm %s (%s) raised in unit %s", alarm.alarm_id, kind.value, care_unit)
+            self.audit_line(
+                AuditAction.ALARM_TRIGGERED, actor=None, care_unit=care_unit, room=room, at=at,
+                data={"alarm_id": alarm.alarm_id, "kind": kind.value, "dev_eui": dev_eui},
+            )
+            self._fire(alarm)
+        else:
+            self.audit_line(
+                AuditAction.ALARM_REPEATED, actor=None, care_unit=care_unit, room=room, at=at,
+                data={"alarm_id": alarm.alarm_id, "kind": kind.value, "repeats": len(alarm.repeats)},
+            )
+            self._changed()
+        return alarm
+
+    @callback
+    def acknowledge(self, alarm_id: str, user_id: str | None) -> Alarm:
+        """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
+        alarm = self.book.acknowledge(alarm_id, user_id, dt_util.utcnow())
+        self.audit_line(
+            AuditAction.ALARM_ACKNOWLEDGED, actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
+            data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value},
+        )
+        self._fire(alarm)
+        return alarm
+
+    @callback
+    def resolve(self, alarm_id: str, outcome: Outcome | str, user_id: str | None) -> Alarm:
+        """Staff closed the alarm with an outcome (an invalid one raises the care/ error)."""
+        alarm = self.book.resolve(alarm_id, outcome, user_id, dt_util.utcnow())
+        self.audit_line(
+            AuditAction.ALARM_RESOLVED, actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
+            data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value, "outcome": None if alarm.outcome is None else alarm.outcome.value},
+        )
+        self._fire(alarm)
+        return alarm
+
+    @callback
+    def _fire(self, alarm: Alarm) -> None:
+        self.hass.bus.async_fire(EVENT_ALARM, alarm.event_data())
+        async_dispatcher_send(self.hass, f"{self._signal}_alarm", alarm)
+        self._changed()
+
+    # ------------------------------------------------------------------ device input
+
+    @callback
+    def on_readings(self, device: Device, changed: frozenset[str], at: datetime) -> None:
+        """Turn what a care device reported into alarms and supervision input."""
+        config = device.config
+        if not config.is_care or config.care_unit is None or config.room is None:
+            return
+        unit, room, values = self.unit(config.care_unit), config.room, device.values
+        role = config.settings.get(ROLE)
+        activity = self.rooms.setdefault((unit.code, room), RoomActivity())
+        night = is_night(at, unit.night_start, unit.night_end, tz=dt_util.get_default_time_zone())
+        if "button" in changed and isinstance(values.get("button"), str):
+            self.trigger(AlarmKind.CALL_BUTTON, unit.code, room, device.dev_eui, at)
+        if "water_leak" in changed and values.get("water_leak") is True:
+            self.trigger(AlarmKind.WATER_LEAK, unit.code, room, device.dev_eui, at)
+        battery = values.get("battery")
+        low = values.get("battery_low") is True or (
+            "battery" in changed and isinstance(battery, int) and battery < _LOW_BATTERY_PERCENT
+        )
+        if low and ({"battery_low", "battery"} & changed):
+            self.trigger(AlarmKind.BATTERY_LOW, unit.code, room, device.dev_eui, at)
+        if "door_open" in changed and values.get("door_open") is True and role in (ROLE_OUTER_DOOR, None):
+            activity.door_openings.append(at)
+            if night:
+                self.trigger(AlarmKind.NIGHT_DOOR, unit.code, room, device.dev_eui, at)
+        if "occupancy" in changed and isinstance(occupied := values.get("occupancy"), bool):
+            if role == ROLE_BED:
+                activity.bed_changes.append(BedChange(at=at, occupied=occupied))
+            else:
+                activity.presence_reported = True
+                if occupied:
+                    activity.last_activity = at
+        if role in (ROLE_ROOM_PRESENCE, None) and "motion" in changed:
+            motion = values.get("motion")
+            if isinstance(motion, int) and not isinstance(motion, bool):
+                activity.presence_reported = True
+                if motion > 0:
+                    activity.last_activity = at
+        if self._started:
+            self._store.async_delay_save(self._storage_data, 5)
+        cutoff = at - _BED_HISTORY
+        activity.door_openings = [moment for moment in activity.door_openings if moment >= cutoff]
+        # Keep the last change before the window: it says where the resident was.
+        while len(activity.bed_changes) > 1 and activity.bed_changes[1].at < cutoff:
+            activity.bed_changes.pop(0)
+
+    @callback
+    def on_offline(self, device: Device, at: datetime) -> None:
+        """A silent care sensor must never look like "all is well"."""
+        config = device.config
+        if config.is_care and config.care_unit and config.room:
+            self.trigger(AlarmKind.DEVICE_OFFLINE, config.care_unit, config.room, device.dev_eui, at)
+
+    # ------------------------------------------------------------------ dispensers
+
+    @callback
+    def handle_dispenser_event(self, body: object) -> tuple[DispenserEvent, bool]:
+        """Apply one posted event; raises DispenserEventError or UnknownDispenserError."""
+        event = parse_dispenser_event(body)
+        config = self.dispensers.get(event.dispenser_id)
+        state = self.dispenser_states.get(event.dispenser_id)
+        if config is None or state is None:
+            raise UnknownDispenserError(event.dispenser_id)
+        applied = state.apply(event, dt_util.utcnow())
+        if not applied:
+            return event, False
+        if (kind := ALARM_KIND_FOR_EVENT.get(event.event)) is not None:
+            self.trigger(
+                kind, config.care_unit, config.client, None, event.at,
+                source_key=f"{kind.value}:{config.dispenser_id}:{event.dose_id or event.error}",
+                detail={"dispenser_id": config.dispenser_id},
+            )
+        self._changed()
+        return event, True
+
+    # ------------------------------------------------------------------ time
+
+    @callback
+    def tick(self, now: datetime) -> None:
+        """Every minute: escalation, night checks, out of bed, inactivity, heartbeats."""
+        for alarm in self.book.escalate_due(now, lambda code: self.unit(code).escalate_after):
+            self.audit_line(
+                AuditAction.ALARM_ESCALATED, actor=None, care_unit=alarm.care_unit, room=alarm.room,
+                data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value},
+            )
+            self._fire(alarm)
+        tz = dt_util.get_default_time_zone()
+        for code in self.unit_codes():
+            unit = self.unit(code)
+            self._out_of_bed(unit, now, tz)
+            self._night_checks(unit, now, tz)
+            self._inactivity(unit, now, tz)
+        for dispenser_id, state in self.dispenser_states.items():
+            config = self.dispensers[dispenser_id]
+            if not state.heartbeat_overdue(now, config.heartbeat_limit):
+                continue
+            # One alarm per silence: keyed by the last sign of life.
+            silent_since = state.last_seen or state.tracking_since
+            key = f"dispenser_offline:{dispenser_id}:{silent_since.astimezone(UTC).isoformat()}"
+            if key in self._raised_episodes or self._is_open(key):
+                continue
+            self._raised_episodes.add(key)
+            self.trigger(
+                AlarmKind.DEVICE_OFFLINE, config.care_unit, config.client, None, now,
+                source_key=key, detail={"dispenser_id": dispenser_id},
+            )
+        today = dt_util.as_local(now).date()
+        if self._purged_on != today and self.audit is not None:
+            self._purged_on = today
+            audit, cutoff = self.audit, retention_cutoff(now)
+            self._queue.put_nowait(lambda: audit.purge_older_than(cutoff, at=now))
+        async_dispatcher_send(self.hass, f"{self._signal}_tick")
+
+    def _is_open(self, source_key: str) -> bool:
+        return any(alarm.source_key == source_key for alarm in self.book.open_alarms())
+
+    @staticmethod
+    def _out_of_bed_key(code: str, room: str, out_since: datetime) -> str:
+        # One episode out of bed is one alarm, whether the sweep or a night check sees it.
+        return f"out_of_bed:{code}/{room}:{out_since.astimezone(UTC).isoformat()}"
+
+    def _room_devices(self, code: str, room: str) -> list[Device]:
+        return [
+            d for d in self.hub.devices.values() if d.config.care_unit == code and d.config.room == room
+        ]
+
+    def _out_of_bed(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
+        if not is_night(now, unit.night_start, unit.night_end, tz=tz):
+            return
+        for (code, room), activity in self.rooms.items():
+            if code != unit.code or not activity.bed_changes:
+                continue
+            last = activity.bed_changes[-1]
+            if last.occupied or now - last.at <= unit.out_of_bed_limit:
+                continue
+            out_since = last.at
+            for change in reversed(activity.bed_changes):
+                if change.occupied:
+                    break
+                out_since = change.at
+            key = self._out_of_bed_key(code, room, out_since)
+            if key in self._raised_episodes or self._is_open(key):
+                continue
+            self._raised_episodes.add(key)
+            bed = next((d for d in self._room_devices(code, room) if d.config.settings.get(ROLE) == ROLE_BED), None)
+            self.trigger(AlarmKind.OUT_OF_BED, code, room, bed.dev_eui if bed else None, now, source_key=key)
+
+    def _night_checks(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
+        last = self._last_check.get(unit.code)
+        if last is None:
+            self._last_check[unit.code] = now
+            return
+        due = CheckSchedule(unit.check_times).due_checks(last, now, tz)
+        for check_at in due:
+            for room in self.rooms_of(unit.code):
+                result = self._check_room(unit, room, check_at, last, tz)
+                if result is not None:
+                    self._record(result)
+            last = check_at
+        if due:
+            self._last_check[unit.code] = due[-1]
+            self._changed()
+
+    def _check_room(
+        self, unit: CareUnitConfig, room: str, at: datetime, since: datetime, tz: Any
+    ) -> CheckResult | None:
+        devices = self._room_devices(unit.code, room)
+        beds = [d for d in devices if d.config.settings.get(ROLE) == ROLE_BED]
+        if not beds:
+            return None  # a room without a bed sensor is not under digital supervision
+        doors = [d for d in devices if d.config.settings.get(ROLE) == ROLE_OUTER_DOOR]
+        activity = self.rooms.setdefault((unit.code, room), RoomActivity())
+        night = night_of(at, unit.night_start, unit.night_end, tz=tz) or dt_util.as_local(at).date()
+        sensors = RoomSensors(
+            bed_online=all(d.available for d in beds),
+            bed_changes=list(activity.bed_changes),
+            door_online=all(d.available for d in doors) if doors else None,
+            door_openings=list(activity.door_openings),
+        )
+        return evaluate(
+            unit.code, room, sensors, at=at, since=since, tz=tz,
+            out_of_bed_limit=unit.out_of_bed_limit,
+            paused=self.nights.is_paused(unit.code, room, night),
+            night_start=unit.night_start, night_end=unit.night_end,
+        )
+
+    def _record(self, result: CheckResult) -> None:
+        self.nights.record(result)
+        self.audit_line(
+            AuditAction.SUPERVISION_CHECK, actor=None, care_unit=result.care_unit, room=result.room,
+            at=result.checked_at, data={"status": result.status.value, "clock": result.clock, "night": result.night.isoformat()},
+        )
+        if not result.alarm:
+            return
+        if result.out_of_bed_since is not None and result.status is CheckStatus.OUT_OF_BED:
+            key = self._out_of_bed_key(result.care_unit, result.room, result.out_of_bed_since)
+            if key in self._raised_episodes or self._is_open(key):
+                return
+            self._raised_episodes.add(key)
+            self.trigger(AlarmKind.OUT_OF_BED, result.care_unit, result.room, None, result.checked_at, source_key=key)
+            return
+        self.trigger(
+            AlarmKind.SUPERVISION_NO_DATA, result.care_unit, result.room, None, result.checked_at,
+            source_key=f"supervision_no_data:{result.care_unit}/{result.room}:{result.checked_at.isoformat()}",
+        )
+
+    def _inactivity(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
+        local = now.astimezone(tz)
+        if local.time() < unit.inactive_by:
+            return
+        morning = local.replace(hour=unit.night_end.hour, minute=unit.night_end.minute, second=0, microsecond=0)
+        for room in self.rooms_of(unit.code):
+            key = (unit.code, room)
+            if self._inactivity_done.get(key) == local.date():
+                continue
+            self._inactivity_done[key] = local.date()
+            presence = [
+                d for d in self._room_devices(unit.code, room)
+                if d.config.settings.get(ROLE) == ROLE_ROOM_PRESENCE
+            ]
+            if not presence:
+                continue
+            activity = self.rooms.setdefault(key, RoomActivity())
+            if not activity.presence_reported:
+                continue
+            last = activity.last_activity
+            if last is None or last < morning:
+                self.trigger(
+                    AlarmKind.INACTIVITY, unit.code, room, presence[0].dev_eui, now,
+                    source_key=f"inactivity:{unit.code}/{room}:{local.date().isoformat()}",
+                )
+
+    # ------------------------------------------------------------------ reports
+
+    def night_report(self, code: str, night: date) -> dict[str, Any]:
+        """The night's check results of a unit, for the morning report action."""
+        report = self.nights.morning_report(code, night)
+        return {
+            "care_unit": code,
+            "night": night.isoformat(),
+            "rooms": [
+                {
+                    "room": room,
+                    "checks": [
+                        {
+                            "time": dt_util.as_local(result.checked_at).strftime("%H:%M"),
+                            "result": result.status.value,
+                            "since": result.clock,
+                            "alarm": result.alarm,
+                        }
+                        for result in results
+                    ],
+                }
+                for room, results in report.items()
+            ],
+        }
+
+    def open_alarms(self, code: str) -> list[Alarm]:
+        """A unit's open alarms, oldest first."""
+        return self.book.open_alarms(code)
+
+    def alarm_state_counts(self, code: str) -> dict[str, int]:
+        """How many open alarms are in each state."""
+        counts = {state.value: 0 for state in (AlarmState.TRIGGERED, AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED)}
+        for alarm in self.open_alarms(code):
+            counts[alarm.state.value] += 1
+        return counts
