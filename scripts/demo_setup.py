@@ -364,6 +364,29 @@ async def ensure_areas(ws: Websocket, names: Iterable[str]) -> dict[str, str]:
     return areas
 
 
+# Places where staff measure the ice by hand (the number entity "Istjocklek").
+ICE_PLACES: Final = (
+    {"name": "Isplats Vojen", "location": {"latitude": 62.4957, "longitude": 15.5762}},
+    {"name": "Isplats Backetjärn", "location": {"latitude": 62.5335, "longitude": 15.6525}},
+)
+
+
+async def ensure_ice_places(api: Api, ws: Websocket, hub: Hub) -> None:
+    """Add the ice places through their subentry flow, once."""
+    existing = await ws.call("config_entries/subentries/list", entry_id=hub.entry_id)
+    known = {subentry.get("title") for subentry in existing}
+    for place in ICE_PLACES:
+        if place["name"] in known:
+            continue
+        flow = await api.call(
+            "POST", "/api/config/config_entries/subentries/flow", body={"handler": [hub.entry_id, "ice_place"]}
+        )
+        _expect(flow, "form", "user")
+        result = await api.call("POST", f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", body=place)
+        _expect(result, "create_entry")
+        print(f"Ice place: added {place['name']}")
+
+
 async def ensure_devices(
     api: Api, ws: Websocket, hub: Hub, devices: Iterable[SimulatedDevice]
 ) -> None:
@@ -570,6 +593,7 @@ async def setup(config_dir: Path, target: Path, ha_pid: int | None, timeout: flo
         devices = demo_devices()
         async with Websocket(api) as ws:
             await ensure_devices(api, ws, hub, [d for d in devices if d.care_unit is None])
+            await ensure_ice_places(api, ws, hub)
         await remove_online_services(api, wait=30 if "core_config" in pending else 0)
         await ensure_alarm_buttons(api)
         # Care last, just before the simulator starts: a room exists from its first
