@@ -16,7 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .derived.cold_chain import ColdChain
-from .services_common import EXPORT_FOLDER, devices_with, entity_id_of, find_device, write_csv
+from .services_common import EXPORT_FOLDER, chosen_devices, entity_id_of, write_csv
 from .statistics_reader import as_aware, async_hourly_statistics, row_start
 
 ATTR_DEVICES: Final = "devices"
@@ -36,17 +36,7 @@ async def async_export_haccp_log(call: ServiceCall) -> ServiceResponse:
     start, end = as_aware(call.data["start"]), as_aware(call.data["end"])
     if end <= start:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="end_before_start")
-    if chosen := call.data.get(ATTR_DEVICES):
-        devices = [find_device(hass, device_id)[1] for device_id in chosen]
-        for device in devices:
-            if "cold_chain" not in device.features:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="not_cold_chain",
-                    translation_placeholders={"name": device.config.name},
-                )
-    else:
-        devices = [device for _, device in devices_with(hass, "cold_chain")]
+    devices = chosen_devices(hass, call.data.get(ATTR_DEVICES), "cold_chain", "not_cold_chain")
     entity_ids = {device.dev_eui: entity_id_of(hass, device.dev_eui, "temperature") for device in devices}
     stats = await async_hourly_statistics(
         hass, start, end, {e for e in entity_ids.values() if e}, {"mean", "min", "max"}

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, cast
 
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.core import ServiceCall, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .derived.water_meter import METER_ID, PLACE
 from .device import Device
-from .services_common import EXPORT_FOLDER, devices_with, entity_id_of, find_device, write_csv
+from .services_common import EXPORT_FOLDER, chosen_devices, entity_id_of, write_csv
 from .statistics_reader import as_aware, async_hourly_statistics, row_end
 
 ATTR_START: Final = "start"
@@ -63,19 +63,6 @@ def _meter_row(device: Device, start_row: dict[str, Any] | None, end_row: dict[s
     return row
 
 
-def _meters(hass: HomeAssistant, device_ids: list[str] | None) -> list[Device]:
-    if device_ids:
-        chosen = [find_device(hass, device_id)[1] for device_id in device_ids]
-        for device in chosen:
-            if "water_meter" not in device.features:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="not_a_water_meter",
-                    translation_placeholders={"name": device.config.name},
-                )
-        return chosen
-    return [device for _, device in devices_with(hass, "water_meter")]
-
 
 async def async_export_meter_readings(call: ServiceCall) -> ServiceResponse:
     """Write the billing CSV and return the same rows."""
@@ -83,7 +70,7 @@ async def async_export_meter_readings(call: ServiceCall) -> ServiceResponse:
     start, end = as_aware(call.data[ATTR_START]), as_aware(call.data[ATTR_END])
     if end <= start:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="end_before_start")
-    meters = _meters(hass, call.data.get(ATTR_METERS))
+    meters = chosen_devices(hass, call.data.get(ATTR_METERS), "water_meter", "not_a_water_meter")
     entity_ids = {device.dev_eui: entity_id_of(hass, device.dev_eui, "volume") for device in meters}
     ids = {entity_id for entity_id in entity_ids.values() if entity_id}
     at_start = await async_hourly_statistics(hass, start - _LOOKBACK, start, ids, {"state", "sum"})

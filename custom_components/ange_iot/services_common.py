@@ -46,6 +46,23 @@ def devices_with(hass: HomeAssistant, feature: str) -> list[tuple[Hub, Device]]:
     return [(hub, device) for hub in loaded_hubs(hass) for device in hub.devices.values() if feature in device.features]
 
 
+def chosen_devices(
+    hass: HomeAssistant, device_ids: list[str] | None, feature: str, error_key: str
+) -> list[Device]:
+    """The devices an action names, each of which must have ``feature``; all of them if none."""
+    if not device_ids:
+        return [device for _, device in devices_with(hass, feature)]
+    chosen = [find_device(hass, device_id)[1] for device_id in device_ids]
+    for device in chosen:
+        if feature not in device.features:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=error_key,
+                translation_placeholders={"name": device.config.name},
+            )
+    return chosen
+
+
 def entity_id_of(hass: HomeAssistant, dev_eui: str, key: str, platform: str = "sensor") -> str | None:
     """The entity id behind a device's reading key (DESIGN.md unique id scheme)."""
     return er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{dev_eui}_{key}")
