@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 import json
 import os
 from pathlib import Path
@@ -46,8 +47,14 @@ def _english(name: str) -> str:
     return name
 
 
-def places(devices: Iterable[SimulatedDevice], entity_ids: dict[str, str]) -> list[dict[str, Any]]:
-    """The public places: one per lake, snow station and trail counter of the demo."""
+def places(
+    devices: Iterable[SimulatedDevice], entity_ids: dict[str, str], ice_entities: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """The public places: one per lake, snow station and trail counter of the demo.
+
+    A bathing place also shows the ice thickness measured at the ice place of its lake.
+    """
+    ice = list(ice_entities)
     found = []
     for device in devices:
         if device.role not in _PUBLISHED or device.care_unit is not None:
@@ -55,6 +62,9 @@ def places(devices: Iterable[SimulatedDevice], entity_ids: dict[str, str]) -> li
         category, keys = _PUBLISHED[device.role]
         location = device.settings.get("location") or {}
         entities = [entity_ids[f"{device.dev_eui}_{key}"] for key in keys if f"{device.dev_eui}_{key}" in entity_ids]
+        if device.role == "lake":
+            lake = _slug(device.name.removeprefix("Badplats"))
+            entities += [entity_id for entity_id in ice if f"isplats_{lake}" in entity_id]
         if not entities or "latitude" not in location:
             continue
         found.append(
@@ -98,6 +108,16 @@ def _wanted(devices: Iterable[SimulatedDevice]) -> set[str]:
     }
 
 
+async def _working_token(session: aiohttp.ClientSession, path: Path) -> str | None:
+    """The token of an earlier demo run, if Home Assistant still accepts it."""
+    try:
+        token = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))["ha_token"]
+    except (OSError, ValueError, KeyError):
+        return None
+    async with session.get(f"{BASE_URL}/api/", headers={"Authorization": f"Bearer {token}"}) as response:
+        return str(token) if response.status == 200 else None
+
+
 async def prepare(path: Path, timeout: float) -> int:
     """Wait until the public entities exist, then write the options with a fresh token."""
     devices = demo_devices()
@@ -116,8 +136,27 @@ async def prepare(path: Path, timeout: float) -> int:
                 if wanted <= entity_ids.keys():
                     break
                 await asyncio.sleep(1)
-            token = await ws.call("auth/long_lived_access_token", client_name="open_data demo", lifespan=3650)
-    place_list = places(devices, entity_ids)
+            token = await _working_token(session, path)
+            if token is None:
+                # Named by time: HA refuses a second token with the same name.
+                token = await ws.call(
+                    "auth/long_lived_access_token",
+                    client_name=f"open_data demo {datetime.now():%Y-%m-%d %H:%M:%S}",
+                    lifespan=3650,
+                )
+        ice = [
+            entity_id
+            for unique_id, entity_id in entity_ids.items()
+            if unique_id.startswith("ice_") and unique_id.endswith("_ice_thickness")
+        ]
+        # Staff's first hand measurements of the season (late November: thin ice).
+        for entity_id, thickness in zip(sorted(ice), (4, 6), strict=False):
+            state = await api.call("GET", f"/api/states/{entity_id}")
+            if state.get("state") in ("unknown", "unavailable"):
+                await api.call(
+                    "POST", "/api/services/number/set_value", body={"entity_id": entity_id, "value": thickness}
+                )
+    place_list = places(devices, entity_ids, ice)
     await asyncio.to_thread(write_options, path, BASE_URL, str(token), place_list)
     return len(place_list)
 

@@ -18,14 +18,18 @@ def test_public_places_of_the_demo(tmp_path: Path) -> None:
         for device in devices
         for key in ("water_temperature", "snow_depth", "visitors_today", "visitors_season", "occupancy")
     }
-    found = places(devices, entity_ids)
+    ice = ["number.isplats_vojen_istjocklek", "number.isplats_backetjarn_istjocklek"]
+    found = places(devices, entity_ids, ice)
     assert sorted(place["category"] for place in found) == [
         "bathing_place", "bathing_place", "bathing_place", "snow_station", "snow_station", "trail",
     ]
     backetjarn = next(place for place in found if place["name_sv"] == "Badplats Backetjärn")
     assert backetjarn["id"] == "badplats_backetjarn"
     assert backetjarn["name_en"] == "Backetjärn bathing place"
-    assert backetjarn["entities"] == [entity_ids["a81758fffe0d7a11_water_temperature"]]
+    assert backetjarn["entities"] == [
+        entity_ids["a81758fffe0d7a11_water_temperature"],
+        "number.isplats_backetjarn_istjocklek",
+    ]
     care_euis = {device.dev_eui for device in devices if device.care_unit}
     published = {entity for place in found for entity in place["entities"]}
     assert not any(eui in entity for eui in care_euis for entity in published)
