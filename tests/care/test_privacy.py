@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.ange_iot.care.alarms import AlarmKind
 from custom_components.ange_iot.care.errors import PersonalDataError
+from custom_components.ange_iot.care.identity import looks_like_identity_number
 from custom_components.ange_iot.care.moments import from_iso, optional_from_iso
 from custom_components.ange_iot.care.privacy import plain_mapping, to_plain
 
@@ -68,3 +69,16 @@ def test_stored_times_must_be_text_with_an_offset() -> None:
     with pytest.raises(ValueError, match="must be"):
         optional_from_iso(5)
     assert optional_from_iso(None) is None
+
+
+def test_machine_made_ids_that_look_like_identity_numbers_are_kept() -> None:
+    # A random alarm id and a DevEUI whose digits happen to form a valid-looking
+    # personnummer (121212-1212 passes the Luhn check); the audit log must not drop them.
+    alarm_id = "alarm-ab1212121212cdef0123456789abcdef"
+    dev_eui = "1212121212abcdef"
+    assert looks_like_identity_number(alarm_id)
+    assert looks_like_identity_number(dev_eui)
+    assert plain_mapping({"alarm_id": alarm_id, "dev_eui": dev_eui}) == {"alarm_id": alarm_id, "dev_eui": dev_eui}
+    # The same text under any other key is still refused.
+    with pytest.raises(PersonalDataError):
+        plain_mapping({"note": alarm_id})
