@@ -194,6 +194,10 @@ async def test_export_errors(hass: HomeAssistant, care_hub: Callable[..., Any]) 
         await export(hass, care_unit="SOL-9")
     assert err.value.translation_key == "unknown_care_unit"
     assert err.value.translation_placeholders == {"care_unit": "SOL-9"}
+    # Refused before anything was written or recorded as exported.
+    exports = Path(hass.config.path("ange_iot/audit_exports"))
+    assert not exports.exists() or not any(exports.rglob("*.jsonl"))
+    assert "audit_exported" not in [line["action"] for line in (await export(hass))["lines"]]
 
 
 @pytest.mark.usefixtures("production_loop")

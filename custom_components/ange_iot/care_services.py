@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, cast
@@ -180,6 +180,12 @@ async def _export_audit(call: ServiceCall) -> ServiceResponse:
         managers = [_manager_of_unit(call.hass, code)]
     elif code and not is_valid_code(code):
         raise _unknown_unit(code)
+    elif code:
+        # A unit removed since keeps its lines in the log; a code never seen has none, and
+        # is refused before anything is written or recorded as exported.
+        managers = [m for m in managers if m.audit is not None and await _has_lines(m, start, end, code)]
+        if not managers:
+            raise _unknown_unit(code)
     lines: list[dict[str, Any]] = []
     files: list[str] = []
     for manager in managers:
@@ -197,10 +203,15 @@ async def _export_audit(call: ServiceCall) -> ServiceResponse:
             raise _validation_error(err) from err
         lines.extend(extract)
         files.append(str(target))
-    if not known and not lines:
-        # A unit removed since keeps its lines in the log; a code never seen has none.
-        raise _unknown_unit(str(code))
     return cast(ServiceResponse, {"files": files, "count": len(lines), "lines": lines})
+
+
+async def _has_lines(manager: CareManager, start: datetime, end: datetime, code: str) -> bool:
+    audit = manager.audit
+    if audit is None:  # pragma: no cover - filtered by the caller
+        return False
+    await manager.async_flush_audit()
+    return bool(await manager.hass.async_add_executor_job(audit.read, start, end, code))
 
 
 async def _verify_audit(call: ServiceCall) -> ServiceResponse:
