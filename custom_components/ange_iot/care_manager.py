@@ -51,6 +51,7 @@ from .care_config import (
 )
 from .const import DOMAIN, LOGGER
 from .derived import ROLE
+from .windowed_save import WindowedSave
 
 if TYPE_CHECKING:
     from .device import Device
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 EVENT_ALARM: Final = f"{DOMAIN}_alarm"
 AUDIT_FOLDER: Final = "ange_iot/audit"
 STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 5
 # Bed changes kept per room: a night and a half is enough for every check.
 _BED_HISTORY: Final = timedelta(hours=36)
 _LOW_BATTERY_PERCENT: Final = 15
@@ -135,6 +137,7 @@ class CareManager:
             hass, STORAGE_VERSION, f"{DOMAIN}.{self.entry_id}.care", private=True
         )
         self._signal = signal_care_update(self.entry_id)
+        self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         # Until the stored state is loaded, nothing may be saved over it.
         self._started = False
 
@@ -194,7 +197,7 @@ class CareManager:
     def _changed(self) -> None:
         if not self._started:
             return
-        self._store.async_delay_save(self._storage_data, 5)
+        self._save_soon.schedule()
         async_dispatcher_send(self.hass, self._signal)
 
     async def _write_audit(self) -> None:
@@ -396,7 +399,7 @@ class CareManager:
                 if motion > 0:
                     activity.last_activity = at
         if self._started:
-            self._store.async_delay_save(self._storage_data, 5)
+            self._save_soon.schedule()
         cutoff = at - _BED_HISTORY
         activity.door_openings = [moment for moment in activity.door_openings if moment >= cutoff]
         # Keep the last change before the window: it says where the resident was.

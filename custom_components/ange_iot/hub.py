@@ -53,6 +53,7 @@ from .lorawan.networks import parse
 from .lorawan.quantities import INVALID_SUFFIX, Readings
 from .lorawan.uplink import Uplink, UplinkKind
 from .rejections import Rejection, RejectionCounter
+from .windowed_save import WindowedSave
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 30
@@ -106,7 +107,7 @@ class Hub:
         self._new_keys_signal = signal_new_keys(entry.entry_id)
         self._stored: dict[str, Any] = {}
         self._sync_listeners: list[Callable[[], None]] = []
-        self._save_pending = False
+        self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         self.care = CareManager(hass, self)
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Any, ...] | None = None
@@ -166,20 +167,6 @@ class Hub:
             "rejections": self.rejections.as_dict(),
             "uplinks_received": self.uplinks_received,
         }
-
-    @callback
-    def _schedule_save(self) -> None:
-        # Store.async_delay_save restarts its timer on every call, which under a steady
-        # stream of uplinks would postpone the write forever; schedule once per window.
-        if self._save_pending:
-            return
-        self._save_pending = True
-        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-
-    @callback
-    def _data_to_save(self) -> dict[str, Any]:
-        self._save_pending = False
-        return self._storage_data()
 
     # ------------------------------------------------------------------ devices
 
@@ -312,7 +299,7 @@ class Hub:
             warned.add(reason)
             LOGGER.warning("Rejected message from %s (%s): %s", who, reason, detail)
         async_dispatcher_send(self.hass, self._hub_signal)
-        self._schedule_save()
+        self._save_soon.schedule()
 
     @callback
     def handle_envelope(
@@ -471,7 +458,7 @@ class Hub:
         async_dispatcher_send(
             self.hass, signal_device_update(self.entry.entry_id, device.dev_eui), changed
         )
-        self._schedule_save()
+        self._save_soon.schedule()
 
     @callback
     def _seen(self, device: Device, uplink: Uplink, changed: frozenset[str]) -> None:
@@ -495,7 +482,7 @@ class Hub:
             signal_device_update(self.entry.entry_id, device.dev_eui),
             changed | RADIO_KEYS,
         )
-        self._schedule_save()
+        self._save_soon.schedule()
 
     @callback
     def _unknown_device(self, uplink: Uplink, result: IngestResult) -> None:
