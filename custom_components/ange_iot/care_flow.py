@@ -51,7 +51,8 @@ def _minutes(minimum: int, maximum: int) -> NumberSelector:
     )
 
 
-def _code_errors(data: dict[str, Any], *keys: str) -> dict[str, str]:
+def code_errors(data: dict[str, Any], *keys: str) -> dict[str, str]:
+    """Strip the pseudonymous codes under ``keys`` and name what is wrong with each."""
     errors: dict[str, str] = {}
     for key in keys:
         value = str(data.get(key, "")).strip()
@@ -112,7 +113,7 @@ class CareUnitSubentryFlow(ConfigSubentryFlow):
             data = dict(user_input)
             if reconfiguring:
                 data[CONF_CODE] = self._get_reconfigure_subentry().data[CONF_CODE]
-            errors = _code_errors(data, CONF_CODE)
+            errors = code_errors(data, CONF_CODE)
             if not all(_valid_clock(t) for t in data.get(CONF_CHECK_TIMES, [])):
                 errors[CONF_CHECK_TIMES] = "invalid_check_time"
             if not reconfiguring and any(
@@ -141,7 +142,7 @@ class DispenserSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = dict(user_input)
-            errors = _code_errors(data, CONF_DISPENSER_ID, CONF_CARE_UNIT, CONF_CLIENT)
+            errors = code_errors(data, CONF_DISPENSER_ID, CONF_CARE_UNIT, CONF_CLIENT)
             if not errors and any(
                 sub.subentry_type == SUBENTRY_DISPENSER and sub.data.get(CONF_DISPENSER_ID) == data[CONF_DISPENSER_ID]
                 for sub in self._get_entry().subentries.values()

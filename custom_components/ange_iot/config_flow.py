@@ -35,9 +35,9 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
-from .care.identity import is_valid_code, looks_like_identity_number
+from .care.identity import looks_like_identity_number
 from .care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
-from .care_flow import CareUnitSubentryFlow, DispenserSubentryFlow
+from .care_flow import CareUnitSubentryFlow, DispenserSubentryFlow, code_errors
 from .const import (
     CONF_API_KEY,
     CONF_API_URL,
@@ -194,14 +194,7 @@ def _validate_device(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[s
     data[CONF_NAME] = str(data.get(CONF_NAME, "")).strip()
     if looks_like_identity_number(data[CONF_NAME]):
         errors[CONF_NAME] = "identity_number"
-    for key in (CONF_CARE_UNIT, CONF_ROOM):
-        if key not in data:
-            continue
-        data[key] = str(data[key]).strip()
-        if looks_like_identity_number(data[key]):
-            errors[key] = "identity_number"
-        elif not is_valid_code(data[key]):
-            errors[key] = "invalid_code"
+    errors.update(code_errors(data, *(key for key in (CONF_CARE_UNIT, CONF_ROOM) if key in data)))
     if (CONF_CARE_UNIT in data) != (CONF_ROOM in data) and not errors:
         errors["base"] = "care_needs_unit_and_room"
     if data.get(CONF_MODEL) not in MODELS and data.get(CONF_MODEL) != MODEL_NETWORK_DECODED:
