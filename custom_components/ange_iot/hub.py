@@ -392,12 +392,14 @@ class Hub:
             else:
                 values[key] = reading
         device.values.update(values)
-        now = dt_util.as_local(at)
         changed = set(values)
-        for feature in device.features.values():
-            derived = feature.update(device.values, changed, now)
-            device.values.update(derived)
-            changed.update(derived)
+        if device.features:
+            # Only derived values need the local time ("today"); most uplinks have none.
+            now = dt_util.as_local(at)
+            for feature in device.features.values():
+                derived = feature.update(device.values, changed, now)
+                device.values.update(derived)
+                changed.update(derived)
         if "volume" in changed:
             self._follow_meter_backwards(device)
         if device.config.is_care:
