@@ -149,7 +149,7 @@ class IntrusionBinarySensor(AngeIotBinarySensor):
     def _update_from_device(self) -> None:
         presence = presence_in(self.device.values)
         is_open = schedule_open(self.hass, self.device.config.settings.get(CONF_SCHEDULE))
-        if presence is None or is_open is None:
-            self._attr_is_on = None if is_open is None else self._attr_is_on
-            return
-        self._attr_is_on = presence and not is_open
+        if is_open is None:
+            self._attr_is_on = None  # without opening hours there is nothing to judge against
+        elif presence is not None:
+            self._attr_is_on = presence and not is_open
