@@ -48,6 +48,7 @@ class Role:
     INTRUSION: Final = "intrusion"
     WATER_METER: Final = "water_meter"
     STORAGE: Final = tuple(role.value for role in StorageRole)
+    ALL: Final = ("lake", "trail", "intrusion", "water_meter", *STORAGE)
 
 
 def _positive(settings: Mapping[str, Any], key: str) -> float | None:
