@@ -134,6 +134,13 @@ async def _pass_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta:
     await _settle(hass)
 
 
+async def _window_ends(hass: HomeAssistant) -> None:
+    """End a run's gathering ``delay``: its timer runs on the loop's clock, so fire them all."""
+    await _settle(hass)  # a run just triggered has yet to reach its delay step
+    async_fire_time_changed(hass, fire_all=True)
+    await _settle(hass)
+
+
 async def _time_is(hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime) -> None:
     freezer.move_to(when)
     async_fire_time_changed(hass, when)
@@ -180,6 +187,13 @@ def _depth(hass: HomeAssistant, entity_id: str, name: str, depth: float | str) -
 
 
 async def test_snow_dispatch_once_per_snowfall_and_rearms(hass: HomeAssistant) -> None:
+    """One message per snowfall, listing every station that crossed within the gathering window.
+
+    The decision this pins down: stations that cross the threshold within the window
+    (default 60 s) after the first crossing share one message, deepest first. It does not
+    depend on whether HA runs a state listener at once or on the next loop pass, since
+    uplinks from two stations never arrive in the same instant anyway.
+    """
     _depth(hass, SNOW_ANGE, "Ånge centrum", 0)
     _depth(hass, SNOW_FRANSTA, "Fränsta", 1)
     await _use_blueprint(
@@ -194,12 +208,14 @@ async def test_snow_dispatch_once_per_snowfall_and_rearms(hass: HomeAssistant) -
     crew_2 = async_mock_service(hass, "notify", "plogbil_2")
 
     _depth(hass, SNOW_FRANSTA, "Fränsta", 4)
-    await _settle(hass)
+    await _window_ends(hass)
     assert crew_1 == []
 
-    # Fränsta crosses the default 5 cm: both phones get the list.
+    # Fränsta crosses the default 5 cm: nothing while the window is open, then both phones.
     _depth(hass, SNOW_FRANSTA, "Fränsta", 6.5)
     await _settle(hass)
+    assert crew_1 == []
+    await _window_ends(hass)
     first = {
         "title": "Snöröjning behövs",
         "message": "Snödjupet är över 5 cm vid:\n- Fränsta: 6.5 cm",
@@ -210,29 +226,42 @@ async def test_snow_dispatch_once_per_snowfall_and_rearms(hass: HomeAssistant) -
     # Same snowfall: more uplinks, and Ånge going over too, send nothing more.
     _depth(hass, SNOW_FRANSTA, "Fränsta", 9)
     _depth(hass, SNOW_ANGE, "Ånge centrum", 7)
-    await _settle(hass)
+    await _window_ends(hass)
     # Fränsta is cleared (mark_cleared), but Ånge is still over: not re-armed yet.
     _depth(hass, SNOW_FRANSTA, "Fränsta", 0)
     await _settle(hass)
     _depth(hass, SNOW_FRANSTA, "Fränsta", 6)
-    await _settle(hass)
+    await _window_ends(hass)
     assert len(crew_1) == 1
 
     # Every station at or below the threshold re-arms it.
     _depth(hass, SNOW_FRANSTA, "Fränsta", 0)
     _depth(hass, SNOW_ANGE, "Ånge centrum", 5)
-    await _settle(hass)
+    await _window_ends(hass)
     assert len(crew_1) == 1
 
-    # The next snowfall reaches both stations in the same moment: one message, deepest first.
+    # The next snowfall reaches both stations within the window: one message, deepest first.
     _depth(hass, SNOW_FRANSTA, "Fränsta", 8)
-    _depth(hass, SNOW_ANGE, "Ånge centrum", 12.34)
     await _settle(hass)
+    _depth(hass, SNOW_ANGE, "Ånge centrum", 12.34)
+    await _window_ends(hass)
     assert _payloads(crew_1)[1:] == [
         {
             "title": "Snöröjning behövs",
             "message": "Snödjupet är över 5 cm vid:\n- Ånge centrum: 12.3 cm\n- Fränsta: 8 cm",
         }
+    ]
+
+    # A station crossing after the window has closed waits for the next snowfall.
+    _depth(hass, SNOW_FRANSTA, "Fränsta", 0)
+    _depth(hass, SNOW_ANGE, "Ånge centrum", 0)
+    await _window_ends(hass)
+    _depth(hass, SNOW_FRANSTA, "Fränsta", 7)
+    await _window_ends(hass)
+    _depth(hass, SNOW_ANGE, "Ånge centrum", 9)
+    await _window_ends(hass)
+    assert [p["message"] for p in _payloads(crew_1)[2:]] == [
+        "Snödjupet är över 5 cm vid:\n- Fränsta: 7 cm"
     ]
 
 
@@ -248,6 +277,7 @@ async def test_snow_dispatch_ignores_silent_station(hass: HomeAssistant) -> None
             "threshold_cm": 10,
             "notify_actions": ["notify.plogbil_1"],
             "title": "Plogning",
+            "gather_seconds": 0,
         },
     )
     crew = async_mock_service(hass, "notify", "plogbil_1")
