@@ -6,6 +6,7 @@ import base64
 from collections.abc import Callable, Generator
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -63,6 +64,39 @@ def auto_enable_custom_integrations(
     one would chain one test's audit lines onto another's.
     """
     hass.config.config_dir = str(tmp_path)
+
+
+class _DeprecationWatch(logging.Handler):
+    """Collects Home Assistant's reports of deprecated API use by this integration."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "custom integration 'ange_iot'" in message or (
+            DOMAIN in message and "will stop working" in message
+        ):
+            self.reports.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecated_api_use() -> Generator[None]:
+    """Fail any test during which HA reports that ange_iot uses an API it will remove.
+
+    HA logs these once per call site ("Detected that custom integration 'ange_iot' ...
+    This will stop working in ..."); on the current release they are the early warning
+    that the next one breaks the integration.
+    """
+    watch = _DeprecationWatch()
+    root = logging.getLogger()
+    root.addHandler(watch)
+    try:
+        yield
+    finally:
+        root.removeHandler(watch)
+    assert not watch.reports, "deprecated Home Assistant API used:\n" + "\n".join(watch.reports)
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from typing import Any
 from aiohttp import ContentTypeError
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.ange_iot.const import DOMAIN
+from custom_components.ange_iot.ha_compat import device_by_identifier
 
 from .conftest import SECRET, WEBHOOK_ID
 
@@ -19,6 +20,11 @@ def entity_id(hass: HomeAssistant, platform: str, dev_eui: str, key: str) -> str
     found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{dev_eui}_{key}")
     assert found is not None, f"no {platform} entity for {dev_eui}_{key}"
     return found
+
+
+def registry_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
+    """The registry device with the identifier ``(ange_iot, identifier)``, on every HA release."""
+    return device_by_identifier(hass, (DOMAIN, identifier))
 
 
 def state_of(hass: HomeAssistant, platform: str, dev_eui: str, key: str) -> State:

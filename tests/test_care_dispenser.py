@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.ange_iot.const import DOMAIN
 
-from .helpers import post
+from .helpers import post, registry_device
 from .test_care_alarms import (
     CLIENT,
     DISPENSER,
@@ -293,7 +293,7 @@ async def test_out_of_order_events_get_409(hass: HomeAssistant, care_hub: Callab
 async def test_dispenser_entities_belong_to_their_device(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:
     hub = await care_hub(dispenser(unit=HOME_CARE), dispenser("EV-0043", "K-18", unit=HOME_CARE))
     registry = er.async_get(hass)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"dispenser_{DISPENSER}")})
+    device = registry_device(hass, f"dispenser_{DISPENSER}")
     assert device is not None
     assert device.name == f"{HOME_CARE} {CLIENT}"
     assert device.serial_number == DISPENSER

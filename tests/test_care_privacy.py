@@ -21,7 +21,7 @@ from custom_components.ange_iot.diagnostics import (
 )
 
 from .conftest import ERS_CO2, ERS_CO2_PAYLOAD, device_subentry
-from .helpers import post
+from .helpers import post, registry_device
 from .test_care_alarms import (
     BED,
     BUTTON,
@@ -152,7 +152,7 @@ async def test_no_personal_data_in_entity_ids_logs_diagnostics_or_events(
     assert all(isinstance(device["readings"], list) for device in care)
     for dev_eui in (BUTTON, PRESENCE):
         assert dev_eui not in text
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, dev_eui)})
+        device = registry_device(hass, dev_eui)
         assert device is not None
         assert_clean("a device's diagnostics", json.dumps(await async_get_device_diagnostics(hass, hub.entry, device), default=str))
 

@@ -24,7 +24,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -49,7 +49,7 @@ from .conftest import (
     UNKNOWN,
     device_subentry,
 )
-from .helpers import post, state_of
+from .helpers import post, registry_device, state_of
 
 Envelope = Callable[..., dict[str, Any]]
 
@@ -753,7 +753,7 @@ async def test_add_device(
     # Live, without a reload of the hub.
     assert setup_integration.runtime_data is hub
     assert UNKNOWN in hub.devices
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, UNKNOWN)})
+    device = registry_device(hass, UNKNOWN)
     assert device is not None
     assert device.name == "Gympasalen"
     # Its diagnostic entities exist at once (disabled by default, since they change with

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -16,10 +15,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.ange_iot.const import DOMAIN
-
 from .conftest import CARE_DOOR, EMS_DOOR_OPEN, ERS_CO2, ERS_CO2_PAYLOAD, SECRET, WEBHOOK_ID
-from .helpers import post
+from .helpers import post, registry_device
 
 Envelope = Callable[..., dict[str, Any]]
 
@@ -63,12 +60,12 @@ async def test_device_diagnostics(
     setup_integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    device = dr.async_get(hass).async_get_device({(DOMAIN, ERS_CO2)})
+    device = registry_device(hass, ERS_CO2)
     diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_integration, device)
     assert diagnostics["model"] == "elsys_ers_co2"
     assert ERS_CO2 not in json.dumps(diagnostics)
 
-    hub_device = dr.async_get(hass).async_get_device({(DOMAIN, setup_integration.entry_id)})
+    hub_device = registry_device(hass, setup_integration.entry_id)
     hub_diagnostics = await get_diagnostics_for_device(
         hass, hass_client, setup_integration, hub_device
     )

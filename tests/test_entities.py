@@ -10,7 +10,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.repairs import DOMAIN as REPAIRS_DOMAIN, repairs_flow_manager
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ange_iot.const import DOMAIN
 
 from .conftest import CARE_DOOR, EMS_DOOR_CLOSED, EMS_DOOR_OPEN, ERS_CO2, ERS_CO2_PAYLOAD
-from .helpers import entity_id, post, state_of
+from .helpers import entity_id, post, registry_device, state_of
 
 Envelope = Callable[..., dict[str, Any]]
 
@@ -138,7 +138,7 @@ async def test_silent_device_repair_removes_device(
 
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert all(sub.unique_id != ERS_CO2 for sub in setup_integration.subentries.values())
-    assert dr.async_get(hass).async_get_device({(DOMAIN, ERS_CO2)}) is None
+    assert registry_device(hass, ERS_CO2) is None
     assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{ERS_CO2}_co2") is None
 
 
@@ -264,9 +264,8 @@ async def test_remove_device_from_device_page(
 ) -> None:
     from custom_components.ange_iot import async_remove_config_entry_device
 
-    registry = dr.async_get(hass)
-    device = registry.async_get_device({(DOMAIN, ERS_CO2)})
-    hub_device = registry.async_get_device({(DOMAIN, setup_integration.entry_id)})
+    device = registry_device(hass, ERS_CO2)
+    hub_device = registry_device(hass, setup_integration.entry_id)
     assert device is not None
     assert hub_device is not None
     assert await async_remove_config_entry_device(hass, setup_integration, device)
@@ -279,9 +278,8 @@ async def test_remove_device_from_device_page(
 async def test_devices_registered_with_model_and_via_hub(
     hass: HomeAssistant, setup_integration: MockConfigEntry
 ) -> None:
-    registry = dr.async_get(hass)
-    device = registry.async_get_device({(DOMAIN, ERS_CO2)})
-    hub_device = registry.async_get_device({(DOMAIN, setup_integration.entry_id)})
+    device = registry_device(hass, ERS_CO2)
+    hub_device = registry_device(hass, setup_integration.entry_id)
     assert device.manufacturer == "Elsys"
     assert device.model == "ERS CO2"
     assert device.model_id == "elsys_ers_co2"

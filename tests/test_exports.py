@@ -12,7 +12,7 @@ from homeassistant.components.recorder.models import StatisticMeanType, Statisti
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.ange_iot.const import DOMAIN
 
 from .conftest import device_subentry
+from .helpers import registry_device
 
 METER_A = "0004a30b00000001"
 METER_B = "0004a30b00000002"
@@ -127,7 +128,7 @@ async def test_export_meter_readings(recorder_mock: Recorder, hass: HomeAssistan
     assert len(lines) == 4
 
     # Only some meters, and the period after the last statistics: no reading at the end.
-    device_a = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, METER_A)})
+    device_a = registry_device(hass, METER_A)
     assert device_a is not None
     response = await hass.services.async_call(
         DOMAIN, "export_meter_readings",
@@ -142,7 +143,7 @@ async def test_export_meter_readings_refuses_other_devices(
     recorder_mock: Recorder, hass: HomeAssistant, hub_data: dict[str, Any]
 ) -> None:
     await _hub(hass, hub_data, device_subentry(FRIDGE, "elsys_ers", "Kyl 1", role="fridge"))
-    fridge = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, FRIDGE)})
+    fridge = registry_device(hass, FRIDGE)
     assert fridge is not None
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
@@ -184,7 +185,7 @@ async def test_export_haccp_log(recorder_mock: Recorder, hass: HomeAssistant, hu
         lines = list(csv.reader(handle))
     assert lines[2] == ["Kylskåp 1 skolköket", FRIDGE, "fridge", "2026-11-20T07:00:00+01:00", "5.0", "7.1", "9.4", "", "8.0", "no"]
 
-    meter = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, METER_A)})
+    meter = registry_device(hass, METER_A)
     assert meter is not None
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(

@@ -11,7 +11,7 @@ from homeassistant.components.repairs import DOMAIN as REPAIRS_DOMAIN, repairs_f
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ange_iot.const import DOMAIN
 
 from .conftest import device_subentry
-from .helpers import post, state_of
+from .helpers import post, registry_device, state_of
 
 SNOW = "24e1641234560001"
 BIN_FULL = "24e1641234560002"
@@ -51,7 +51,7 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 def _registry_id(hass: HomeAssistant, dev_eui: str) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, dev_eui)})
+    device = registry_device(hass, dev_eui)
     assert device is not None
     return device.id
 

@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -19,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 from custom_components.ange_iot.const import DOMAIN
 
 from .conftest import AM307, ERS_CO2, ERS_CO2_PAYLOAD, device_subentry, load_fixture
-from .helpers import post
+from .helpers import post, registry_device
 
 Envelope = Callable[..., dict[str, Any]]
 
@@ -31,7 +30,7 @@ def expected_lingering_timers() -> bool:
 
 
 def _device_id(hass: HomeAssistant, dev_eui: str) -> str:
-    device = dr.async_get(hass).async_get_device({(DOMAIN, dev_eui)})
+    device = registry_device(hass, dev_eui)
     assert device is not None
     return device.id
 

@@ -32,6 +32,7 @@ from .care.supervision import CheckStatus
 from .care_config import DispenserConfig
 from .care_manager import CareManager, signal_care_update
 from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN
+from .ha_compat import via_hub
 
 ALARM_EVENT_TYPES = [AlarmState.TRIGGERED.value, AlarmState.ESCALATED.value, AlarmState.ACKNOWLEDGED.value, AlarmState.RESOLVED.value]
 
@@ -43,7 +44,7 @@ def unit_device_info(manager: CareManager, code: str) -> DeviceInfo:
         name=f"{code}",
         manufacturer="Ånge kommun",
         model="Care unit",
-        via_device=(DOMAIN, manager.entry_id),
+        **via_hub(manager.hass, manager.entry_id),
     )
 
 
@@ -250,7 +251,7 @@ class DispenserSensor(CareEntity, SensorEntity):
             manufacturer="Ånge kommun",
             model="Medicine dispenser",
             serial_number=config.dispenser_id,
-            via_device=(DOMAIN, manager.entry_id),
+            **via_hub(manager.hass, manager.entry_id),
         )
 
     @callback

@@ -20,6 +20,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
@@ -46,6 +47,7 @@ from .const import (
 from .derived import ROLE, Role, Value
 from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
+from .ha_compat import via_hub
 from .lorawan.codecs import MODELS, CodecError, decode, guess_model, readings_from_decoded
 from .lorawan.errors import EnvelopeError
 from .lorawan.frame_guard import Verdict
@@ -239,16 +241,19 @@ class Hub:
         config = device.config
         info = config.model_info
         registry = dr.async_get(self.hass)
-        entry = registry.async_get_or_create(
-            config_entry_id=self.entry.entry_id,
-            config_subentry_id=config.subentry_id,
+        device_info = DeviceInfo(
             identifiers={(DOMAIN, config.dev_eui)},
             manufacturer=info.manufacturer if info else None,
             model=info.name if info else None,
             model_id=config.model,
             name=config.name,
             serial_number=config.dev_eui,
-            via_device=(DOMAIN, self.entry.entry_id),
+        )
+        device_info.update(via_hub(self.hass, self.entry.entry_id))
+        entry = registry.async_get_or_create(
+            config_entry_id=self.entry.entry_id,
+            config_subentry_id=config.subentry_id,
+            **device_info,
         )
         if config.area_id and entry.area_id is None:
             registry.async_update_device(entry.id, area_id=config.area_id)

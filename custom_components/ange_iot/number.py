@@ -14,6 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from . import AngeIotConfigEntry
 from .const import DOMAIN
+from .ha_compat import via_hub
 from .ice import SUBENTRY_ICE_PLACE, IcePlace
 
 PARALLEL_UPDATES = 0
@@ -29,7 +30,7 @@ async def async_setup_entry(
     for subentry in entry.subentries.values():
         if subentry.subentry_type == SUBENTRY_ICE_PLACE:
             async_add_entities(
-                [IceThicknessNumber(entry.entry_id, IcePlace.from_subentry(subentry))],
+                [IceThicknessNumber(hass, entry.entry_id, IcePlace.from_subentry(subentry))],
                 config_subentry_id=subentry.subentry_id,
             )
 
@@ -47,7 +48,7 @@ class IceThicknessNumber(RestoreNumber):
     _attr_native_step = 1
     _attr_mode = NumberMode.BOX
 
-    def __init__(self, entry_id: str, place: IcePlace) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, place: IcePlace) -> None:
         self.place = place
         self._attr_unique_id = f"{place.device_identifier}_ice_thickness"
         self._attr_device_info = DeviceInfo(
@@ -55,7 +56,7 @@ class IceThicknessNumber(RestoreNumber):
             name=place.name,
             manufacturer="Ånge kommun",
             model="Ice measurement place",
-            via_device=(DOMAIN, entry_id),
+            **via_hub(hass, entry_id),
         )
         self._measured_at: datetime | None = None
 

@@ -15,9 +15,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    CONCENTRATION_MICROGRAMS_PER_CUBIC_METER,
-    CONCENTRATION_PARTS_PER_BILLION,
-    CONCENTRATION_PARTS_PER_MILLION,
     LIGHT_LUX,
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS,
@@ -44,6 +41,7 @@ from .derived.lake import BathingWater
 from .device import Device
 from .device_settings import CONF_LATITUDE, CONF_LONGITUDE
 from .entity import AngeIotEntity
+from .ha_compat import MICROGRAMS_PER_CUBIC_METER, PARTS_PER_BILLION, PARTS_PER_MILLION
 from .hub import Hub
 from .platform_setup import async_setup_device_entities
 
@@ -95,8 +93,8 @@ _DIAG = EntityCategory.DIAGNOSTIC
 READING_SENSORS: tuple[AngeIotSensorDescription, ...] = (
     _measurement("temperature", device_class=_D.TEMPERATURE, unit=UnitOfTemperature.CELSIUS, precision=1),
     _measurement("humidity", device_class=_D.HUMIDITY, unit=PERCENTAGE, precision=0),
-    _measurement("co2", device_class=_D.CO2, unit=CONCENTRATION_PARTS_PER_MILLION),
-    _measurement("tvoc", device_class=_D.VOLATILE_ORGANIC_COMPOUNDS_PARTS, unit=CONCENTRATION_PARTS_PER_BILLION),
+    _measurement("co2", device_class=_D.CO2, unit=PARTS_PER_MILLION),
+    _measurement("tvoc", device_class=_D.VOLATILE_ORGANIC_COMPOUNDS_PARTS, unit=PARTS_PER_BILLION),
     _measurement("illuminance", device_class=_D.ILLUMINANCE, unit=LIGHT_LUX),
     _measurement("pressure", device_class=_D.ATMOSPHERIC_PRESSURE, unit=UnitOfPressure.HPA, precision=1),
     _measurement("sound_avg", device_class=_D.SOUND_PRESSURE, unit=UnitOfSoundPressure.DECIBEL, translation_key="sound_avg"),
@@ -111,10 +109,10 @@ READING_SENSORS: tuple[AngeIotSensorDescription, ...] = (
     _measurement("people_in", translation_key="people_in"),
     _measurement("people_out", translation_key="people_out"),
     _measurement("people_total", state_class=SensorStateClass.TOTAL_INCREASING, translation_key="people_total"),
-    _measurement("pm2_5", device_class=_D.PM25, unit=CONCENTRATION_MICROGRAMS_PER_CUBIC_METER),
-    _measurement("pm10", device_class=_D.PM10, unit=CONCENTRATION_MICROGRAMS_PER_CUBIC_METER),
+    _measurement("pm2_5", device_class=_D.PM25, unit=MICROGRAMS_PER_CUBIC_METER),
+    _measurement("pm10", device_class=_D.PM10, unit=MICROGRAMS_PER_CUBIC_METER),
     _measurement("hcho", unit="mg/m³", translation_key="hcho", precision=2),
-    _measurement("o3", unit=CONCENTRATION_PARTS_PER_MILLION, translation_key="o3", precision=2),
+    _measurement("o3", unit=PARTS_PER_MILLION, translation_key="o3", precision=2),
     _measurement("light_level", translation_key="light_level"),
     _measurement("ice_thickness", device_class=_D.DISTANCE, unit=UnitOfLength.CENTIMETERS, translation_key="ice_thickness", precision=0),
     _measurement("analog_input", device_class=_D.VOLTAGE, unit=UnitOfElectricPotential.VOLT, translation_key="analog_input", enabled=False),

@@ -10,10 +10,11 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 
 from .const import DOMAIN
 from .device import Device
+from .ha_compat import device_by_identifier
 from .hub import Hub
 
 ATTR_DEVICE_ID: Final = "device_id"
@@ -70,7 +71,7 @@ def entity_id_of(hass: HomeAssistant, dev_eui: str, key: str, platform: str = "s
 
 def registry_device_id(hass: HomeAssistant, dev_eui: str) -> str | None:
     """The device-registry id of a LoRaWAN device."""
-    entry = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, dev_eui)})
+    entry = device_by_identifier(hass, (DOMAIN, dev_eui))
     return entry.id if entry else None
 
 
