@@ -79,7 +79,7 @@ ensure_current_root() {
     mount_root
     local stamp="$current_root/opt/.stamp" wanted
     wanted="$(cat requirements/*.txt addons/*/requirements*.txt | sha256sum | cut -d' ' -f1)"
-    if [[ -x "$current_root/opt/venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    if [[ -L "$current_root/opt/venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
         return 0
     fi
     echo "Installing $current_requirements into the root (about a minute) ..."
