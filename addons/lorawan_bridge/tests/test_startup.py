@@ -150,7 +150,7 @@ def test_http_port_on_the_status_port_is_an_options_error(tmp_path: Path) -> Non
     options = shipped_defaults() | {"http_port": port, "http_secret": "s3cret"}
     code, lines = _exit_of(_command(options, tmp_path, port))
     assert code == 2
-    assert [line for line in lines if "ERROR" in line][0].endswith(
+    assert next(line for line in lines if "ERROR" in line).endswith(
         f"http_port must differ from {port}, the status page's port"
     )
 
