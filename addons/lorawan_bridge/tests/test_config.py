@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -66,6 +67,9 @@ MAP_TYPES = {
 }
 ARCH_ALL = {"armhf", "armv7", "aarch64", "amd64", "i386"}
 ARCH_WANTED = {"amd64", "aarch64"}  # STYLE.md
+# Alpine releases the home-assistant/docker-base images are built for and that are not past
+# end of life (docker-base README and builder.yml matrix, August 2026: 3.22, 3.23, 3.24).
+MAINTAINED_ALPINE = {"3.22", "3.23", "3.24"}
 
 REQUIRED = {"name": str, "version": str, "slug": str, "description": str, "arch": list}
 # Optional keys with their type, and the default the Supervisor fills in (None = no default).
@@ -274,8 +278,44 @@ def test_build_yaml_and_dockerfile(config: dict[str, Any]) -> None:
     assert all(RE_DOCKER_IMAGE_BUILD.match(image) for image in build["build_from"].values())
     dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8")
     # Works whether or not the builder passes BUILD_FROM.
-    assert re.search(r"^ARG BUILD_FROM=ghcr\.io/home-assistant/\S+$", dockerfile, re.M)
+    default = re.search(
+        r"^ARG BUILD_FROM=ghcr\.io/home-assistant/base-python:(\d+\.\d+)-alpine(\d+\.\d+)$",
+        dockerfile,
+        re.M,
+    )
+    assert default is not None
     assert "FROM ${BUILD_FROM}" in dockerfile
+    # Pinned to a maintained Alpine, the same tag for old Supervisors' per-arch images.
+    python, alpine = default.groups()
+    assert alpine in MAINTAINED_ALPINE
+    assert build["build_from"] == {
+        arch: f"ghcr.io/home-assistant/{arch}-base-python:{python}-alpine{alpine}"
+        for arch in ("amd64", "aarch64")
+    }
+    project = tomllib.loads((ADDON / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["requires-python"] == f">={python}"
+    assert build["labels"]["org.opencontainers.image.licenses"] == "Apache-2.0"
+    docs = (ADDON / "DOCS.md").read_text(encoding="utf-8")
+    assert "## Updating the base image" in docs
+    assert f"base-python:{python}-alpine{alpine}" in docs
+
+
+def test_ingress_and_watchdog_reach_the_status_port(config: dict[str, Any]) -> None:
+    from lorawan_bridge.__main__ import _arguments
+
+    # No ingress_port key: the Supervisor's default, 8099, is the service's default too.
+    assert "ingress_port" not in config
+    assert _arguments([]).ingress_port == 8099
+    assert config["watchdog"] == "http://[HOST]:[PORT:8099]/health"
+    # The receiver's container port is the one mapped, and its description is translated.
+    assert set(config["ports"]) == {"8080/tcp"}
+
+
+def test_changelog_has_an_entry_for_this_work() -> None:
+    changelog = (ADDON / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog")
+    assert re.search(r"^## \[(Unreleased|\d+\.\d+\.\d+)\]", changelog, re.M)
+    assert "not configured yet" in changelog
 
 
 def test_repository_yaml() -> None:

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from open_data.options import parse_options
+from open_data.service import INGRESS_PORT
 
 from .conftest import ADDON
 
@@ -263,7 +264,6 @@ def test_options_fit_the_schema(config: dict[str, Any]) -> None:
     assert {
         "ha_url",
         "ha_token",
-        "port",
         "publisher_name",
         "publisher_url",
         "contact_email",
@@ -318,6 +318,24 @@ def test_translations_cover_every_option(config: dict[str, Any]) -> None:
         assert set(translations["network"]) == set(config["ports"])
 
 
+def test_port_option_and_port_mapping_agree(config: dict[str, Any]) -> None:
+    # The Supervisor maps a fixed container port; an option moving the service's port would
+    # leave the mapping pointing nowhere. So the add-on has no port option, and the port the
+    # service listens on without one is the mapped container port.
+    assert "port" not in config["schema"] and "port" not in config["options"]
+    (mapped,) = config["ports"]
+    service = parse_options(config["options"], environ={"SUPERVISOR_TOKEN": "x"})
+    assert mapped == f"{service.port}/tcp"
+    assert set(config["ports_description"]) == {mapped}
+    # Ingress reaches the admin page on the Supervisor's default ingress port.
+    assert "ingress_port" not in config and INGRESS_PORT == 8099
+
+
+# Alpine releases the home-assistant/docker-base images are built for and that are not past
+# end of life (docker-base README and builder.yml matrix, August 2026: 3.22, 3.23, 3.24).
+MAINTAINED_ALPINE = {"3.22", "3.23", "3.24"}
+
+
 def test_build_yaml_and_dockerfile() -> None:
     build = yaml.safe_load((ADDON / "build.yaml").read_text(encoding="utf-8"))
     assert set(build) <= {"build_from", "squash", "args", "labels"}
@@ -326,8 +344,18 @@ def test_build_yaml_and_dockerfile() -> None:
         assert RE_IMAGE_BUILD.match(image), image
     dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8").splitlines()
     instructions = [line for line in dockerfile if line and not line.startswith("#")]
-    assert re.fullmatch(r"ARG BUILD_FROM=ghcr\.io/home-assistant/base:[\w.]+", instructions[0])
+    default = re.fullmatch(r"ARG BUILD_FROM=ghcr\.io/home-assistant/base:([\w.]+)", instructions[0])
+    assert default is not None, instructions[0]
     assert instructions[1] == "FROM ${BUILD_FROM}"
+    # Pinned to a maintained Alpine, the same for old Supervisors (per-arch images).
+    tag = default.group(1)
+    assert tag in MAINTAINED_ALPINE
+    assert build["build_from"] == {
+        arch: f"ghcr.io/home-assistant/{arch}-base:{tag}" for arch in ("amd64", "aarch64")
+    }
+    assert build["labels"]["org.opencontainers.image.licenses"] == "Apache-2.0"
+    docs = (ADDON / "DOCS.md").read_text(encoding="utf-8")
+    assert "## Updating the base image" in docs and f"base:{tag}" in docs
 
 
 def test_icons_and_docs() -> None:
