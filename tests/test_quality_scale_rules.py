@@ -119,3 +119,26 @@ def test_entity_icons_belong_to_translated_entities() -> None:
         for key, icon in keys.items():
             assert key in strings[platform], f"{platform}.{key}"
             assert "default" in icon and icon["default"].startswith("mdi:"), f"{platform}.{key}"
+
+
+def test_every_done_rule_names_a_test_that_exists() -> None:
+    """quality_scale.yaml: a rule is done only where a named test shows it."""
+    rules = yaml.safe_load((COMPONENT / "quality_scale.yaml").read_text(encoding="utf-8"))["rules"]
+    for rule, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        comment = "" if isinstance(value, str) else value.get("comment", "")
+        if status != "done":
+            assert comment, f"{rule}: {status} needs a reason"
+            continue
+        files = re.findall(r"(tests/[\w/]+\.py)", comment)
+        if not files:
+            assert "scripts/test" in comment, f"{rule}: done without a test"
+            continue
+        sources = ""
+        for name in files:
+            path = ROOT / name
+            assert path.exists(), f"{rule}: {name} does not exist"
+            sources += path.read_text(encoding="utf-8")
+        # Test names, but not the file names' stems (tests/test_x.py).
+        for test in re.findall(r"(?<![/\w])(test_\w+)\b(?!\.py)", comment):
+            assert re.search(rf"^(async )?def {test}\(", sources, re.M), f"{rule}: no {test}"
