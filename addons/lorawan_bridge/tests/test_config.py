@@ -2,15 +2,16 @@
 
 The Supervisor skips an add-on whose config.yaml does not validate, without an error in
 the UI. The rules below are written down as data from the Supervisor's source
-(home-assistant/supervisor, read for this test):
-- supervisor/addons/validate.py at 00788af8aec7af74cde11ecd188a13cea08c8c2a:
-  _SCHEMA_ADDON_CONFIG (keys, types, defaults), RE_SERVICE, RE_VOLUME, the watchdog and
-  webui patterns, _migrate_addon_config (obsolete keys), SCHEMA_BUILD_CONFIG,
-  SCHEMA_ADDON_TRANSLATIONS;
-- supervisor/addons/options.py at 03069159182c7009edbd44d5937b25366fce0c2b: RE_SCHEMA_ELEMENT
-  and how options are checked against the schema;
-- supervisor/addons/const.py: RE_SLUG = r"[-_.A-Za-z0-9]+";
-- supervisor/const.py at 00788af8: ARCH_ALL, AddonStartup, AddonBootConfig, AddonStage;
+(home-assistant/supervisor at 090ef31ec024952c2469ed5a7c9f3ce8c1a5499e, August 2026, where
+add-ons are called apps):
+- supervisor/apps/validate.py: _SCHEMA_APP_CONFIG (keys, types, defaults), RE_SERVICE,
+  RE_VOLUME, the watchdog and webui patterns, _migrate_app_config and _warn_app_config
+  (obsolete and deprecated keys, arches and map types), SCHEMA_BUILD_CONFIG,
+  SCHEMA_APP_TRANSLATIONS and SCHEMA_TRANSLATION_CONFIGURATION;
+- supervisor/apps/options.py: RE_SCHEMA_ELEMENT and how options are checked against the schema;
+- supervisor/apps/const.py: RE_SLUG = r"[-_.A-Za-z0-9]+" and MappingType;
+- supervisor/const.py: ARCH_ALL (aarch64, amd64), ARCH_DEPRECATED (armhf, armv7, i386),
+  AppStartup, AppBootConfig, AppStage;
 - supervisor/validate.py: network_port (1-65535), docker_ports (``\\d+(/tcp|/udp)?`` to a
   port or null).
 """
@@ -53,19 +54,19 @@ RE_DOCKER_PORT = re.compile(r"^\d+(?:/tcp|/udp)?$")
 RE_DOCKER_IMAGE_BUILD = re.compile(
     r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)(:[\.\-\w{}]+)?$"
 )
+# MappingType without the legacy add-on names (deprecated 2026.07) and "config" (2023.10).
 MAP_TYPES = {
     "data",
-    "config",
     "ssl",
-    "addons",
+    "local_apps",
     "backup",
     "share",
     "media",
     "homeassistant_config",
-    "all_addon_configs",
-    "addon_config",
+    "all_app_configs",
+    "app_config",
 }
-ARCH_ALL = {"armhf", "armv7", "aarch64", "amd64", "i386"}
+ARCH_ALL = {"aarch64", "amd64"}  # armhf, armv7 and i386 are deprecated
 ARCH_WANTED = {"amd64", "aarch64"}  # STYLE.md
 # Alpine releases the home-assistant/docker-base images are built for and that are not past
 # end of life (docker-base README and builder.yml matrix, August 2026: 3.22, 3.23, 3.24).
@@ -139,6 +140,7 @@ OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
 }
 # Renamed or dropped over the years (_migrate_addon_config, _warn_addon_config).
 OBSOLETE = {
+    "advanced",  # ignored since Supervisor 2026.03
     "auto_uart",
     "snapshot",
     "snapshot_exclude",
@@ -267,6 +269,8 @@ def test_translations_cover_the_schema(config: dict[str, Any]) -> None:
         fields = translation["configuration"]
         assert set(fields) == set(config["schema"]), lang
         for key, text in fields.items():
+            # SCHEMA_TRANSLATION_CONFIGURATION: name, an optional description and fields.
+            assert set(text) <= {"name", "description", "fields"}, key
             assert isinstance(text["name"], str) and isinstance(text["description"], str), key
         assert set(translation["network"]) == set(config["ports"])
 

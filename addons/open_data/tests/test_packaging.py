@@ -1,11 +1,13 @@
 """Packaging: config.yaml, build.yaml and translations checked against the Supervisor's rules.
 
 The Supervisor silently skips an add-on whose config.yaml does not validate, so the rules
-are written down here as data, transcribed from home-assistant/supervisor:
-``supervisor/addons/validate.py`` (_SCHEMA_ADDON_CONFIG, SCHEMA_BUILD_CONFIG,
-SCHEMA_ADDON_TRANSLATIONS, SCHEMA_ELEMENT), ``supervisor/addons/options.py``
-(RE_SCHEMA_ELEMENT), ``supervisor/addons/const.py`` (RE_SLUG) and ``supervisor/validate.py``
-(docker_ports).
+are written down here as data, transcribed from home-assistant/supervisor at
+090ef31ec024952c2469ed5a7c9f3ce8c1a5499e (August 2026, where add-ons are called apps):
+``supervisor/apps/validate.py`` (_SCHEMA_APP_CONFIG, _warn_app_config, _migrate_app_config,
+SCHEMA_BUILD_CONFIG, SCHEMA_APP_TRANSLATIONS, SCHEMA_TRANSLATION_CONFIGURATION,
+SCHEMA_ELEMENT), ``supervisor/apps/options.py`` (RE_SCHEMA_ELEMENT),
+``supervisor/apps/const.py`` (RE_SLUG, MappingType), ``supervisor/const.py`` (ARCH_ALL,
+ARCH_DEPRECATED) and ``supervisor/validate.py`` (docker_ports).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ RE_SCHEMA_ELEMENT = re.compile(
 RE_DOCKER_PORT = re.compile(r"^\d+(?:/tcp|/udp)?$")
 RE_SERVICE = re.compile(r"^(?:mqtt|mysql):(?:provide|want|need)$")
 RE_IMAGE_BUILD = re.compile(r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)(:[\.\-\w{}]+)?$")
-ARCH_ALL = {"aarch64", "amd64", "armhf", "armv7", "i386"}
+ARCH_ALL = {"aarch64", "amd64"}  # armhf, armv7 and i386 are deprecated
 REQUIRED = ("name", "version", "slug", "description", "arch")
 
 # key -> (type check, default or None); keys the Supervisor knows (everything else is
@@ -126,6 +128,7 @@ ENUMS = {
 }
 # Renamed or removed keys the Supervisor only migrates with a warning.
 OBSOLETE = {
+    "advanced",  # ignored since Supervisor 2026.03
     "auto_uart",
     "snapshot",
     "snapshot_exclude",
@@ -313,6 +316,8 @@ def test_translations_cover_every_option(config: dict[str, Any]) -> None:
         configuration = translations["configuration"]
         assert set(configuration) == set(config["schema"]), lang
         for entry in configuration.values():
+            # SCHEMA_TRANSLATION_CONFIGURATION: name, an optional description and fields.
+            assert set(entry) <= {"name", "description", "fields"}
             assert isinstance(entry["name"], str) and entry["name"]
         assert set(configuration["places"]["fields"]) == set(config["schema"]["places"][0])
         assert set(translations["network"]) == set(config["ports"])
