@@ -257,3 +257,17 @@ def test_tests_workflow_runs_the_suite_on_both_home_assistant_versions() -> None
     }
     assert commands == {"scripts/test", "scripts/test --ha current"}
     assert job["timeout-minutes"] <= 90
+
+
+def test_translation_strings_hold_no_urls() -> None:
+    """hassfest: "the string should not contain URLs, please use description placeholders"."""
+    files = [COMPONENT / "strings.json", *sorted((COMPONENT / "translations").glob("*.json"))]
+
+    def leaves(node: Any, path: str = "") -> list[tuple[str, str]]:
+        if isinstance(node, dict):
+            return [leaf for k, v in node.items() for leaf in leaves(v, f"{path}/{k}")]
+        return [(path, node)] if isinstance(node, str) else []
+
+    for file in files:
+        offenders = [(p, s) for p, s in leaves(_json(file)) if re.search(r"https?://", s)]
+        assert not offenders, (file.name, offenders)
