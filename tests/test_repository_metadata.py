@@ -245,6 +245,8 @@ def test_validate_workflow_runs_hassfest_hacs_and_builds_the_addons() -> None:
     hacs_step = next(s for s in jobs["hacs"]["steps"] if s.get("uses", "").startswith("hacs/action@"))
     assert hacs_step["with"] == {"category": "integration"}
     assert set(jobs["addons"]["strategy"]["matrix"]["addon"]) == {a.name for a in ADDONS}
+    assert "frenck/action-addon-linter@v2" in uses["addons"]
+    assert any("docker build" in s.get("run", "") for s in jobs["addons"]["steps"])
 
 
 def test_tests_workflow_runs_the_suite_on_both_home_assistant_versions() -> None:
