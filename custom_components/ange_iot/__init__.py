@@ -12,6 +12,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .care_devices import remove_care_device_in_ui
 from .const import CONF_DEV_EUI, DOMAIN, TRANSPORT_MQTT
 from .hub import Hub
 from .ice import SUBENTRY_ICE_PLACE
@@ -87,6 +88,9 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: AngeIotConfigEntry, device_entry: DeviceEntry
 ) -> bool:
     """Removing a device in the UI removes its subentry; the hub itself stays."""
+    care = remove_care_device_in_ui(hass, entry, entry.runtime_data.care, device_entry)
+    if care is not None:
+        return care
     for subentry in entry.subentries.values():
         if (DOMAIN, subentry.data.get(CONF_DEV_EUI)) in device_entry.identifiers:
             hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)

@@ -30,6 +30,7 @@ from .care.alarms import Alarm, AlarmState
 from .care.dispenser import DispenserState, DispenserStatus
 from .care.supervision import CheckStatus
 from .care_config import DispenserConfig
+from .care_devices import care_unit_device_identifier
 from .care_manager import CareManager, signal_care_update
 from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN
 from .ha_compat import via_hub
@@ -40,7 +41,7 @@ ALARM_EVENT_TYPES = [AlarmState.TRIGGERED.value, AlarmState.ESCALATED.value, Ala
 def unit_device_info(manager: CareManager, code: str) -> DeviceInfo:
     """The device that stands for a care unit."""
     return DeviceInfo(
-        identifiers={(DOMAIN, f"care_unit_{code}")},
+        identifiers={(DOMAIN, care_unit_device_identifier(code))},
         name=f"{code}",
         manufacturer="Ånge kommun",
         model="Care unit",
@@ -290,7 +291,11 @@ def async_follow_care_entities(
 
     @callback
     def sync() -> None:
-        for entity, subentry_id in build(manager):
+        current = build(manager)
+        # Entities of removed units and dispensers went with their devices: forget them, so
+        # a unit or dispenser added again gets its entities back.
+        created.intersection_update(entity.unique_id for entity, _ in current)
+        for entity, subentry_id in current:
             if entity.unique_id in created:
                 continue
             created.add(entity.unique_id)

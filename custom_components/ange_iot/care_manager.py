@@ -49,6 +49,7 @@ from .care_config import (
     care_units,
     dispensers,
 )
+from .care_devices import remove_stale_care_devices
 from .const import DOMAIN, LOGGER
 from .derived import ROLE
 from .windowed_save import WindowedSave
@@ -262,6 +263,8 @@ class CareManager:
         for dispenser_id in self.dispenser_states.keys() - found.keys():
             del self.dispenser_states[dispenser_id]
         self.dispensers = found
+        # Units and dispensers that are gone take their registry devices with them.
+        remove_stale_care_devices(self.hass, self.hub.entry.entry_id, self.unit_codes(), found.values())
         self._changed()
 
     @callback

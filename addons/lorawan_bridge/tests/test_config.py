@@ -2,15 +2,16 @@
 
 The Supervisor skips an add-on whose config.yaml does not validate, without an error in
 the UI. The rules below are written down as data from the Supervisor's source
-(home-assistant/supervisor, read for this test):
-- supervisor/addons/validate.py at 00788af8aec7af74cde11ecd188a13cea08c8c2a:
-  _SCHEMA_ADDON_CONFIG (keys, types, defaults), RE_SERVICE, RE_VOLUME, the watchdog and
-  webui patterns, _migrate_addon_config (obsolete keys), SCHEMA_BUILD_CONFIG,
-  SCHEMA_ADDON_TRANSLATIONS;
-- supervisor/addons/options.py at 03069159182c7009edbd44d5937b25366fce0c2b: RE_SCHEMA_ELEMENT
-  and how options are checked against the schema;
-- supervisor/addons/const.py: RE_SLUG = r"[-_.A-Za-z0-9]+";
-- supervisor/const.py at 00788af8: ARCH_ALL, AddonStartup, AddonBootConfig, AddonStage;
+(home-assistant/supervisor at 090ef31ec024952c2469ed5a7c9f3ce8c1a5499e, August 2026, where
+add-ons are called apps):
+- supervisor/apps/validate.py: _SCHEMA_APP_CONFIG (keys, types, defaults), RE_SERVICE,
+  RE_VOLUME, the watchdog and webui patterns, _migrate_app_config and _warn_app_config
+  (obsolete and deprecated keys, arches and map types), SCHEMA_BUILD_CONFIG,
+  SCHEMA_APP_TRANSLATIONS and SCHEMA_TRANSLATION_CONFIGURATION;
+- supervisor/apps/options.py: RE_SCHEMA_ELEMENT and how options are checked against the schema;
+- supervisor/apps/const.py: RE_SLUG = r"[-_.A-Za-z0-9]+" and MappingType;
+- supervisor/const.py: ARCH_ALL (aarch64, amd64), ARCH_DEPRECATED (armhf, armv7, i386),
+  AppStartup, AppBootConfig, AppStage;
 - supervisor/validate.py: network_port (1-65535), docker_ports (``\\d+(/tcp|/udp)?`` to a
   port or null).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -52,20 +54,23 @@ RE_DOCKER_PORT = re.compile(r"^\d+(?:/tcp|/udp)?$")
 RE_DOCKER_IMAGE_BUILD = re.compile(
     r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)(:[\.\-\w{}]+)?$"
 )
+# MappingType without the legacy add-on names (deprecated 2026.07) and "config" (2023.10).
 MAP_TYPES = {
     "data",
-    "config",
     "ssl",
-    "addons",
+    "local_apps",
     "backup",
     "share",
     "media",
     "homeassistant_config",
-    "all_addon_configs",
-    "addon_config",
+    "all_app_configs",
+    "app_config",
 }
-ARCH_ALL = {"armhf", "armv7", "aarch64", "amd64", "i386"}
+ARCH_ALL = {"aarch64", "amd64"}  # armhf, armv7 and i386 are deprecated
 ARCH_WANTED = {"amd64", "aarch64"}  # STYLE.md
+# Alpine releases the home-assistant/docker-base images are built for and that are not past
+# end of life (docker-base README and builder.yml matrix, August 2026: 3.22, 3.23, 3.24).
+MAINTAINED_ALPINE = {"3.22", "3.23", "3.24"}
 
 REQUIRED = {"name": str, "version": str, "slug": str, "description": str, "arch": list}
 # Optional keys with their type, and the default the Supervisor fills in (None = no default).
@@ -135,6 +140,7 @@ OPTIONAL: dict[str, tuple[type | tuple[type, ...], Any]] = {
 }
 # Renamed or dropped over the years (_migrate_addon_config, _warn_addon_config).
 OBSOLETE = {
+    "advanced",  # ignored since Supervisor 2026.03
     "auto_uart",
     "snapshot",
     "snapshot_exclude",
@@ -263,6 +269,8 @@ def test_translations_cover_the_schema(config: dict[str, Any]) -> None:
         fields = translation["configuration"]
         assert set(fields) == set(config["schema"]), lang
         for key, text in fields.items():
+            # SCHEMA_TRANSLATION_CONFIGURATION: name, an optional description and fields.
+            assert set(text) <= {"name", "description", "fields"}, key
             assert isinstance(text["name"], str) and isinstance(text["description"], str), key
         assert set(translation["network"]) == set(config["ports"])
 
@@ -274,8 +282,44 @@ def test_build_yaml_and_dockerfile(config: dict[str, Any]) -> None:
     assert all(RE_DOCKER_IMAGE_BUILD.match(image) for image in build["build_from"].values())
     dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8")
     # Works whether or not the builder passes BUILD_FROM.
-    assert re.search(r"^ARG BUILD_FROM=ghcr\.io/home-assistant/\S+$", dockerfile, re.M)
+    default = re.search(
+        r"^ARG BUILD_FROM=ghcr\.io/home-assistant/base-python:(\d+\.\d+)-alpine(\d+\.\d+)$",
+        dockerfile,
+        re.M,
+    )
+    assert default is not None
     assert "FROM ${BUILD_FROM}" in dockerfile
+    # Pinned to a maintained Alpine, the same tag for old Supervisors' per-arch images.
+    python, alpine = default.groups()
+    assert alpine in MAINTAINED_ALPINE
+    assert build["build_from"] == {
+        arch: f"ghcr.io/home-assistant/{arch}-base-python:{python}-alpine{alpine}"
+        for arch in ("amd64", "aarch64")
+    }
+    project = tomllib.loads((ADDON / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["requires-python"] == f">={python}"
+    assert build["labels"]["org.opencontainers.image.licenses"] == "Apache-2.0"
+    docs = (ADDON / "DOCS.md").read_text(encoding="utf-8")
+    assert "## Updating the base image" in docs
+    assert f"base-python:{python}-alpine{alpine}" in docs
+
+
+def test_ingress_and_watchdog_reach_the_status_port(config: dict[str, Any]) -> None:
+    from lorawan_bridge.__main__ import _arguments
+
+    # No ingress_port key: the Supervisor's default, 8099, is the service's default too.
+    assert "ingress_port" not in config
+    assert _arguments([]).ingress_port == 8099
+    assert config["watchdog"] == "http://[HOST]:[PORT:8099]/health"
+    # The receiver's container port is the one mapped, and its description is translated.
+    assert set(config["ports"]) == {"8080/tcp"}
+
+
+def test_changelog_has_an_entry_for_this_work() -> None:
+    changelog = (ADDON / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog")
+    assert re.search(r"^## \[(Unreleased|\d+\.\d+\.\d+)\]", changelog, re.M)
+    assert "not configured yet" in changelog
 
 
 def test_repository_yaml() -> None:

@@ -36,7 +36,6 @@ def test_default_topics_per_network_and_shared_group() -> None:
     ("raw", "message"),
     [
         ({"network": "loriot", "upstream_host": "x"}, "network"),
-        ({}, "upstream_host"),
         ({"http_port": 8080}, "http_secret"),
         ({"upstream_host": "x", "upstream_port": 0}, "upstream_port"),
         ({"upstream_host": "x", "upstream_tls": "yes"}, "upstream_tls"),
@@ -60,7 +59,7 @@ def test_options_file_problems(tmp_path: Path) -> None:
 
 def test_the_command_exits_2_on_bad_options(tmp_path: Path) -> None:
     options = tmp_path / "options.json"
-    options.write_text(json.dumps({"network": "chirpstack"}))
+    options.write_text(json.dumps({"network": "loriot"}))
     assert main(["--options", str(options), "--data", str(tmp_path / "d")]) == 2
 
 

@@ -1,11 +1,13 @@
 """Packaging: config.yaml, build.yaml and translations checked against the Supervisor's rules.
 
 The Supervisor silently skips an add-on whose config.yaml does not validate, so the rules
-are written down here as data, transcribed from home-assistant/supervisor:
-``supervisor/addons/validate.py`` (_SCHEMA_ADDON_CONFIG, SCHEMA_BUILD_CONFIG,
-SCHEMA_ADDON_TRANSLATIONS, SCHEMA_ELEMENT), ``supervisor/addons/options.py``
-(RE_SCHEMA_ELEMENT), ``supervisor/addons/const.py`` (RE_SLUG) and ``supervisor/validate.py``
-(docker_ports).
+are written down here as data, transcribed from home-assistant/supervisor at
+090ef31ec024952c2469ed5a7c9f3ce8c1a5499e (August 2026, where add-ons are called apps):
+``supervisor/apps/validate.py`` (_SCHEMA_APP_CONFIG, _warn_app_config, _migrate_app_config,
+SCHEMA_BUILD_CONFIG, SCHEMA_APP_TRANSLATIONS, SCHEMA_TRANSLATION_CONFIGURATION,
+SCHEMA_ELEMENT), ``supervisor/apps/options.py`` (RE_SCHEMA_ELEMENT),
+``supervisor/apps/const.py`` (RE_SLUG, MappingType), ``supervisor/const.py`` (ARCH_ALL,
+ARCH_DEPRECATED) and ``supervisor/validate.py`` (docker_ports).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 import yaml
 
 from open_data.options import parse_options
+from open_data.service import INGRESS_PORT
 
 from .conftest import ADDON
 
@@ -43,7 +46,7 @@ RE_SCHEMA_ELEMENT = re.compile(
 RE_DOCKER_PORT = re.compile(r"^\d+(?:/tcp|/udp)?$")
 RE_SERVICE = re.compile(r"^(?:mqtt|mysql):(?:provide|want|need)$")
 RE_IMAGE_BUILD = re.compile(r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)(:[\.\-\w{}]+)?$")
-ARCH_ALL = {"aarch64", "amd64", "armhf", "armv7", "i386"}
+ARCH_ALL = {"aarch64", "amd64"}  # armhf, armv7 and i386 are deprecated
 REQUIRED = ("name", "version", "slug", "description", "arch")
 
 # key -> (type check, default or None); keys the Supervisor knows (everything else is
@@ -125,6 +128,7 @@ ENUMS = {
 }
 # Renamed or removed keys the Supervisor only migrates with a warning.
 OBSOLETE = {
+    "advanced",  # ignored since Supervisor 2026.03
     "auto_uart",
     "snapshot",
     "snapshot_exclude",
@@ -263,7 +267,6 @@ def test_options_fit_the_schema(config: dict[str, Any]) -> None:
     assert {
         "ha_url",
         "ha_token",
-        "port",
         "publisher_name",
         "publisher_url",
         "contact_email",
@@ -313,9 +316,29 @@ def test_translations_cover_every_option(config: dict[str, Any]) -> None:
         configuration = translations["configuration"]
         assert set(configuration) == set(config["schema"]), lang
         for entry in configuration.values():
+            # SCHEMA_TRANSLATION_CONFIGURATION: name, an optional description and fields.
+            assert set(entry) <= {"name", "description", "fields"}
             assert isinstance(entry["name"], str) and entry["name"]
         assert set(configuration["places"]["fields"]) == set(config["schema"]["places"][0])
         assert set(translations["network"]) == set(config["ports"])
+
+
+def test_port_option_and_port_mapping_agree(config: dict[str, Any]) -> None:
+    # The Supervisor maps a fixed container port; an option moving the service's port would
+    # leave the mapping pointing nowhere. So the add-on has no port option, and the port the
+    # service listens on without one is the mapped container port.
+    assert "port" not in config["schema"] and "port" not in config["options"]
+    (mapped,) = config["ports"]
+    service = parse_options(config["options"], environ={"SUPERVISOR_TOKEN": "x"})
+    assert mapped == f"{service.port}/tcp"
+    assert set(config["ports_description"]) == {mapped}
+    # Ingress reaches the admin page on the Supervisor's default ingress port.
+    assert "ingress_port" not in config and INGRESS_PORT == 8099
+
+
+# Alpine releases the home-assistant/docker-base images are built for and that are not past
+# end of life (docker-base README and builder.yml matrix, August 2026: 3.22, 3.23, 3.24).
+MAINTAINED_ALPINE = {"3.22", "3.23", "3.24"}
 
 
 def test_build_yaml_and_dockerfile() -> None:
@@ -326,8 +349,18 @@ def test_build_yaml_and_dockerfile() -> None:
         assert RE_IMAGE_BUILD.match(image), image
     dockerfile = (ADDON / "Dockerfile").read_text(encoding="utf-8").splitlines()
     instructions = [line for line in dockerfile if line and not line.startswith("#")]
-    assert re.fullmatch(r"ARG BUILD_FROM=ghcr\.io/home-assistant/base:[\w.]+", instructions[0])
+    default = re.fullmatch(r"ARG BUILD_FROM=ghcr\.io/home-assistant/base:([\w.]+)", instructions[0])
+    assert default is not None, instructions[0]
     assert instructions[1] == "FROM ${BUILD_FROM}"
+    # Pinned to a maintained Alpine, the same for old Supervisors (per-arch images).
+    tag = default.group(1)
+    assert tag in MAINTAINED_ALPINE
+    assert build["build_from"] == {
+        arch: f"ghcr.io/home-assistant/{arch}-base:{tag}" for arch in ("amd64", "aarch64")
+    }
+    assert build["labels"]["org.opencontainers.image.licenses"] == "Apache-2.0"
+    docs = (ADDON / "DOCS.md").read_text(encoding="utf-8")
+    assert "## Updating the base image" in docs and f"base:{tag}" in docs
 
 
 def test_icons_and_docs() -> None:

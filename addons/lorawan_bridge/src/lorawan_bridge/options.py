@@ -12,6 +12,8 @@ from typing import Any, Final
 from .events import NETWORKS
 
 DEFAULT_QUEUE_MAX_MB: Final = 1024
+# What the log says when neither source is set, as the shipped defaults leave it.
+NOT_CONFIGURED: Final = "not configured yet: set upstream_host or http_port"
 SSL_DIR: Final = Path("/ssl")
 _SHARE_GROUP = re.compile(r"^[A-Za-z0-9_-]*$")
 
@@ -40,6 +42,11 @@ class Options:
     downstream_username: str = ""
     downstream_password: str = ""
     queue_max_mb: int = DEFAULT_QUEUE_MAX_MB
+
+    @property
+    def configured(self) -> bool:
+        """Whether there is anything to receive from: an upstream broker or the receiver."""
+        return bool(self.upstream_host or self.http_port)
 
     @property
     def queue_max_bytes(self) -> int:
@@ -122,8 +129,8 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
         downstream_password=_str(raw, "downstream_password"),
         queue_max_mb=_int(raw, "queue_max_mb", DEFAULT_QUEUE_MAX_MB, 1, 1024 * 1024),
     )
-    if not options.upstream_host and not options.http_port:
-        raise OptionsError("set upstream_host (MQTT) or http_port (HTTP receiver), or both")
+    # Neither source set is not an error: it is how the add-on is installed, and it then
+    # waits with its status page up (see Options.configured) instead of exiting.
     if options.http_port and not options.http_secret:
         # An empty secret would open the receiver to anyone who can reach the port.
         raise OptionsError("http_secret is required when http_port is set")

@@ -30,6 +30,9 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "network": "Nätverksserver",
         "json": "Samma uppgifter som JSON",
         "other": "English",
+        "status": "Status",
+        "not_configured": "inte inställd än: ange upstream_host eller http_port",
+        "not_configured_hint": "Ange dem under fliken Konfiguration för tillägget. Bryggan startar om och börjar ta emot händelser.",
     },
     "en": {
         "title": "LoRaWAN bridge",
@@ -53,6 +56,9 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "network": "Network server",
         "json": "The same figures as JSON",
         "other": "Svenska",
+        "status": "Status",
+        "not_configured": "not configured yet: set upstream_host or http_port",
+        "not_configured_hint": "Set them in the add-on's Configuration tab. The bridge restarts and starts receiving events.",
     },
 }
 _ROWS: Final = (
@@ -98,6 +104,14 @@ def render(
             return t["off"]
         return t["connected"] if connected else t["disconnected"]
 
+    # The shipped defaults set neither source: say so first, rather than "not used" twice.
+    configured = upstream_used or http_used
+    notice = (
+        ""
+        if configured
+        else f'<li>{escape(t["status"])}: <strong class="bad">{escape(t["not_configured"])}</strong></li>\n'
+    )
+    hint = "" if configured else f"<p>{escape(t['not_configured_hint'])}</p>\n"
     rows = "\n".join(
         f'<tr><th scope="row">{escape(t[key])}</th><td>{snapshot[key]}</td></tr>' for key in _ROWS
     )
@@ -120,12 +134,12 @@ td {{ font-variant-numeric: tabular-nums; text-align: right; }}
 <h1>{escape(t["title"])}</h1>
 <p>{escape(t["intro"])}</p>
 <ul>
-<li>{escape(t["network"])}: <strong>{escape(network)}</strong></li>
+{notice}<li>{escape(t["network"])}: <strong>{escape(network)}</strong></li>
 <li>{escape(t["upstream"])}: <strong>{state(upstream_used, bool(snapshot["upstream_connected"]))}</strong></li>
 <li>{escape(t["http"])}: <strong>{state(http_used, http_used)}</strong></li>
-<li>{escape(t["downstream"])}: <strong>{state(True, bool(snapshot["downstream_connected"]))}</strong></li>
+<li>{escape(t["downstream"])}: <strong>{state(configured, bool(snapshot["downstream_connected"]))}</strong></li>
 </ul>
-<table>
+{hint}<table>
 {rows}
 </table>
 <p><a href="{base}/health">{escape(t["json"])}</a> · <a href="{base}/?lang={other}">{escape(t["other"])}</a></p>
