@@ -108,7 +108,8 @@ def settle() -> Step:
 
 SCENES: dict[str, Scene] = {
     "integration": Scene(
-        "/config/integrations/integration/ange_iot", [wait_selector("ha-config-entry-row, ha-integration-card"), settle()]
+        "/config/integrations/integration/ange_iot",
+        [wait_selector("ha-config-integration-page ha-card"), settle()],
     ),
     "care_dashboard": Scene(
         "/ange-vard/0", [wait_selector("hui-view"), settle()], width=412, height=915
