@@ -1,0 +1,149 @@
+"""Every user-facing string renders in Home Assistant's frontend.
+
+The frontend formats each translation with intl-messageformat (ICU MessageFormat), so
+``{{ x }}`` is a malformed argument and ``<network>`` an unclosed tag: the user then
+sees "Translation error" instead of the text. These tests parse every string of
+strings.json, translations/*.json and the blueprints' texts with that same library,
+through node, and check that the three translation files carry the same keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+from pathlib import Path
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parent.parent
+INTEGRATION = ROOT / "custom_components/ange_iot"
+BLUEPRINTS = ROOT / "blueprints"
+NODE_DIR = ROOT / ".node"
+PARSER = Path(__file__).parent / "icu_parse.cjs"
+# The major version Home Assistant's frontend ships; its parser rules are the ones users meet.
+INTL_MESSAGEFORMAT = "intl-messageformat@10.7.16"
+
+
+def _leaves(tree: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _leaves(value, f"{path}.{key}")
+    elif isinstance(tree, str):
+        yield path, tree
+    else:
+        raise AssertionError(f"{path}: a translation is text, not {type(tree).__name__}")
+
+
+def _translation_files() -> list[Path]:
+    return [INTEGRATION / "strings.json", *sorted((INTEGRATION / "translations").glob("*.json"))]
+
+
+class _BlueprintLoader(yaml.SafeLoader):
+    """Reads blueprints without Home Assistant; ``!input x`` becomes plain text."""
+
+
+_BlueprintLoader.add_constructor("!input", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+def _blueprint_texts(source: str, where: str) -> Iterator[tuple[str, str]]:
+    """The texts the blueprint editor shows: the blueprint's and each input's (and section's)."""
+    blueprint = yaml.load(source, Loader=_BlueprintLoader)["blueprint"]  # noqa: S506
+
+    def texts(node: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+        for field in ("name", "description"):
+            if isinstance(node.get(field), str):
+                yield f"{at}.{field}", node[field]
+        for key, item in (node.get("input") or {}).items():
+            if isinstance(item, dict):
+                yield from texts(item, f"{at}.input.{key}")
+
+    yield from texts(blueprint, where)
+
+
+def _all_strings() -> list[tuple[str, str]]:
+    strings: list[tuple[str, str]] = []
+    for path in _translation_files():
+        strings.extend(_leaves(json.loads(path.read_text(encoding="utf-8")), path.name))
+    for path in sorted(BLUEPRINTS.rglob("*.yaml")):
+        strings.extend(_blueprint_texts(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))))
+    return strings
+
+
+def _parser_ready() -> None:
+    """intl-messageformat in the git-ignored .node folder, installed from npm when missing."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the ICU MessageFormat check needs node and npm")
+    if (NODE_DIR / "node_modules/intl-messageformat").is_dir():
+        return
+    npm = shutil.which("npm")
+    assert npm is not None, "node is installed but npm is not: install npm to run this check"
+    NODE_DIR.mkdir(exist_ok=True)
+    subprocess.run(  # noqa: S603
+        [npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(NODE_DIR), INTL_MESSAGEFORMAT],
+        check=True,
+        timeout=300,
+    )
+
+
+def _parse_errors(strings: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    node = shutil.which("node")
+    assert node is not None
+    done = subprocess.run(  # noqa: S603
+        [node, str(PARSER)],
+        input=json.dumps(strings),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"NODE_PATH": str(NODE_DIR / "node_modules"), "PATH": str(Path(node).parent)},
+    )
+    return [(where, error) for where, error in json.loads(done.stdout)]
+
+
+def test_every_string_parses_as_icu_messageformat() -> None:
+    _parser_ready()
+    strings = _all_strings()
+    # The integration has well over a thousand strings; fewer means the walk missed files.
+    assert len(strings) > 1000
+    assert any(where.startswith("blueprints/") for where, _ in strings)
+    errors = _parse_errors(strings)
+    assert errors == [], "\n".join(f"{where}: {error}" for where, error in errors)
+
+
+def test_the_parser_refuses_what_the_frontend_refuses() -> None:
+    """The check itself: the two mistakes that showed as "Translation error" are caught."""
+    _parser_ready()
+    bad = [("braces", 'Post {{"devEui": "…"}}'), ("tag", "Use ange_iot/<network>/+/+")]
+    good = [("select", "{http, select, yes {**Plain http.**} other {}}"), ("apostrophe", "the hub's {url}")]
+    assert _parse_errors(bad + good) == [
+        ("braces", "MALFORMED_ARGUMENT"),
+        ("tag", "UNCLOSED_TAG"),
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_translations_have_the_keys_of_strings_json(language: str) -> None:
+    def keys(path: Path) -> set[str]:
+        return {where.split(".", 1)[1] for where, _ in _leaves(json.loads(path.read_text(encoding="utf-8")), path.name)}
+
+    source = keys(INTEGRATION / "strings.json")
+    translated = keys(INTEGRATION / f"translations/{language}.json")
+    assert sorted(source - translated) == [], f"missing in {language}.json"
+    assert sorted(translated - source) == [], f"in {language}.json but not in strings.json"
+
+
+def test_blueprint_walk_reads_inputs_in_sections() -> None:
+    """Inputs grouped in a section are read too, so their texts are checked."""
+    source = (
+        "blueprint:\n  name: N\n  input:\n    group:\n      name: G\n      input:\n"
+        "        inner:\n          name: Inner <x>\n          default: !input other\n"
+    )
+    assert list(_blueprint_texts(source, "b.yaml")) == [
+        ("b.yaml.name", "N"),
+        ("b.yaml.input.group.name", "G"),
+        ("b.yaml.input.group.input.inner.name", "Inner <x>"),
+    ]
