@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from .flow_translations import icu_arguments
+
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components/ange_iot"
 BLUEPRINTS = ROOT / "blueprints"
@@ -51,7 +53,7 @@ _BlueprintLoader.add_constructor("!input", lambda loader, node: loader.construct
 
 def _blueprint_texts(source: str, where: str) -> Iterator[tuple[str, str]]:
     """The texts the blueprint editor shows: the blueprint's and each input's (and section's)."""
-    blueprint = yaml.load(source, Loader=_BlueprintLoader)["blueprint"]  # noqa: S506
+    blueprint = yaml.load(source, Loader=_BlueprintLoader)["blueprint"]
 
     def texts(node: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
         for field in ("name", "description"):
@@ -82,7 +84,7 @@ def _parser_ready() -> None:
     npm = shutil.which("npm")
     assert npm is not None, "node is installed but npm is not: install npm to run this check"
     NODE_DIR.mkdir(exist_ok=True)
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(NODE_DIR), INTL_MESSAGEFORMAT],
         check=True,
         timeout=300,
@@ -92,7 +94,7 @@ def _parser_ready() -> None:
 def _parse_errors(strings: list[tuple[str, str]]) -> list[tuple[str, str]]:
     node = shutil.which("node")
     assert node is not None
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [node, str(PARSER)],
         input=json.dumps(strings),
         capture_output=True,
@@ -147,3 +149,58 @@ def test_blueprint_walk_reads_inputs_in_sections() -> None:
         ("b.yaml.input.group.name", "G"),
         ("b.yaml.input.group.input.inner.name", "Inner <x>"),
     ]
+
+
+def _strings(path: Path) -> dict[str, str]:
+    return {where.split(".", 1)[1]: text for where, text in _leaves(json.loads(path.read_text(encoding="utf-8")), path.name)}
+
+
+def test_swedish_texts_use_the_same_placeholders() -> None:
+    """A placeholder renamed or dropped in one language shows as "Translation error" there."""
+    english = _strings(INTEGRATION / "translations/en.json")
+    swedish = _strings(INTEGRATION / "translations/sv.json")
+    differing = {
+        key: (sorted(icu_arguments(text)), sorted(icu_arguments(swedish[key])))
+        for key, text in english.items()
+        if key in swedish and icu_arguments(text) != icu_arguments(swedish[key])
+    }
+    assert differing == {}
+
+
+def test_every_flow_field_has_a_description() -> None:
+    """Each field of each config, options and subentry step has a label and a description."""
+    strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
+    sections = {"config": strings["config"], "options": strings["options"]}
+    sections |= {f"config_subentries.{key}": value for key, value in strings["config_subentries"].items()}
+    missing = [
+        f"{name}.step.{step_id}.data_description.{field}"
+        for name, section in sections.items()
+        for step_id, step in section["step"].items()
+        for field in step.get("data", {})
+        if field not in step.get("data_description", {})
+    ]
+    assert missing == []
+
+
+def test_action_select_options_are_translated() -> None:
+    """Each select of services.yaml names a translation key whose options all have texts."""
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text(encoding="utf-8"))
+    selects = [
+        (f"{service}.{field}", spec["selector"]["select"])
+        for service, definition in services.items()
+        for field, spec in (definition or {}).get("fields", {}).items()
+        if "select" in (spec.get("selector") or {})
+    ]
+    assert selects, "services.yaml has select fields"
+    for path in [INTEGRATION / "strings.json", *sorted((INTEGRATION / "translations").glob("*.json"))]:
+        translated = json.loads(path.read_text(encoding="utf-8"))["selector"]
+        for where, select in selects:
+            key = select.get("translation_key")
+            assert key, f"{where} has no translation_key"
+            options = {str(option) for option in select["options"]}
+            assert options <= set(translated.get(key, {}).get("options", {})), f"{path.name}: {where}"
+
+
+def test_placeholders_are_read_from_icu_text() -> None:
+    assert icu_arguments("Go to `{url}`{address, select, private {\n\n**Warning**} other {}}") == {"url", "address"}
+    assert icu_arguments("No arguments here.") == set()
