@@ -1,6 +1,7 @@
-// Parse strings the way Home Assistant's frontend does: as ICU MessageFormat with
-// intl-messageformat (tags are parsed, so "<network>" is an unclosed tag).
-// Input on stdin: a JSON list of [where, text]. Output: a JSON list of [where, error].
+// Parse and format strings the way Home Assistant's frontend does: as ICU MessageFormat
+// with intl-messageformat (tags are parsed, so "<network>" is an unclosed tag).
+// Input on stdin: a JSON list of [where, text, values]; values null means parse only.
+// Output: a JSON list of [where, error or null, rendered text or null].
 "use strict";
 const { IntlMessageFormat } = require("intl-messageformat");
 
@@ -8,13 +9,14 @@ let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => { input += chunk; });
 process.stdin.on("end", () => {
-  const failures = [];
-  for (const [where, text] of JSON.parse(input)) {
+  const results = [];
+  for (const [where, text, values] of JSON.parse(input)) {
     try {
-      new IntlMessageFormat(text, "en");
+      const message = new IntlMessageFormat(text, "en");
+      results.push([where, null, values === null ? null : String(message.format(values))]);
     } catch (error) {
-      failures.push([where, String(error.message || error)]);
+      results.push([where, String(error.message || error), null]);
     }
   }
-  process.stdout.write(JSON.stringify(failures));
+  process.stdout.write(JSON.stringify(results));
 });

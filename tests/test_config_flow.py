@@ -36,9 +36,9 @@ from pytest_homeassistant_custom_component.typing import (
 )
 import voluptuous as vol
 
-from custom_components.ange_iot.flows.device_form import validate_device
 from custom_components.ange_iot.const import DOMAIN, SUBENTRY_DEVICE
 from custom_components.ange_iot.device_settings import role_of
+from custom_components.ange_iot.flows.device_form import validate_device
 
 from .conftest import (
     AM307,
@@ -442,6 +442,8 @@ async def test_mqtt_hub(
     assert result["step_id"] == "mqtt_topic"
     assert result["errors"] == {}
     assert _default(result, "mqtt_topic") == topic
+    # The bridge add-on's topic for this network, named in the step's text.
+    assert result["description_placeholders"] == {"bridge_topic": f"ange_iot/{network}/+/+"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"mqtt_topic": "a/#/b"}

@@ -12,22 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 import json
 from pathlib import Path
-import shutil
-import subprocess
 from typing import Any
 
 import pytest
 import yaml
 
 from .flow_translations import icu_arguments
+from .icu import parse_errors
 
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components/ange_iot"
 BLUEPRINTS = ROOT / "blueprints"
-NODE_DIR = ROOT / ".node"
-PARSER = Path(__file__).parent / "icu_parse.cjs"
-# The major version Home Assistant's frontend ships; its parser rules are the ones users meet.
-INTL_MESSAGEFORMAT = "intl-messageformat@10.7.16"
 
 
 def _leaves(tree: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -75,53 +70,20 @@ def _all_strings() -> list[tuple[str, str]]:
     return strings
 
 
-def _parser_ready() -> None:
-    """intl-messageformat in the git-ignored .node folder, installed from npm when missing."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the ICU MessageFormat check needs node and npm")
-    if (NODE_DIR / "node_modules/intl-messageformat").is_dir():
-        return
-    npm = shutil.which("npm")
-    assert npm is not None, "node is installed but npm is not: install npm to run this check"
-    NODE_DIR.mkdir(exist_ok=True)
-    subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(NODE_DIR), INTL_MESSAGEFORMAT],
-        check=True,
-        timeout=300,
-    )
-
-
-def _parse_errors(strings: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    node = shutil.which("node")
-    assert node is not None
-    done = subprocess.run(
-        [node, str(PARSER)],
-        input=json.dumps(strings),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={"NODE_PATH": str(NODE_DIR / "node_modules"), "PATH": str(Path(node).parent)},
-    )
-    return [(where, error) for where, error in json.loads(done.stdout)]
-
-
 def test_every_string_parses_as_icu_messageformat() -> None:
-    _parser_ready()
     strings = _all_strings()
     # The integration has well over a thousand strings; fewer means the walk missed files.
     assert len(strings) > 1000
     assert any(where.startswith("blueprints/") for where, _ in strings)
-    errors = _parse_errors(strings)
+    errors = parse_errors(strings)
     assert errors == [], "\n".join(f"{where}: {error}" for where, error in errors)
 
 
 def test_the_parser_refuses_what_the_frontend_refuses() -> None:
     """The check itself: the two mistakes that showed as "Translation error" are caught."""
-    _parser_ready()
     bad = [("braces", 'Post {{"devEui": "…"}}'), ("tag", "Use ange_iot/<network>/+/+")]
     good = [("select", "{http, select, yes {**Plain http.**} other {}}"), ("apostrophe", "the hub's {url}")]
-    assert _parse_errors(bad + good) == [
+    assert parse_errors(bad + good) == [
         ("braces", "MALFORMED_ARGUMENT"),
         ("tag", "UNCLOSED_TAG"),
     ]
