@@ -100,7 +100,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
                 return self._save(role, {})
         return self.async_show_form(
             step_id="role",
-            data_schema=role_schema(self._device, with_back=True),
+            data_schema=role_schema(self._device),
             errors=errors,
             description_placeholders=role_placeholders(self._device, refused),
         )

@@ -115,22 +115,25 @@ class _RolePicker(SelectSelector):
         return vol.In([role.value for role in Role])(vol.Schema(str)(data))
 
 
-def role_schema(device: Mapping[str, Any], *, with_back: bool) -> vol.Schema:
-    """The role step: the roles the device's model can serve, the current one preselected."""
+def role_schema(device: Mapping[str, Any]) -> vol.Schema:
+    """The role step: the roles the device's model can serve, the current one preselected.
+
+    A "back" box returns to the device step, to change the model or the name.
+    """
     fitting = roles_for_model(device[CONF_MODEL])
     current = role_of(device)
-    fields: dict[Any, Any] = {
-        vol.Required(ROLE, default=current if current in fitting else Role.NONE): _RolePicker(
-            SelectSelectorConfig(
-                options=[role.value for role in Role if role in fitting],
-                mode=SelectSelectorMode.DROPDOWN,
-                translation_key=ROLE,
-            )
-        )
-    }
-    if with_back:
-        fields[vol.Optional(CONF_BACK, default=False)] = BooleanSelector()
-    return vol.Schema(fields)
+    return vol.Schema(
+        {
+            vol.Required(ROLE, default=current if current in fitting else Role.NONE): _RolePicker(
+                SelectSelectorConfig(
+                    options=[role.value for role in Role if role in fitting],
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key=ROLE,
+                )
+            ),
+            vol.Optional(CONF_BACK, default=False): BooleanSelector(),
+        }
+    )
 
 
 def validate_role(device: Mapping[str, Any], user_input: Mapping[str, Any]) -> tuple[Role, dict[str, str]]:

@@ -115,7 +115,7 @@ class DiscoverySteps(ConfigFlow):
                 return self._add(hub, role, {})
         return self.async_show_form(
             step_id="discovery_role",
-            data_schema=role_schema(self._device, with_back=True),
+            data_schema=role_schema(self._device),
             errors=errors,
             description_placeholders=role_placeholders(self._device, refused),
         )
