@@ -124,7 +124,7 @@ def role_schema(device: Mapping[str, Any]) -> vol.Schema:
     current = role_of(device)
     return vol.Schema(
         {
-            vol.Required(ROLE, default=current if current in fitting else Role.NONE): _RolePicker(
+            vol.Required(ROLE, default=str(current if current in fitting else Role.NONE)): _RolePicker(
                 SelectSelectorConfig(
                     options=[role.value for role in Role if role in fitting],
                     mode=SelectSelectorMode.DROPDOWN,

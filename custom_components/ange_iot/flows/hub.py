@@ -47,7 +47,7 @@ def network_schema(defaults: dict[str, Any]) -> vol.Schema:
     """Network server, transport and the optional application id."""
     return vol.Schema(
         {
-            vol.Required(CONF_NETWORK, default=defaults.get(CONF_NETWORK, Network.CHIRPSTACK)): SelectSelector(
+            vol.Required(CONF_NETWORK, default=defaults.get(CONF_NETWORK, str(Network.CHIRPSTACK))): SelectSelector(
                 SelectSelectorConfig(options=[network.value for network in Network], translation_key=CONF_NETWORK)
             ),
             vol.Required(
