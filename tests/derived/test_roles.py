@@ -18,7 +18,7 @@ from custom_components.ange_iot.derived.roles import (
     role_fits_model,
     roles_for_model,
 )
-from custom_components.ange_iot.device_settings import role_of
+from custom_components.ange_iot.device_settings import needs_settings, role_of, settings_schema
 from custom_components.ange_iot.intrusion import presence_in
 from custom_components.ange_iot.lorawan.codecs import MODELS
 
@@ -120,3 +120,9 @@ def test_intrusion_readings_are_presence() -> None:
     for key in readings_for_role(Role.INTRUSION):
         value = 1 if key == "motion" else True
         assert presence_in({key: value}) is True, key
+
+
+@pytest.mark.parametrize("role", [Role.NONE, *sorted(CARE_ROLES)])
+def test_roles_without_settings_skip_the_settings_step(role: Role) -> None:
+    assert not needs_settings(role)
+    assert settings_schema(role, {}).schema == {}
