@@ -1,6 +1,6 @@
 """The config flows: hub setup, options, reconfiguration, devices and discovered devices.
 
-Every branch and every error of config_flow.py, driven through Home Assistant's flow managers
+Every branch and every error of flows/, driven through Home Assistant's flow managers
 the way the UI drives them. Only the network boundary is touched: the MQTT connection state
 and the address Home Assistant knows for itself.
 """
