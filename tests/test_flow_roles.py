@@ -6,6 +6,8 @@ a model that can serve no role skips the role step; discovery can go back to the
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigFlowResult
@@ -16,6 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ange_iot.const import SUBENTRY_DEVICE
+from custom_components.ange_iot.derived.roles import Role
+from custom_components.ange_iot.lorawan.networks import Network
 
 from .conftest import ERS_CO2_PAYLOAD, UNKNOWN, device_subentry
 from .helpers import post
@@ -236,3 +240,12 @@ async def test_discovery_role_step_after_the_hub_is_gone(
     result = await hass.config_entries.flow.async_configure(flow_id, {"role": "cold_room"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "hub_not_found"
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_every_role_and_network_has_a_name(language: str) -> None:
+    """The pickers show translated names: one for each member of the shared vocabularies."""
+    path = Path(__file__).parent.parent / f"custom_components/ange_iot/translations/{language}.json"
+    selectors = json.loads(path.read_text(encoding="utf-8"))["selector"]
+    assert set(selectors["role"]["options"]) == {role.value for role in Role}
+    assert set(selectors["network"]["options"]) == {network.value for network in Network}
