@@ -408,7 +408,6 @@ async def ensure_devices(
             "dev_eui": device.dev_eui,
             "model": device.model,
             "name": device.name,
-            "role": device.role,
         }
         if device.area:
             user_input["area"] = areas[device.area]
@@ -416,6 +415,9 @@ async def ensure_devices(
             user_input |= {"care_unit": device.care_unit, "room": device.room}
         path = f"/api/config/config_entries/subentries/flow/{flow['flow_id']}"
         result = await api.call("POST", path, body=user_input)
+        if result.get("step_id") == "role":
+            # The role form comes when the model's readings can serve a role at all.
+            result = await api.call("POST", path, body={"role": device.role})
         if device.role not in ("none", *CARE_ROLES):
             # Every other role asks for its settings on a second form.
             _expect(result, "form", "settings")

@@ -181,3 +181,23 @@ def chirpstack_up() -> Callable[..., dict[str, Any]]:
         return body
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def check_flow_translations() -> Generator[None]:
+    """Every step of our flows that a test drives must render: see tests/flow_translations.py."""
+    from homeassistant.data_entry_flow import FlowManager
+
+    from .flow_translations import check_flow_result
+
+    handle_step = FlowManager._async_handle_step
+    problems: list[str] = []
+
+    async def checked(self: FlowManager[Any, Any, Any], flow: Any, *args: Any) -> Any:
+        result = await handle_step(self, flow, *args)
+        problems.extend(check_flow_result(self, flow, result))
+        return result
+
+    with patch.object(FlowManager, "_async_handle_step", checked):
+        yield
+    assert not problems, "flow texts that would not render:\n" + "\n".join(sorted(set(problems)))

@@ -1,6 +1,6 @@
 """The config flows: hub setup, options, reconfiguration, devices and discovered devices.
 
-Every branch and every error of config_flow.py, driven through Home Assistant's flow managers
+Every branch and every error of flows/, driven through Home Assistant's flow managers
 the way the UI drives them. Only the network boundary is touched: the MQTT connection state
 and the address Home Assistant knows for itself.
 """
@@ -36,9 +36,9 @@ from pytest_homeassistant_custom_component.typing import (
 )
 import voluptuous as vol
 
-from custom_components.ange_iot.config_flow import _validate_device
 from custom_components.ange_iot.const import DOMAIN, SUBENTRY_DEVICE
 from custom_components.ange_iot.device_settings import role_of
+from custom_components.ange_iot.flows.device_form import validate_device
 
 from .conftest import (
     AM307,
@@ -146,6 +146,23 @@ async def _device_flow(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlo
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     return result
+
+
+async def _choose_role(hass: HomeAssistant, result: ConfigFlowResult, role: str = "none") -> ConfigFlowResult:
+    """Answer the role step of the device flow or of the discovery flow."""
+    assert result["type"] is FlowResultType.FORM
+    if result["step_id"] == "role":
+        return await hass.config_entries.subentries.async_configure(result["flow_id"], {"role": role})
+    assert result["step_id"] == "discovery_role"
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"role": role})
+
+
+async def _open_settings(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    """Open the hub's options menu and choose its settings form."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "init"
+    return await hass.config_entries.options.async_configure(result["flow_id"], {"next_step_id": "settings"})
 
 
 def _subentry(entry: MockConfigEntry, dev_eui: str) -> Any:
@@ -425,6 +442,8 @@ async def test_mqtt_hub(
     assert result["step_id"] == "mqtt_topic"
     assert result["errors"] == {}
     assert _default(result, "mqtt_topic") == topic
+    # The bridge add-on's topic for this network, named in the step's text.
+    assert result["description_placeholders"] == {"bridge_topic": f"ange_iot/{network}/+/+"}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"mqtt_topic": "a/#/b"}
@@ -453,10 +472,10 @@ async def test_mqtt_hub(
 
 async def test_options_webhook_hub(hass: HomeAssistant) -> None:
     entry = _add_hub(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_settings(hass, entry)
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "settings"
     assert _fields(result) == ["offline_timeout", "api_url", "api_key"]
     assert _default(result, "offline_timeout") == 120
 
@@ -481,7 +500,7 @@ async def test_options_webhook_hub(hass: HomeAssistant) -> None:
     }
 
     # Emptied fields are removed, not stored as empty strings.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_settings(hass, entry)
     assert _default(result, "api_url") == "https://chirpstack.example.se"
     assert _default(result, "offline_timeout") == 60
     result = await hass.config_entries.options.async_configure(
@@ -493,14 +512,14 @@ async def test_options_webhook_hub(hass: HomeAssistant) -> None:
 
 async def test_options_offline_timeout_range(hass: HomeAssistant) -> None:
     entry = _add_hub(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_settings(hass, entry)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], {"offline_timeout": 5})
 
 
 async def test_options_mqtt_hub(hass: HomeAssistant) -> None:
     entry = _add_hub(hass, network="tts", transport="mqtt", application_id="ange-iot@ttn")
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_settings(hass, entry)
 
     assert _fields(result) == ["offline_timeout", "mqtt_topic", "api_url", "api_key"]
     assert _default(result, "mqtt_topic") == "v3/ange-iot@ttn/devices/+/up"
@@ -517,7 +536,7 @@ async def test_options_mqtt_hub(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {"offline_timeout": 120, "mqtt_topic": "ange_iot/tts/+/+"}
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_settings(hass, entry)
     assert _default(result, "mqtt_topic") == "ange_iot/tts/+/+"
 
 
@@ -525,7 +544,7 @@ async def test_options_mqtt_hub_both_errors(hass: HomeAssistant) -> None:
     entry = _add_hub(
         hass, transport="mqtt", options={"mqtt_topic": "application/+/device/+/event/+"}
     )
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_settings(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"offline_timeout": 120, "mqtt_topic": "", "api_url": "chirpstack.se"}
     )
@@ -740,6 +759,7 @@ async def test_add_device(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"dev_eui": typed, "model": "elsys_ers_co2", "name": " Gympasalen "}
     )
+    result = await _choose_role(hass, result)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -774,6 +794,7 @@ async def test_add_care_device(hass: HomeAssistant, setup_integration: MockConfi
             "room": "R14",
         },
     )
+    result = await _choose_role(hass, result)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -796,6 +817,7 @@ async def test_add_network_decoded_device_with_area(
         result["flow_id"],
         {"dev_eui": NEW_EUI, "name": "Pumpstation", "area": "garage", "care_unit": "", "room": ""},
     )
+    result = await _choose_role(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
         "dev_eui": NEW_EUI,
@@ -861,9 +883,9 @@ async def test_add_device_unknown_model_is_refused(
 
 def test_validate_device_unknown_model() -> None:
     """Behind the selector, the validation itself refuses a model without a codec."""
-    data, errors = _validate_device({"dev_eui": NEW_EUI, "model": "acme_widget", "name": "X"})
+    data, errors = validate_device({"dev_eui": NEW_EUI, "model": "acme_widget", "name": "X"})
     assert errors == {"model": "unknown_model"}
-    _, errors = _validate_device({"dev_eui": NEW_EUI, "name": "X"})
+    _, errors = validate_device({"dev_eui": NEW_EUI, "name": "X"})
     assert errors == {"model": "unknown_model"}
 
 
@@ -930,6 +952,7 @@ async def test_reconfigure_device(hass: HomeAssistant, setup_integration: MockCo
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"model": "elsys_ers", "name": "Matsalen"}
     )
+    result = await _choose_role(hass, result)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
@@ -975,6 +998,7 @@ async def test_reconfigure_device_errors(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"model": "elsys_ems_door", "name": "Ytterdörr"}
     )
+    result = await _choose_role(hass, result)
     assert result["reason"] == "reconfigure_successful"
     assert dict(setup_integration.subentries[sub.subentry_id].data) == {
         "dev_eui": CARE_DOOR,
@@ -1002,7 +1026,10 @@ async def test_reconfigure_device_keeps_settings_the_form_does_not_show(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"model": "network_decoded", "name": "Snöstation Ånge"}
     )
-    # A device set up by mounting height alone is a snow station; its settings come back.
+    # A device set up by mounting height alone is a snow station; its role and settings come back.
+    assert result["step_id"] == "role"
+    assert _default(result, "role") == "snow_station"
+    result = await _choose_role(hass, result, "snow_station")
     assert result["step_id"] == "settings"
     assert _default(result, "mounting_height_cm") == 250
     result = await hass.config_entries.subentries.async_configure(result["flow_id"], {"mounting_height_cm": 250})
@@ -1040,6 +1067,7 @@ async def test_discovery_confirm_adds_device_with_its_uplink(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"model": "elsys_ers_co2", "name": "Gympasalen"}
     )
+    result = await _choose_role(hass, result)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
@@ -1069,6 +1097,7 @@ async def test_discovery_confirm_with_defaults_and_care_codes(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"care_unit": "SOL-2", "room": "R15"}
     )
+    result = await _choose_role(hass, result)
     await hass.async_block_till_done()
 
     assert result["reason"] == "device_added"
@@ -1108,6 +1137,7 @@ async def test_discovery_confirm_with_identity_number(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"model": "elsys_ers_co2", "name": "Gympasalen"}
     )
+    result = await _choose_role(hass, result)
     assert result["reason"] == "device_added"
     assert _has_device(hass, UNKNOWN)
 
@@ -1203,6 +1233,7 @@ async def test_adding_discovered_device_by_hand_closes_discovery(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {"dev_eui": UNKNOWN, "model": "elsys_ers_co2", "name": "Förråd"}
     )
+    result = await _choose_role(hass, result)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert _discovery_flows(hass) == []
@@ -1352,9 +1383,10 @@ async def _add_with_role(
     hass: HomeAssistant, entry: MockConfigEntry, role: str, model: str = "network_decoded"
 ) -> ConfigFlowResult:
     result = await _device_flow(hass, entry)
-    return await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"dev_eui": UNKNOWN, "model": model, "name": "Enhet", "role": role}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"dev_eui": UNKNOWN, "model": model, "name": "Enhet"}
     )
+    return await _choose_role(hass, result, role)
 
 
 @pytest.mark.parametrize(
@@ -1441,10 +1473,12 @@ async def test_reconfigure_changes_role_and_drops_old_settings(hass: HomeAssista
         (entry.entry_id, SUBENTRY_DEVICE),
         context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id},
     )
-    assert _default(result, "role") == "waste_bin"
+    assert "role" not in _fields(result)
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"model": "network_decoded", "name": "Kärl 1", "role": "waste_bin"}
+        result["flow_id"], {"model": "network_decoded", "name": "Kärl 1"}
     )
+    assert _default(result, "role") == "waste_bin"
+    result = await _choose_role(hass, result, "waste_bin")
     # Same role: the form shows the stored settings, position included.
     assert _default(result, "bin_depth_cm") == 100
     schema = {str(key): key for key in result["data_schema"].schema}
@@ -1456,8 +1490,9 @@ async def test_reconfigure_changes_role_and_drops_old_settings(hass: HomeAssista
         context={"source": SOURCE_RECONFIGURE, "subentry_id": sub.subentry_id},
     )
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {"model": "network_decoded", "name": "Kärl 1", "role": "none"}
+        result["flow_id"], {"model": "network_decoded", "name": "Kärl 1"}
     )
+    result = await _choose_role(hass, result, "none")
     assert result["reason"] == "reconfigure_successful"
     assert dict(entry.subentries[sub.subentry_id].data) == {
         "dev_eui": NEW_EUI, "model": "network_decoded", "name": "Kärl 1",
@@ -1472,8 +1507,9 @@ async def test_discovered_device_with_role(
 ) -> None:
     flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {"model": "elsys_ers_co2", "name": "Kylrum", "role": "cold_room"}
+        flow_id, {"model": "elsys_ers_co2", "name": "Kylrum"}
     )
+    result = await _choose_role(hass, result, "cold_room")
     assert result["step_id"] == "discovery_settings"
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"temp_min": 10, "temp_max": 4, "out_of_range_minutes": 30}
@@ -1498,8 +1534,9 @@ async def test_discovered_device_settings_after_hub_removed(
 ) -> None:
     flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {"model": "elsys_ers_co2", "name": "Frys", "role": "freezer"}
+        flow_id, {"model": "elsys_ers_co2", "name": "Frys"}
     )
+    result = await _choose_role(hass, result, "freezer")
     await hass.config_entries.async_remove(setup_integration.entry_id)
     result = await hass.config_entries.flow.async_configure(flow_id, {"out_of_range_minutes": 30})
     assert result["reason"] == "hub_not_found"
@@ -1535,8 +1572,9 @@ async def test_discovered_device_added_by_hand_meanwhile(
 ) -> None:
     flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {"model": "elsys_ers_co2", "name": "Frys", "role": "freezer"}
+        flow_id, {"model": "elsys_ers_co2", "name": "Frys"}
     )
+    result = await _choose_role(hass, result, "freezer")
     assert result["step_id"] == "discovery_settings"
     hass.config_entries.async_add_subentry(
         setup_integration,

@@ -36,9 +36,10 @@ from custom_components.ange_iot.care.dispenser import (
 )
 from custom_components.ange_iot.care.supervision import is_night
 from custom_components.ange_iot.care_config import CARE_ROLES
-from custom_components.ange_iot.config_flow import _validate_device
 from custom_components.ange_iot.derived import build_features
-from custom_components.ange_iot.device_settings import ROLES, settings_schema, validate_settings
+from custom_components.ange_iot.derived.roles import Role, role_fits_model
+from custom_components.ange_iot.device_settings import settings_schema, validate_settings
+from custom_components.ange_iot.flows.device_form import validate_device
 from custom_components.ange_iot.lorawan.codecs import MODELS, decode, guess_model
 from custom_components.ange_iot.lorawan.networks import parse
 from custom_components.ange_iot.lorawan.uplink import UplinkKind, normalize_dev_eui
@@ -240,8 +241,10 @@ def test_demo_has_anges_places() -> None:
 )
 def test_role_settings_pass_the_devices_settings_form(dev: SimulatedDevice) -> None:
     """demo_setup posts these settings to the subentry flow's settings step."""
-    assert dev.role in ROLES
+    assert dev.role in Role
     assert dev.role != "none"
+    # The role step offers only the roles the model's readings serve.
+    assert role_fits_model(dev.role, dev.model)
     # The form's own schema and checks, as HA runs them on the posted settings.
     cleaned = settings_schema(dev.role, {})(dict(dev.settings))
     settings, errors = validate_settings(dev.role, cleaned)
@@ -961,10 +964,12 @@ def test_sol2_has_four_rooms_with_five_care_sensors_each() -> None:
         # What demo_setup posts passes the device form: codes, never a name or personnummer.
         form = {
             "dev_eui": dev.dev_eui, "model": dev.model, "name": dev.name,
-            "care_unit": dev.care_unit, "room": dev.room, "role": dev.role,
+            "care_unit": dev.care_unit, "room": dev.room,
         }  # fmt: skip
-        data, errors = _validate_device(form)
+        data, errors = validate_device(form)
         assert errors == {}, dev.name
+        # ...and the role step offers its role.
+        assert role_fits_model(dev.role, dev.model), dev.name
         assert (data["care_unit"], data["room"]) == ("SOL-2", dev.room)
         # Heartbeats often enough that a working sensor never counts as offline (2 h).
         assert dev.period is not None

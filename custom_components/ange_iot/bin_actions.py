@@ -7,6 +7,7 @@ from typing import Any, Final, cast
 from homeassistant.core import ServiceCall, ServiceResponse
 
 from .derived.feature import as_float
+from .derived.roles import FeatureName
 from .derived.waste_bin import WasteBin
 from .derived.water_meter import PLACE
 from .device_settings import CONF_LATITUDE, CONF_LONGITUDE
@@ -19,8 +20,8 @@ async def async_bins_to_empty(call: ServiceCall) -> ServiceResponse:
     """Bins at or over their threshold (or the one given), sorted by fill level."""
     override = call.data.get(ATTR_THRESHOLD)
     bins: list[dict[str, Any]] = []
-    for _, device in devices_with(call.hass, "bin"):
-        feature = device.features["bin"]
+    for _, device in devices_with(call.hass, FeatureName.BIN):
+        feature = device.features[FeatureName.BIN]
         assert isinstance(feature, WasteBin)
         fill = as_float(device.values.get("fill_level"))
         threshold = feature.threshold if override is None else float(override)

@@ -10,6 +10,7 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry
 
 from .care.supervision import DEFAULT_CHECK_TIMES, DEFAULT_NIGHT_END, DEFAULT_NIGHT_START
+from .derived.roles import Role
 
 SUBENTRY_CARE_UNIT: Final = "care_unit"
 SUBENTRY_DISPENSER: Final = "dispenser"
@@ -31,10 +32,10 @@ DEFAULT_OUT_OF_BED: Final = 30
 DEFAULT_INACTIVE_BY: Final = time(10, 0)
 DEFAULT_HEARTBEAT: Final = 60
 
-# Roles of care devices, picked in the device form.
-ROLE_BED: Final = "bed"
-ROLE_OUTER_DOOR: Final = "outer_door"
-ROLE_ROOM_PRESENCE: Final = "room_presence"
+# Roles of care devices, picked in the device form; derived/roles.py names every role.
+ROLE_BED: Final = Role.BED
+ROLE_OUTER_DOOR: Final = Role.OUTER_DOOR
+ROLE_ROOM_PRESENCE: Final = Role.ROOM_PRESENCE
 CARE_ROLES: Final = (ROLE_BED, ROLE_OUTER_DOOR, ROLE_ROOM_PRESENCE)
 
 

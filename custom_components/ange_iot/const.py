@@ -6,6 +6,8 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from .lorawan.networks import Network
+
 DOMAIN: Final = "ange_iot"
 LOGGER = logging.getLogger(__package__)
 
@@ -16,10 +18,10 @@ CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"
 CONF_APPLICATION_ID: Final = "application_id"
 
-NETWORK_CHIRPSTACK: Final = "chirpstack"
-NETWORK_TTS: Final = "tts"
-NETWORK_GENERIC: Final = "generic"
-NETWORKS: Final = (NETWORK_CHIRPSTACK, NETWORK_TTS, NETWORK_GENERIC)
+# The network servers are the envelope parsers' (lorawan/networks/), named once there.
+NETWORK_CHIRPSTACK: Final = Network.CHIRPSTACK
+NETWORK_TTS: Final = Network.TTS
+NETWORK_GENERIC: Final = Network.GENERIC
 
 TRANSPORT_WEBHOOK: Final = "webhook"
 TRANSPORT_MQTT: Final = "mqtt"

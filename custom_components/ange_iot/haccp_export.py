@@ -16,6 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .derived.cold_chain import ColdChain
+from .derived.roles import FeatureName
 from .services_common import EXPORT_FOLDER, chosen_devices, entity_id_of, write_csv
 from .statistics_reader import as_aware, async_hourly_statistics, row_start
 
@@ -36,14 +37,14 @@ async def async_export_haccp_log(call: ServiceCall) -> ServiceResponse:
     start, end = as_aware(call.data["start"]), as_aware(call.data["end"])
     if end <= start:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="end_before_start")
-    devices = chosen_devices(hass, call.data.get(ATTR_DEVICES), "cold_chain", "not_cold_chain")
+    devices = chosen_devices(hass, call.data.get(ATTR_DEVICES), FeatureName.COLD_CHAIN, "not_cold_chain")
     entity_ids = {device.dev_eui: entity_id_of(hass, device.dev_eui, "temperature") for device in devices}
     stats = await async_hourly_statistics(
         hass, start, end, {e for e in entity_ids.values() if e}, {"mean", "min", "max"}
     )
     rows: list[dict[str, Any]] = []
     for device in sorted(devices, key=lambda d: d.config.name):
-        chain = device.features["cold_chain"]
+        chain = device.features[FeatureName.COLD_CHAIN]
         assert isinstance(chain, ColdChain)
         entity_id = entity_ids[device.dev_eui]
         for stat in stats.get(entity_id, []) if entity_id else []:

@@ -17,6 +17,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .derived.roles import FeatureName
 from .derived.water_meter import METER_ID, PLACE
 from .device import Device
 from .services_common import EXPORT_FOLDER, chosen_devices, entity_id_of, write_csv
@@ -70,7 +71,7 @@ async def async_export_meter_readings(call: ServiceCall) -> ServiceResponse:
     start, end = as_aware(call.data[ATTR_START]), as_aware(call.data[ATTR_END])
     if end <= start:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="end_before_start")
-    meters = chosen_devices(hass, call.data.get(ATTR_METERS), "water_meter", "not_a_water_meter")
+    meters = chosen_devices(hass, call.data.get(ATTR_METERS), FeatureName.WATER_METER, "not_a_water_meter")
     entity_ids = {device.dev_eui: entity_id_of(hass, device.dev_eui, "volume") for device in meters}
     ids = {entity_id for entity_id in entity_ids.values() if entity_id}
     at_start = await async_hourly_statistics(hass, start - _LOOKBACK, start, ids, {"state", "sum"})

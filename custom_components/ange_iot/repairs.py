@@ -13,6 +13,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
+from .derived.roles import FeatureName
 from .derived.water_meter import WaterMeter
 from .hub import Hub
 
@@ -88,7 +89,7 @@ class MeterBackwardsRepairFlow(_DeviceIssueRepairFlow):
             device = hub.devices.get(self._dev_eui) if hub else None
             if hub is None or device is None:
                 return self.async_abort(reason="device_gone")
-            meter = device.features.get("water_meter")
+            meter = device.features.get(FeatureName.WATER_METER)
             if user_input["action"] == ACTION_REPLACED and isinstance(meter, WaterMeter):
                 hub.apply_derived(device, meter.confirm_replacement(dt_util.now()))
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)

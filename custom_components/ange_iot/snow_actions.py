@@ -7,6 +7,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .derived.roles import FeatureName
 from .derived.snow import NotCalibratableError, SnowStation
 from .device import Device
 from .hub import Hub
@@ -15,7 +16,7 @@ from .services_common import ATTR_DEVICE_ID, find_device
 
 def _station(hass: HomeAssistant, device_id: str) -> tuple[Hub, Device, SnowStation]:
     hub, device = find_device(hass, device_id)
-    station = device.features.get("snow")
+    station = device.features.get(FeatureName.SNOW)
     if not isinstance(station, SnowStation):
         raise ServiceValidationError(
             translation_domain=DOMAIN,

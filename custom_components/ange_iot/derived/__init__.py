@@ -30,25 +30,26 @@ from .lake import (
     WARM_FROM,
     Lake,
 )
+from .roles import STORAGE_ROLES, FeatureName, Role, role_fits_model, roles_for_model
 from .snow import MOUNTING_HEIGHT, SnowStation
 from .visitors import DEFAULT_SEASON_START, SEASON_START, TrailCounter, parse_season_start
 from .waste_bin import BIN_DEPTH, DEFAULT_FILL_THRESHOLD, FILL_THRESHOLD, WasteBin
 from .water_meter import WaterMeter
 
-__all__ = ["ROLE", "Feature", "Role", "Value", "Values", "build_features"]
+__all__ = [
+    "ROLE",
+    "STORAGE_ROLES",
+    "Feature",
+    "FeatureName",
+    "Role",
+    "Value",
+    "Values",
+    "build_features",
+    "role_fits_model",
+    "roles_for_model",
+]
 
 ROLE: Final = "role"
-
-
-class Role:
-    """Device roles staff pick in the device settings (besides snow and bin, set by size)."""
-
-    LAKE: Final = "lake"
-    TRAIL: Final = "trail"
-    INTRUSION: Final = "intrusion"
-    WATER_METER: Final = "water_meter"
-    STORAGE: Final = tuple(role.value for role in StorageRole)
-    ALL: Final = ("lake", "trail", "intrusion", "water_meter", *STORAGE)
 
 
 def _positive(settings: Mapping[str, Any], key: str) -> float | None:
@@ -69,33 +70,33 @@ def build_features(settings: Mapping[str, Any], model: ModelInfo | None) -> dict
     features: dict[str, Feature] = {}
     role = settings.get(ROLE)
     if (height := _positive(settings, MOUNTING_HEIGHT)) is not None:
-        features["snow"] = SnowStation(height)
+        features[FeatureName.SNOW] = SnowStation(height)
     if (depth := _positive(settings, BIN_DEPTH)) is not None:
         threshold = _number(settings, FILL_THRESHOLD, DEFAULT_FILL_THRESHOLD)
-        features["bin"] = WasteBin(depth, DEFAULT_FILL_THRESHOLD if threshold is None else threshold)
+        features[FeatureName.BIN] = WasteBin(depth, DEFAULT_FILL_THRESHOLD if threshold is None else threshold)
     if role == Role.LAKE:
         probe = model is not None and "external_temperature" in model.keys
-        features["lake"] = Lake(
+        features[FeatureName.LAKE] = Lake(
             _number(settings, FRESH_FROM, DEFAULT_FRESH_FROM) or 0.0,
             _number(settings, WARM_FROM, DEFAULT_WARM_FROM) or 0.0,
             PROBE_SOURCES if probe else ALL_SOURCES,
         )
-    if role in Role.STORAGE:
+    if role in STORAGE_ROLES:
         storage = StorageRole(role)
         default_low, default_high = DEFAULT_LIMITS[storage]
         grace = _positive(settings, GRACE_MINUTES) or DEFAULT_GRACE_MINUTES
-        features["cold_chain"] = ColdChain(
+        features[FeatureName.COLD_CHAIN] = ColdChain(
             storage,
             _number(settings, TEMP_MIN, default_low),
             _number(settings, TEMP_MAX, default_high),
             timedelta(minutes=grace),
         )
     if role == Role.WATER_METER or model is None or model.category is Category.WATER_METER:
-        features["water_meter"] = WaterMeter()
+        features[FeatureName.WATER_METER] = WaterMeter()
     if role == Role.TRAIL:
         try:
             season = parse_season_start(settings.get(SEASON_START, DEFAULT_SEASON_START))
         except ValueError:
             season = parse_season_start(DEFAULT_SEASON_START)
-        features["visitors"] = TrailCounter(season)
+        features[FeatureName.VISITORS] = TrailCounter(season)
     return features

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any, Final
 
 from ..errors import EnvelopeError
 from ..uplink import Uplink
 from . import chirpstack, generic, tts
 
-__all__ = ["NETWORKS", "EnvelopeError", "parse"]
+__all__ = ["NETWORKS", "EnvelopeError", "Network", "parse"]
 
 type EnvelopeParser = Callable[[Mapping[str, Any], str | None], list[Uplink]]
 
+
+
+class Network(StrEnum):
+    """The network servers whose envelopes we read; a hub stores one under ``network``."""
+
+    CHIRPSTACK = "chirpstack"
+    TTS = "tts"
+    GENERIC = "generic"
+
+
 _PARSERS: Final[dict[str, EnvelopeParser]] = {
-    "chirpstack": chirpstack.parse,
-    "tts": tts.parse,
-    "generic": generic.parse,
+    Network.CHIRPSTACK: chirpstack.parse,
+    Network.TTS: tts.parse,
+    Network.GENERIC: generic.parse,
 }
-NETWORKS: Final = tuple(_PARSERS)
+NETWORKS: Final = tuple(Network)
 
 
 def parse(network: str, body: Mapping[str, Any], event: str | None = None) -> list[Uplink]:

@@ -8,7 +8,7 @@ from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers.selector import LocationSelector, LocationSelectorConfig, TextSelector
 import voluptuous as vol
 
-from .device_settings import CONF_LATITUDE, CONF_LOCATION, CONF_LONGITUDE
+from ..device_settings import CONF_LATITUDE, CONF_LOCATION, CONF_LONGITUDE
 
 
 def _schema(defaults: dict[str, Any]) -> vol.Schema:
