@@ -90,6 +90,8 @@ class DeviceDeadlines:
     def after_start(self, now: datetime) -> None:
         """One ``system_restart`` alarm per care unit when HA was down for long."""
         last, self.last_alive = self.last_alive, now
+        for device in self._care_devices():
+            self.tracking_since.setdefault(device.dev_eui, now)
         if last is None or now - last < RESTART_NOTICE_AFTER:
             return
         gap_minutes = int((now - last).total_seconds() // 60)

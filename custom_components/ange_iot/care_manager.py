@@ -181,9 +181,9 @@ class CareManager:
         self._started = True
         self.sync()
         self.hub.add_unsubscriber(async_listen_for_actions(self))
-        # Alarms may have been missed while HA was down: say so, then page what is open.
-        self.deadlines.after_start(dt_util.utcnow())
+        # Page what is open again, then say so if alarms may have been missed while HA was down.
         self.chain.resend_open()
+        self.deadlines.after_start(dt_util.utcnow())
         await self._save()
 
     async def async_stop(self) -> None:
