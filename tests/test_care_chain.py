@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
@@ -357,3 +358,34 @@ async def test_refusals_name_who_and_when(hass: HomeAssistant, care_hub: Callabl
     # The phone's second tap changes nothing and is not an error anyone sees.
     await tap(hass, f"ANGE_ACK_{alarm_id}", "user-2")
     assert events[-1].data["acknowledged_by"] == staff.id
+
+
+async def test_the_unit_flow_takes_only_existing_notify_actions(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    Phones(hass)
+    hub = await care_hub()
+    result = await hass.config_entries.subentries.async_init(
+        (hub.entry.entry_id, "care_unit"), context={"source": SOURCE_USER}
+    )
+    # The pickers list the notify actions HA has.
+    schema = {str(key): value for key, value in result["data_schema"].schema.items()}
+    for tier in ("notify_targets", "notify_targets_tier2", "notify_targets_tier3"):
+        options = schema[tier].config["options"]
+        assert {DUTY, NURSE} <= set(options)
+
+    for typed in ("Anna på natten", "notify.no_such_phone", "light.kitchen"):
+        refused = await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {"code": "SOL-4", "notify_targets_tier2": [typed]}
+        )
+        assert refused["type"] is FlowResultType.FORM
+        assert refused["errors"] == {"notify_targets_tier2": "notify_target_unknown"}
+
+    created = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {"code": "SOL-4", "notify_targets": [DUTY], "notify_targets_tier2": [NURSE], "notify_targets_tier3": [],
+         "tier3_after_minutes": 7, "renotify_minutes": 2, "reescalate_minutes": 8},
+    )
+    assert created["type"] is FlowResultType.CREATE_ENTRY
+    unit = hub.manager.units["SOL-4"]
+    assert (unit.notify_targets, unit.notify_tier2, unit.renotify_every) == ((DUTY,), (NURSE,), timedelta(minutes=2))
