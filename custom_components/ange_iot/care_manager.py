@@ -16,7 +16,7 @@ from pathlib import Path
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -55,6 +55,7 @@ from .care_config import (
 from .care_deadlines import DeviceDeadlines
 from .care_notify import async_load_labels
 from .care_test_mode import TestAlarms, test_mark
+from .care_users import async_refresh_user_names
 from .const import DOMAIN, LOGGER
 from .derived import ROLE
 from .windowed_save import WindowedSave
@@ -178,6 +179,7 @@ class CareManager:
         self.audit = await self.hass.async_add_executor_job(partial(AuditLog, directory, key=key))
         self._writer = self.hass.async_create_background_task(self._write_audit(), "ange_iot audit log")
         await async_load_labels(self.hass)
+        await async_refresh_user_names(self.hass)
         self._started = True
         self.sync()
         self.hub.add_unsubscriber(async_listen_for_actions(self))
@@ -405,13 +407,16 @@ class CareManager:
         self.audit_line(
             f"alarm_{alarm.state.value}", actor=user_id, care_unit=alarm.care_unit, room=alarm.room, at=now, data=data,
         )
-        self.fire(alarm)
+        self.fire(alarm, user_id)
+        # The logbook names who responded; a new user is known by the next line.
+        self.hass.async_create_task(async_refresh_user_names(self.hass), "ange_iot user names")
         return alarm
 
     @callback
-    def fire(self, alarm: Alarm) -> None:
-        """Tell HA about a transition: the event, the entities and the phones."""
-        self.hass.bus.async_fire(EVENT_ALARM, alarm.event_data())
+    def fire(self, alarm: Alarm, user_id: str | None = None) -> None:
+        """Tell HA about a transition: the event (with who made it), the entities, the phones."""
+        context = Context(user_id=user_id) if user_id else None
+        self.hass.bus.async_fire(EVENT_ALARM, alarm.event_data(), context=context)
         async_dispatcher_send(self.hass, f"{self._signal}_alarm", alarm)
         self.chain.on_transition(alarm)
         self._changed()

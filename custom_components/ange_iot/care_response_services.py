@@ -24,6 +24,7 @@ import voluptuous as vol
 
 from .care.errors import CareError
 from .care_test_mode import DEFAULT_TEST_MINUTES
+from .care_users import async_refresh_user_names, user_name
 from .const import DOMAIN
 from .services_common import loaded_hubs
 
@@ -40,25 +41,6 @@ TEST_MODE_SCHEMA = vol.Schema(
         vol.Optional("minutes", default=DEFAULT_TEST_MINUTES): vol.All(vol.Coerce(float), vol.Range(min=1, max=1440)),
     }
 )
-# What a refusal shows instead of a user id that belongs to nobody (or no user at all).
-_NOBODY: Final = "–"
-_USER_NAMES: Final = f"{DOMAIN}_user_names"
-
-
-async def async_refresh_user_names(hass: HomeAssistant) -> dict[str, str]:
-    """HA users' display names by id, cached for refusals and the logbook."""
-    names = {user.id: user.name for user in await hass.auth.async_get_users() if user.name}
-    hass.data[_USER_NAMES] = names
-    return names
-
-
-@callback
-def user_name(hass: HomeAssistant, user_id: object) -> str:
-    """A user's display name from the cache; a dash for none or an unknown id."""
-    names: dict[str, str] = hass.data.get(_USER_NAMES, {})
-    return names.get(user_id, _NOBODY) if isinstance(user_id, str) else _NOBODY
-
-
 async def async_plain_error(hass: HomeAssistant, err: CareError) -> ServiceValidationError:
     """The translated refusal, with the user's name and the local time in its text."""
     placeholders = dict(err.translation_placeholders)
