@@ -30,6 +30,7 @@ from .care.dispenser import (
     parse_dispenser_event,
 )
 from .care.errors import CareError
+from .care.response_stats import ResponseLog
 from .care.supervision import (
     BedChange,
     CheckResult,
@@ -147,6 +148,7 @@ class CareManager:
         self.chain = AlarmChain(self)
         self.deadlines: DeviceDeadlines = DeviceDeadlines(self)
         self.tests = TestAlarms(self)
+        self.responses = ResponseLog()
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         # Until the stored state is loaded, nothing may be saved over it.
         self._started = False
@@ -175,6 +177,7 @@ class CareManager:
                 self._last_check[unit] = parsed
         self.deadlines.load(stored.get("deadlines"))
         self.tests.load(stored.get("tests"))
+        self.responses = ResponseLog.from_dict(stored.get("responses"))
         directory = Path(self.hass.config.path(AUDIT_FOLDER))
         self.audit = await self.hass.async_add_executor_job(partial(AuditLog, directory, key=key))
         self._writer = self.hass.async_create_background_task(self._write_audit(), "ange_iot audit log")
@@ -211,6 +214,7 @@ class CareManager:
             "rooms": {f"{code}/{room}": activity.as_dict() for (code, room), activity in self.rooms.items()},
             "deadlines": self.deadlines.as_dict(),
             "tests": self.tests.as_dict(),
+            "responses": self.responses.as_dict(),
         }
 
     @callback
@@ -416,6 +420,7 @@ class CareManager:
     def fire(self, alarm: Alarm, user_id: str | None = None) -> None:
         """Tell HA about a transition: the event (with who made it), the entities, the phones."""
         context = Context(user_id=user_id) if user_id else None
+        self.responses.update(alarm)
         self.hass.bus.async_fire(EVENT_ALARM, alarm.event_data(), context=context)
         async_dispatcher_send(self.hass, f"{self._signal}_alarm", alarm)
         self.chain.on_transition(alarm)
@@ -507,6 +512,7 @@ class CareManager:
         self.chain.tick(now)
         self.deadlines.tick(now)
         self.tests.tick(now)
+        self.responses.purge(now)
         tz = dt_util.get_default_time_zone()
         for code in self.unit_codes():
             unit = self.unit(code)
