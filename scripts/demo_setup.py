@@ -463,7 +463,7 @@ async def ensure_care(
 
 
 def _slot_press(unit: str, slot: int, action: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a slot's button does: ``action`` on the unit's slot-th oldest open alarm.
+    """What a slot's button does: ``action`` on the unit's slot-th newest open alarm.
 
     The alarm id is read when the button is pressed (a dashboard card's action cannot
     hold a template). If the list changed in the last LIST_SETTLE_SECONDS, the slot may
@@ -474,7 +474,8 @@ def _slot_press(unit: str, slot: int, action: dict[str, Any]) -> list[dict[str, 
     return [
         {
             "variables": {
-                "alarms": f"{{{{ state_attr('{sensor}', 'alarms') or [] }}}}",
+                # Newest first, as the dashboard shows them (the sensor lists oldest first).
+                "alarms": f"{{{{ (state_attr('{sensor}', 'alarms') or []) | reverse | list }}}}",
                 "settled": (
                     f"{{{{ states['{sensor}'] is not none and "
                     f"(now() - states['{sensor}'].last_changed).total_seconds() "
