@@ -63,8 +63,9 @@ ONLINE_ONBOARDING_DOMAINS: Final = frozenset({"met", "radio_browser", "google_tr
 HUB_INPUT: Final = {"network": "chirpstack", "transport": "webhook", "application_id": "ange-demo"}
 
 # Who is notified of a unit's alarms. The demo has no phone with the companion app, so
-# no notify.mobile_app_* action exists; HA's own notification panel stands in for it.
-DEMO_NOTIFY_TARGET: Final = "notify.persistent_notification"
+# the demo phone (scripts/demo_phone) stands in: it shows each page in HA's notification
+# panel and records the last mobile_app payload in .demo/last_push.json.
+DEMO_NOTIFY_TARGET: Final = "notify.demo_phone"
 
 # The care units' forms as a person fills them in: on-duty target, night 22-07, night
 # checks at 23, 2 and 5, escalation after 5 minutes, out of bed at night after 30.
@@ -620,6 +621,12 @@ def banner(webhook_url: str, config_dir: Path) -> str:
             "  Dashboards:      Drift (/ange-drift), Vård (/ange-vard)",
             f"  (header {SECRET_HEADER}; the secret is in .demo/simulator.json)",
             f"  HA's log:        {config_dir / 'home-assistant.log'}",
+            "  Alarm chain:     a care alarm pages the demo phone (notify.demo_phone): see the",
+            "                   bell in HA's sidebar; its payload is in .demo/last_push.json.",
+            "                   Tap a button: Developer tools > Events, event type",
+            "                   mobile_app_notification_action, data  action: ANGE_ACK_<alarm id>",
+            "                   (or ANGE_ONWAY_, ANGE_ARRIVED_, ANGE_RESOLVE_); the Vård dashboard",
+            "                   and the audit log follow. Test alarms: action ange_iot.set_test_mode.",
             "  Simulated uplinks follow below. Stop everything with Ctrl-C.",
             rule,
         ]
