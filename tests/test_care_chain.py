@@ -94,7 +94,7 @@ def with_deadline(device: dict[str, Any], minutes: int) -> dict[str, Any]:
 
 
 def chain_unit(**data: Any) -> dict[str, Any]:
-    return care_unit(notify_targets=[DUTY], notify_targets_tier2=[NURSE], escalate_after_minutes=5, **data)
+    return care_unit(**{"notify_targets": [DUTY], "notify_targets_tier2": [NURSE], "escalate_after_minutes": 5, **data})
 
 
 async def start(care_hub: Callable[..., Any], hass: HomeAssistant, *subentries: dict[str, Any]) -> tuple[CareHub, Phones]:
@@ -389,3 +389,31 @@ async def test_the_unit_flow_takes_only_existing_notify_actions(
     assert created["type"] is FlowResultType.CREATE_ENTRY
     unit = hub.manager.units["SOL-4"]
     assert (unit.notify_targets, unit.notify_tier2, unit.renotify_every) == ((DUTY,), (NURSE,), timedelta(minutes=2))
+
+
+async def test_tier3_after_a_further_wait_and_a_missing_phone_does_not_stop_the_others(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    receiver = async_mock_service(hass, "notify", "alarm_receiver")
+    hub, phones = await start(
+        care_hub, hass,
+        chain_unit(
+            notify_targets=["notify.gone_phone", DUTY], notify_targets_tier3=["notify.alarm_receiver"],
+            tier3_after_minutes=4, renotify_minutes=0,
+        ),
+        care_device(BUTTON, "milesight_ws101", "Larm R12"),
+    )
+    events = async_capture_events(hass, "ange_iot_alarm")
+    await hub.send(BUTTON, WS101_PRESS)
+    # notify.gone_phone does not exist (a phone removed since): the duty phone still rings.
+    assert len(phones.duty) == 1
+    await hub.minutes(5)
+    assert (len(phones.duty), len(phones.nurse), len(receiver)) == (2, 1, 0)
+    await hub.minutes(3)
+    assert receiver == []
+    await hub.minutes(1)
+    assert [e.data["state"] for e in events] == ["triggered", "escalated", "escalated"]
+    assert [call.data["message"] for call in receiver] == [f"{UNIT} {ROOM}: Larmknapp"]
+    assert (len(phones.duty), len(phones.nurse)) == (3, 2)
+    [listed] = open_alarms(hass)
+    assert listed["escalation_level"] == 2
