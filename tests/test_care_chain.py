@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.core import Context, HomeAssistant, ServiceCall
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import Context, CoreState, HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -417,3 +418,23 @@ async def test_tier3_after_a_further_wait_and_a_missing_phone_does_not_stop_the_
     assert (len(phones.duty), len(phones.nurse)) == (3, 2)
     [listed] = open_alarms(hass)
     assert listed["escalation_level"] == 2
+
+
+async def test_at_boot_open_alarms_are_paged_once_home_assistant_has_started(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    hub, phones = await start(care_hub, hass)
+    events = async_capture_events(hass, "ange_iot_alarm")
+    await hub.send(BUTTON, WS101_PRESS)
+    assert await hass.config_entries.async_unload(hub.entry.entry_id)
+    await hass.async_block_till_done()
+
+    # A real boot: the integration loads before the phones' notify actions may exist.
+    hass.set_state(CoreState.starting)
+    assert await hass.config_entries.async_setup(hub.entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(phones.duty) == 1
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert [call.data["data"]["tag"] for call in phones.duty] == [events[0].data["alarm_id"]] * 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from homeassistant.core import callback
+from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .care.alarms import Alarm, AlarmState
@@ -50,6 +50,8 @@ class AlarmChain:
     @callback
     def page(self, alarm: Alarm, now: datetime | None = None) -> None:
         """Page every phone of the tiers the alarm has reached."""
+        if self.hass.state is not CoreState.running:
+            return  # paged by async_resend_at_start once the phones' notify actions exist
         unit = self.manager.unit(alarm.care_unit)
         alarm.notified_at = now or dt_util.utcnow()
         async_send(self.hass, unit.targets_up_to(alarm.escalation_level), alarm_payload(self.hass, alarm))
@@ -74,6 +76,11 @@ class AlarmChain:
         """After a start: every open alarm is paged again, to the tiers it had reached."""
         for alarm in self.manager.book.open_alarms():
             self.page(alarm)
+
+    @callback
+    def async_resend_at_start(self, _hass: HomeAssistant) -> None:
+        """HA has started: page every open alarm (the notify actions exist now)."""
+        self.resend_open()
 
     @callback
     def tick(self, now: datetime) -> None:

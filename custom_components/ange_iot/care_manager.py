@@ -16,8 +16,9 @@ from pathlib import Path
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import Context, HomeAssistant, callback
+from homeassistant.core import Context, CoreState, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -187,8 +188,13 @@ class CareManager:
         self.sync()
         self.hub.add_unsubscriber(async_listen_for_actions(self))
         # Page what is open again, then say so if alarms may have been missed while HA was down.
-        self.chain.resend_open()
-        self.deadlines.after_start(dt_util.utcnow())
+        # While HA boots, the phones' notify actions may not exist yet: page once it has started.
+        if self.hass.state is CoreState.running:
+            self.chain.resend_open()
+            self.deadlines.after_start(dt_util.utcnow())
+        else:
+            self.deadlines.after_start(dt_util.utcnow())
+            self.hub.add_unsubscriber(async_at_started(self.hass, self.chain.async_resend_at_start))
         await self._save()
 
     async def async_stop(self) -> None:
