@@ -438,3 +438,23 @@ async def test_at_boot_open_alarms_are_paged_once_home_assistant_has_started(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
     await hass.async_block_till_done()
     assert [call.data["data"]["tag"] for call in phones.duty] == [events[0].data["alarm_id"]] * 2
+
+
+async def test_the_device_form_sets_a_care_devices_reporting_deadline(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    hub, phones = await start(care_hub, hass, chain_unit())
+    result = await hass.config_entries.subentries.async_init((hub.entry.entry_id, "device"), context={"source": SOURCE_USER})
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {"dev_eui": BUTTON, "model": "milesight_ws101", "name": "Larm R12", "care_unit": UNIT, "room": ROOM,
+         "report_deadline_minutes": 20, "role": "none"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    events = async_capture_events(hass, "ange_iot_alarm")
+    await hub.minutes(19)
+    assert events == []
+    await hub.minutes(1)
+    assert [(e.data["kind"], e.data["dev_eui"]) for e in events] == [("device_offline", BUTTON)]
+    assert phones.duty[-1].data["message"] == f"{UNIT} {ROOM}: Enhet tyst"

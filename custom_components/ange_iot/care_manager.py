@@ -298,6 +298,9 @@ class CareManager:
     def device_changed(self, device: Device, change: str) -> None:
         """A care device was added, changed or removed."""
         config = device.config
+        if config.is_care and change == "added":
+            # Its reporting deadline runs from now: a device that never reports is late too.
+            self.deadlines.tracking_since.setdefault(device.dev_eui, dt_util.utcnow())
         if config.is_care:
             self.audit_line(
                 AuditAction.CARE_DEVICE_CHANGED, actor=None, care_unit=config.care_unit, room=config.room,

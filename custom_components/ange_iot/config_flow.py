@@ -37,6 +37,7 @@ import voluptuous as vol
 
 from .care.identity import looks_like_identity_number
 from .care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from .care_deadlines import CONF_REPORT_DEADLINE
 from .care_flow import CareUnitSubentryFlow, DispenserSubentryFlow, code_errors
 from .const import (
     CONF_API_KEY,
@@ -173,13 +174,19 @@ def _device_schema(defaults: dict[str, Any], *, with_dev_eui: bool) -> vol.Schem
                 CONF_CARE_UNIT, description={"suggested_value": defaults.get(CONF_CARE_UNIT)}
             ): TextSelector(),
             vol.Optional(CONF_ROOM, description={"suggested_value": defaults.get(CONF_ROOM)}): TextSelector(),
+            # Care devices only: overrides the reporting deadline taken from the model.
+            vol.Optional(
+                CONF_REPORT_DEADLINE, description={"suggested_value": defaults.get(CONF_REPORT_DEADLINE)}
+            ): NumberSelector(
+                NumberSelectorConfig(min=5, max=10080, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="min")
+            ),
             vol.Required(ROLE, default=role_of(defaults)): role_selector(),
         }
     )
     return vol.Schema(fields)
 
 
-_DEVICE_FORM_KEYS = frozenset({CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM, ROLE})
+_DEVICE_FORM_KEYS = frozenset({CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM, ROLE, CONF_REPORT_DEADLINE})
 
 
 def _validate_device(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
