@@ -338,6 +338,7 @@ async def test_kinds_that_need_an_arrival_cannot_be_resolved_before(
     assert [e.data["state"] for e in events] == ["triggered", "acknowledged", "arrived", "resolved"]
 
 
+@pytest.mark.usefixtures("production_loop")
 async def test_refusals_name_who_and_when(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:
     hub, _ = await start(care_hub, hass)
     staff = await hass.auth.async_create_user("Nattpersonal 1")
@@ -359,6 +360,15 @@ async def test_refusals_name_who_and_when(hass: HomeAssistant, care_hub: Callabl
     # The phone's second tap changes nothing and is not an error anyone sees.
     await tap(hass, f"ANGE_ACK_{alarm_id}", "user-2")
     assert events[-1].data["acknowledged_by"] == staff.id
+    # It is in the audit log, under the unit, so a log check finds it.
+    result = await hass.services.async_call(
+        DOMAIN, "export_audit_log", {"start": "2026-01-14T00:00:00", "end": "2026-01-15T00:00:00", "care_unit": UNIT},
+        blocking=True, return_response=True,
+    )
+    refused = [line for line in result["lines"] if line["action"] == "alarm_response_refused"]  # type: ignore[index, union-attr]
+    assert [(line["actor"], line["room"], line["data"]["reason"]) for line in refused] == [
+        ("user-2", ROOM, "alarm_already_acknowledged")
+    ]
 
 
 async def test_the_unit_flow_takes_only_existing_notify_actions(

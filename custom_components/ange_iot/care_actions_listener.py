@@ -44,7 +44,7 @@ def async_listen_for_actions(manager: CareManager) -> CALLBACK_TYPE:
             return
         response, alarm_id = parsed
         try:
-            manager.book.get(alarm_id)
+            alarm = manager.book.get(alarm_id)
         except UnknownAlarmError:
             return  # another hub's alarm, or one closed so long ago it is forgotten
         user_id = event.context.user_id
@@ -55,7 +55,7 @@ def async_listen_for_actions(manager: CareManager) -> CALLBACK_TYPE:
             # Nobody waits for an answer on the phone: record the refusal so it is not lost.
             LOGGER.info("Notification action %s on alarm %s refused: %s", response, alarm_id, err.translation_key)
             manager.audit_line(
-                "alarm_response_refused", actor=user_id,
+                "alarm_response_refused", actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
                 data={"alarm_id": alarm_id, "response": response, "reason": err.translation_key, "phone": phone},
             )
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.translation import async_get_cached_translations, async_get_translations
+import voluptuous as vol
 
 from .care.alarms import Alarm, AlarmKind
 from .const import DOMAIN, LOGGER
@@ -144,5 +145,6 @@ async def _send_one(hass: HomeAssistant, service: str, payload: dict[str, Any]) 
         return
     try:
         await hass.services.async_call(NOTIFY_DOMAIN, service, payload, blocking=True)
-    except (HomeAssistantError, ValueError) as err:
+    except (HomeAssistantError, ValueError, vol.Invalid) as err:
+        # A notify platform that refuses part of the payload must not cost the other phones.
         LOGGER.warning("Care notify target notify.%s failed: %s", service, err)
