@@ -72,3 +72,16 @@ async def test_response_times_and_counts(hass: HomeAssistant, care_hub: Callable
     assert value(hass, "alarms_today_call_button")[0] == "0"
     assert value(hass, "acknowledge_median_today")[0] == "unknown"
     assert float(value(hass, "acknowledge_median_30d")[0]) == 2.0
+
+
+async def test_swedish_entity_ids_the_care_dashboard_shows(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:
+    hass.config.language = "sv"
+    await care_hub(care_unit(), care_device(BUTTON, "milesight_ws101", "Larm R12"))
+    for entity_id in (
+        "sensor.sol_2_tid_till_kvittering_median_i_dag",
+        "sensor.sol_2_tid_till_ankomst_median_i_dag",
+        "sensor.sol_2_tid_till_kvittering_90_e_percentil_30_dagar",
+        "sensor.sol_2_tid_till_ankomst_90_e_percentil_30_dagar",
+        "sensor.sol_2_larm_i_dag_larmknapp",
+    ):
+        assert hass.states.get(entity_id) is not None, entity_id
