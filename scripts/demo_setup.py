@@ -63,8 +63,9 @@ ONLINE_ONBOARDING_DOMAINS: Final = frozenset({"met", "radio_browser", "google_tr
 HUB_INPUT: Final = {"network": "chirpstack", "transport": "webhook", "application_id": "ange-demo"}
 
 # Who is notified of a unit's alarms. The demo has no phone with the companion app, so
-# no notify.mobile_app_* action exists; HA's own notification panel stands in for it.
-DEMO_NOTIFY_TARGET: Final = "notify.persistent_notification"
+# the demo phone (scripts/demo_phone) stands in: it shows each page in HA's notification
+# panel and records the last mobile_app payload in .demo/last_push.json.
+DEMO_NOTIFY_TARGET: Final = "notify.demo_phone"
 
 # The care units' forms as a person fills them in: on-duty target, night 22-07, night
 # checks at 23, 2 and 5, escalation after 5 minutes, out of bed at night after 30.
@@ -465,7 +466,7 @@ async def ensure_care(
 
 
 def _slot_press(unit: str, slot: int, action: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a slot's button does: ``action`` on the unit's slot-th oldest open alarm.
+    """What a slot's button does: ``action`` on the unit's slot-th newest open alarm.
 
     The alarm id is read when the button is pressed (a dashboard card's action cannot
     hold a template). If the list changed in the last LIST_SETTLE_SECONDS, the slot may
@@ -476,7 +477,8 @@ def _slot_press(unit: str, slot: int, action: dict[str, Any]) -> list[dict[str, 
     return [
         {
             "variables": {
-                "alarms": f"{{{{ state_attr('{sensor}', 'alarms') or [] }}}}",
+                # Newest first, as the dashboard shows them (the sensor lists oldest first).
+                "alarms": f"{{{{ (state_attr('{sensor}', 'alarms') or []) | reverse | list }}}}",
                 "settled": (
                     f"{{{{ states['{sensor}'] is not none and "
                     f"(now() - states['{sensor}'].last_changed).total_seconds() "
@@ -621,6 +623,12 @@ def banner(webhook_url: str, config_dir: Path) -> str:
             "  Dashboards:      Drift (/ange-drift), Vård (/ange-vard)",
             f"  (header {SECRET_HEADER}; the secret is in .demo/simulator.json)",
             f"  HA's log:        {config_dir / 'home-assistant.log'}",
+            "  Alarm chain:     a care alarm pages the demo phone (notify.demo_phone): see the",
+            "                   bell in HA's sidebar; its payload is in .demo/last_push.json.",
+            "                   Tap a button: Developer tools > Events, event type",
+            "                   mobile_app_notification_action, data  action: ANGE_ACK_<alarm id>",
+            "                   (or ANGE_ONWAY_, ANGE_ARRIVED_, ANGE_RESOLVE_); the Vård dashboard",
+            "                   and the audit log follow. Test alarms: action ange_iot.set_test_mode.",
             "  Simulated uplinks follow below. Stop everything with Ctrl-C.",
             rule,
         ]

@@ -592,7 +592,9 @@ async def test_unknown_and_closed_alarms_are_refused(hass: HomeAssistant, care_h
     await hass.services.async_call(DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id}, blocking=True)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id}, blocking=True)
-    assert err.value.translation_key == "illegal_alarm_transition"
+    # Said plainly: who already took it and when (issue 11), no longer "cannot move there".
+    assert err.value.translation_key == "alarm_already_acknowledged"
+    assert err.value.translation_placeholders["time"] == "14:00"
 
     await hass.services.async_call(
         DOMAIN, "resolve_alarm", {"alarm_id": alarm_id, "outcome": "on_site"}, blocking=True
@@ -726,10 +728,12 @@ async def test_unit_entities_list_open_alarms_oldest_first(
         {
             "alarm_id": leak_id, "kind": "water_leak", "state": "triggered", "room": ROOM,
             "triggered_at": iso(local("2026-01-14T14:00:00")), "acknowledged_by": None, "repeats": 0,
+            "press_count": 1, "escalation_level": 0, "test": False,
         },
         {
             "alarm_id": button_id, "kind": "call_button", "state": "triggered", "room": ROOM_2,
             "triggered_at": iso(local("2026-01-14T14:04:00")), "acknowledged_by": None, "repeats": 0,
+            "press_count": 1, "escalation_level": 0, "test": False,
         },
     ]
     assert state.attributes["notify_targets"] == ["notify.mobile_app_natt_sol_2"]

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.ange_iot.care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from custom_components.ange_iot.const import DOMAIN
@@ -27,6 +28,13 @@ from .test_care_alarms import (
 
 _care_hub = pytest.fixture(name="care_hub")(care_hub_fixture)
 _production_loop = pytest.fixture(name="production_loop")(production_loop_fixture)
+
+
+@pytest.fixture(autouse=True)
+def duty_phones(hass: HomeAssistant) -> None:
+    """The notify actions the forms pick: the flow accepts only existing ones (issue 11)."""
+    for name in ("mobile_app_natt_1", "mobile_app_natt_2", "mobile_app_natt_sol_2"):
+        async_mock_service(hass, "notify", name)
 
 UNIT_FORM = {
     "notify_targets": ["notify.mobile_app_natt_1", " ", "notify.mobile_app_natt_2"],
@@ -63,14 +71,20 @@ async def test_add_a_care_unit(hass: HomeAssistant, care_hub: Callable[..., Any]
     hub = await care_hub()
     result = await start(hass, hub.entry, SUBENTRY_CARE_UNIT)
     fields = [str(key) for key in result["data_schema"].schema]
-    assert fields == ["code", *UNIT_FORM]
+    tiers = ["notify_targets", "notify_targets_tier2", "notify_targets_tier3"]
+    chain = ["tier3_after_minutes", "renotify_minutes", "reescalate_minutes", "arrival_required_kinds", "test_interval_days"]
+    assert fields == ["code", *tiers, *[key for key in UNIT_FORM if key != "notify_targets"], *chain]
 
     result = await submit(hass, result, {"code": " SOL-2 ", **UNIT_FORM})
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == UNIT
     assert result["unique_id"] == f"care_unit_{UNIT}"
-    assert result["data"] == {**UNIT_FORM, "code": UNIT, "notify_targets": ["notify.mobile_app_natt_1", "notify.mobile_app_natt_2"]}
+    assert result["data"] == {
+        **UNIT_FORM, "code": UNIT, "notify_targets": ["notify.mobile_app_natt_1", "notify.mobile_app_natt_2"],
+        "notify_targets_tier2": [], "notify_targets_tier3": [], "tier3_after_minutes": 5, "renotify_minutes": 3,
+        "reescalate_minutes": 10, "test_interval_days": 30,
+    }
     # Live: the unit's settings apply and its entities exist without a reload.
     unit = hub.manager.units[UNIT]
     assert unit.escalate_after.total_seconds() == 180
@@ -94,6 +108,12 @@ async def test_care_unit_form_defaults(hass: HomeAssistant, care_hub: Callable[.
         "escalate_after_minutes": 5,
         "out_of_bed_minutes": 30,
         "inactive_by": "10:00:00",
+        "notify_targets_tier2": [],
+        "notify_targets_tier3": [],
+        "tier3_after_minutes": 5,
+        "renotify_minutes": 3,
+        "reescalate_minutes": 10,
+        "test_interval_days": 30,
     }
 
 

@@ -1201,8 +1201,9 @@ async def test_alarm_buttons_act_on_the_alarm_in_their_slot(
     await _button_script(hass, "SOL-2", 1, "Löst").async_run(context=user)
     await hass.async_block_till_done()
 
-    assert [call.data for call in acknowledged] == [{"alarm_id": "alarm-b"}]
-    assert [call.data for call in resolved] == [{"alarm_id": "alarm-a", "outcome": "on_site"}]
+    # Newest first (issue 11): slot 1 is the newest alarm, alarm-b; slot 2 the older alarm-a.
+    assert [call.data for call in acknowledged] == [{"alarm_id": "alarm-a"}]
+    assert [call.data for call in resolved] == [{"alarm_id": "alarm-b", "outcome": "on_site"}]
     # The tapping user reaches the integration, which records who acknowledged.
     assert acknowledged[0].context.user_id == "nurse-1"
     assert not notified

@@ -17,6 +17,13 @@ SUBENTRY_DISPENSER: Final = "dispenser"
 
 CONF_CODE: Final = "code"
 CONF_NOTIFY: Final = "notify_targets"
+CONF_NOTIFY_TIER2: Final = "notify_targets_tier2"
+CONF_NOTIFY_TIER3: Final = "notify_targets_tier3"
+CONF_TIER3_AFTER: Final = "tier3_after_minutes"
+CONF_RENOTIFY: Final = "renotify_minutes"
+CONF_REESCALATE: Final = "reescalate_minutes"
+CONF_ARRIVAL_KINDS: Final = "arrival_required_kinds"
+CONF_TEST_INTERVAL: Final = "test_interval_days"
 CONF_NIGHT_START: Final = "night_start"
 CONF_NIGHT_END: Final = "night_end"
 CONF_ESCALATE_AFTER: Final = "escalate_after_minutes"
@@ -28,6 +35,10 @@ CONF_CLIENT: Final = "client"
 CONF_HEARTBEAT: Final = "heartbeat_minutes"
 
 DEFAULT_ESCALATE_AFTER: Final = 5
+DEFAULT_TIER3_AFTER: Final = 5
+DEFAULT_RENOTIFY: Final = 3
+DEFAULT_REESCALATE: Final = 10
+DEFAULT_TEST_INTERVAL: Final = 30
 DEFAULT_OUT_OF_BED: Final = 30
 DEFAULT_INACTIVE_BY: Final = time(10, 0)
 DEFAULT_HEARTBEAT: Final = 60
@@ -49,6 +60,16 @@ def parse_clock(value: object, default: time) -> time:
     return default
 
 
+def _targets(value: object) -> tuple[str, ...]:
+    return tuple(str(t) for t in value) if isinstance(value, list) else ()
+
+
+def _optional_minutes(value: object) -> timedelta | None:
+    # 0 switches a rhythm off (no re-notification, no re-escalation).
+    minutes = float(value) if isinstance(value, int | float | str) else 0.0
+    return timedelta(minutes=minutes) if minutes > 0 else None
+
+
 @dataclass(frozen=True, slots=True)
 class CareUnitConfig:
     """One care unit: on-duty targets, night hours and limits."""
@@ -61,6 +82,18 @@ class CareUnitConfig:
     check_times: tuple[time, ...] = DEFAULT_CHECK_TIMES
     out_of_bed_limit: timedelta = timedelta(minutes=DEFAULT_OUT_OF_BED)
     inactive_by: time = DEFAULT_INACTIVE_BY
+    notify_tier2: tuple[str, ...] = ()
+    notify_tier3: tuple[str, ...] = ()
+    tier3_after: timedelta = timedelta(minutes=DEFAULT_TIER3_AFTER)
+    renotify_every: timedelta | None = timedelta(minutes=DEFAULT_RENOTIFY)
+    reescalate_after: timedelta | None = timedelta(minutes=DEFAULT_REESCALATE)
+    arrival_required: frozenset[str] = frozenset()
+    test_interval: timedelta = timedelta(days=DEFAULT_TEST_INTERVAL)
+
+    def targets_up_to(self, level: int) -> tuple[str, ...]:
+        """The notify services of tier 1 and of every tier an alarm has escalated to."""
+        tiers = (self.notify_targets, self.notify_tier2, self.notify_tier3)[: level + 1]
+        return tuple(dict.fromkeys(target for tier in tiers for target in tier))
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> CareUnitConfig:
@@ -69,10 +102,16 @@ class CareUnitConfig:
         times = tuple(
             sorted({parse_clock(item, DEFAULT_NIGHT_START) for item in checks})
         ) if isinstance(checks, list) and checks else DEFAULT_CHECK_TIMES
-        targets = data.get(CONF_NOTIFY)
         return cls(
             code=str(data[CONF_CODE]),
-            notify_targets=tuple(str(t) for t in targets) if isinstance(targets, list) else (),
+            notify_targets=_targets(data.get(CONF_NOTIFY)),
+            notify_tier2=_targets(data.get(CONF_NOTIFY_TIER2)),
+            notify_tier3=_targets(data.get(CONF_NOTIFY_TIER3)),
+            tier3_after=timedelta(minutes=float(data.get(CONF_TIER3_AFTER, DEFAULT_TIER3_AFTER))),
+            renotify_every=_optional_minutes(data.get(CONF_RENOTIFY, DEFAULT_RENOTIFY)),
+            reescalate_after=_optional_minutes(data.get(CONF_REESCALATE, DEFAULT_REESCALATE)),
+            arrival_required=frozenset(str(kind) for kind in data.get(CONF_ARRIVAL_KINDS) or ()),
+            test_interval=timedelta(days=float(data.get(CONF_TEST_INTERVAL, DEFAULT_TEST_INTERVAL))),
             night_start=parse_clock(data.get(CONF_NIGHT_START), DEFAULT_NIGHT_START),
             night_end=parse_clock(data.get(CONF_NIGHT_END), DEFAULT_NIGHT_END),
             escalate_after=timedelta(minutes=float(data.get(CONF_ESCALATE_AFTER, DEFAULT_ESCALATE_AFTER))),

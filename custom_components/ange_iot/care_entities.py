@@ -35,7 +35,7 @@ from .care_manager import CareManager, signal_care_update
 from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN
 from .ha_compat import via_hub
 
-ALARM_EVENT_TYPES = [AlarmState.TRIGGERED.value, AlarmState.ESCALATED.value, AlarmState.ACKNOWLEDGED.value, AlarmState.RESOLVED.value]
+ALARM_EVENT_TYPES = [state.value for state in AlarmState]
 
 
 def unit_device_info(manager: CareManager, code: str) -> DeviceInfo:
@@ -140,6 +140,9 @@ class OpenAlarmsSensor(CareEntity, SensorEntity):
                     "triggered_at": alarm.triggered_at.isoformat(),
                     "acknowledged_by": alarm.acknowledged_by,
                     "repeats": len(alarm.repeats),
+                    "press_count": alarm.press_count,
+                    "escalation_level": alarm.escalation_level,
+                    "test": alarm.test,
                 }
                 for alarm in alarms
             ],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -21,8 +22,10 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .care.alarms import AlarmKind
 from .care.identity import is_valid_code, looks_like_identity_number
 from .care_config import (
+    CONF_ARRIVAL_KINDS,
     CONF_CHECK_TIMES,
     CONF_CLIENT,
     CONF_CODE,
@@ -33,10 +36,20 @@ from .care_config import (
     CONF_NIGHT_END,
     CONF_NIGHT_START,
     CONF_NOTIFY,
+    CONF_NOTIFY_TIER2,
+    CONF_NOTIFY_TIER3,
     CONF_OUT_OF_BED,
+    CONF_REESCALATE,
+    CONF_RENOTIFY,
+    CONF_TEST_INTERVAL,
+    CONF_TIER3_AFTER,
     DEFAULT_ESCALATE_AFTER,
     DEFAULT_HEARTBEAT,
     DEFAULT_OUT_OF_BED,
+    DEFAULT_REESCALATE,
+    DEFAULT_RENOTIFY,
+    DEFAULT_TEST_INTERVAL,
+    DEFAULT_TIER3_AFTER,
     SUBENTRY_CARE_UNIT,
     SUBENTRY_DISPENSER,
 )
@@ -64,15 +77,44 @@ def code_errors(data: dict[str, Any], *keys: str) -> dict[str, str]:
     return errors
 
 
-def _unit_schema(defaults: dict[str, Any], *, with_code: bool) -> vol.Schema:
+NOTIFY_TIERS = (CONF_NOTIFY, CONF_NOTIFY_TIER2, CONF_NOTIFY_TIER3)
+
+
+def notify_services(hass: HomeAssistant) -> list[str]:
+    """Every notify action HA has now, as ``notify.<name>``, for the target pickers."""
+    return sorted(f"notify.{name}" for name in hass.services.async_services_for_domain("notify"))
+
+
+def notify_errors(hass: HomeAssistant, data: dict[str, Any]) -> dict[str, str]:
+    """Clean the tiers' targets; each must be an existing notify action, not free text."""
+    errors: dict[str, str] = {}
+    for key in NOTIFY_TIERS:
+        targets = [str(t).strip() for t in data.get(key, []) if str(t).strip()]
+        data[key] = targets
+        for target in targets:
+            domain, _, name = target.partition(".")
+            if domain != "notify" or not hass.services.has_service(domain, name):
+                errors[key] = "notify_target_unknown"
+    return errors
+
+
+def _targets_selector(options: list[str]) -> SelectSelector:
+    # custom_value keeps a typed target in the form, so it gets a translated error.
+    return SelectSelector(SelectSelectorConfig(options=options, multiple=True, custom_value=True))
+
+
+def _unit_schema(defaults: dict[str, Any], *, with_code: bool, notify: list[str]) -> vol.Schema:
     fields: dict[Any, Any] = {}
     if with_code:
         fields[vol.Required(CONF_CODE, default=defaults.get(CONF_CODE, vol.UNDEFINED))] = TextSelector()
     fields.update(
         {
-            vol.Optional(CONF_NOTIFY, description={"suggested_value": defaults.get(CONF_NOTIFY)}): SelectSelector(
-                SelectSelectorConfig(options=[], multiple=True, custom_value=True)
-            ),
+            vol.Optional(key, description={"suggested_value": defaults.get(key)}): _targets_selector(notify)
+            for key in NOTIFY_TIERS
+        }
+    )
+    fields.update(
+        {
             vol.Required(CONF_NIGHT_START, default=defaults.get(CONF_NIGHT_START, "22:00:00")): TimeSelector(),
             vol.Required(CONF_NIGHT_END, default=defaults.get(CONF_NIGHT_END, "07:00:00")): TimeSelector(),
             vol.Required(
@@ -83,6 +125,18 @@ def _unit_schema(defaults: dict[str, Any], *, with_code: bool) -> vol.Schema:
             vol.Required(CONF_ESCALATE_AFTER, default=defaults.get(CONF_ESCALATE_AFTER, DEFAULT_ESCALATE_AFTER)): _minutes(1, 120),
             vol.Required(CONF_OUT_OF_BED, default=defaults.get(CONF_OUT_OF_BED, DEFAULT_OUT_OF_BED)): _minutes(5, 240),
             vol.Required(CONF_INACTIVE_BY, default=defaults.get(CONF_INACTIVE_BY, "10:00:00")): TimeSelector(),
+            vol.Required(CONF_TIER3_AFTER, default=defaults.get(CONF_TIER3_AFTER, DEFAULT_TIER3_AFTER)): _minutes(1, 120),
+            vol.Required(CONF_RENOTIFY, default=defaults.get(CONF_RENOTIFY, DEFAULT_RENOTIFY)): _minutes(0, 60),
+            vol.Required(CONF_REESCALATE, default=defaults.get(CONF_REESCALATE, DEFAULT_REESCALATE)): _minutes(0, 120),
+            vol.Optional(CONF_ARRIVAL_KINDS, description={"suggested_value": defaults.get(CONF_ARRIVAL_KINDS)}): SelectSelector(
+                SelectSelectorConfig(
+                    options=[kind.value for kind in AlarmKind], multiple=True, translation_key="alarm_kind",
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(CONF_TEST_INTERVAL, default=defaults.get(CONF_TEST_INTERVAL, DEFAULT_TEST_INTERVAL)): NumberSelector(
+                NumberSelectorConfig(min=1, max=365, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="d")
+            ),
         }
     )
     return vol.Schema(fields)
@@ -113,7 +167,7 @@ class CareUnitSubentryFlow(ConfigSubentryFlow):
             data = dict(user_input)
             if reconfiguring:
                 data[CONF_CODE] = self._get_reconfigure_subentry().data[CONF_CODE]
-            errors = code_errors(data, CONF_CODE)
+            errors = code_errors(data, CONF_CODE) | notify_errors(self.hass, data)
             if not all(_valid_clock(t) for t in data.get(CONF_CHECK_TIMES, [])):
                 errors[CONF_CHECK_TIMES] = "invalid_check_time"
             if not reconfiguring and any(
@@ -122,7 +176,6 @@ class CareUnitSubentryFlow(ConfigSubentryFlow):
             ):
                 errors[CONF_CODE] = "unit_exists"
             if not errors:
-                data[CONF_NOTIFY] = [str(t).strip() for t in data.get(CONF_NOTIFY, []) if str(t).strip()]
                 if reconfiguring:
                     return self.async_update_and_abort(
                         self._get_entry(), self._get_reconfigure_subentry(), title=data[CONF_CODE], data=data
@@ -130,7 +183,8 @@ class CareUnitSubentryFlow(ConfigSubentryFlow):
                 return self.async_create_entry(title=data[CONF_CODE], data=data, unique_id=f"care_unit_{data[CONF_CODE]}")
         defaults = user_input or (dict(self._get_reconfigure_subentry().data) if reconfiguring else {})
         return self.async_show_form(
-            step_id=step, data_schema=_unit_schema(defaults, with_code=not reconfiguring), errors=errors
+            step_id=step, errors=errors,
+            data_schema=_unit_schema(defaults, with_code=not reconfiguring, notify=notify_services(self.hass)),
         )
 
 

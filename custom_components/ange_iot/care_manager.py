@@ -16,8 +16,9 @@ from pathlib import Path
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Context, CoreState, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -29,6 +30,8 @@ from .care.dispenser import (
     DispenserState,
     parse_dispenser_event,
 )
+from .care.errors import CareError
+from .care.response_stats import ResponseLog
 from .care.supervision import (
     BedChange,
     CheckResult,
@@ -40,6 +43,8 @@ from .care.supervision import (
     is_night,
     night_of,
 )
+from .care_actions_listener import async_listen_for_actions
+from .care_chain import AlarmChain
 from .care_config import (
     ROLE_BED,
     ROLE_OUTER_DOOR,
@@ -49,7 +54,11 @@ from .care_config import (
     care_units,
     dispensers,
 )
+from .care_deadlines import DeviceDeadlines
 from .care_devices import remove_stale_care_devices
+from .care_notify import async_load_labels
+from .care_test_mode import TestAlarms, test_mark
+from .care_users import async_refresh_user_names
 from .const import DOMAIN, LOGGER
 from .derived import ROLE
 from .windowed_save import WindowedSave
@@ -118,7 +127,7 @@ class CareManager:
         self.hass = hass
         self.hub = hub
         self.entry_id = hub.entry.entry_id
-        self.book = AlarmBook()
+        self.book: AlarmBook = AlarmBook()
         self.nights = NightLog()
         self.dispenser_states: dict[str, DispenserState] = {}
         self.rooms: dict[tuple[str, str], RoomActivity] = {}
@@ -138,6 +147,10 @@ class CareManager:
             hass, STORAGE_VERSION, f"{DOMAIN}.{self.entry_id}.care", private=True
         )
         self._signal = signal_care_update(self.entry_id)
+        self.chain = AlarmChain(self)
+        self.deadlines: DeviceDeadlines = DeviceDeadlines(self)
+        self.tests = TestAlarms(self)
+        self.responses = ResponseLog()
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         # Until the stored state is loaded, nothing may be saved over it.
         self._started = False
@@ -164,11 +177,25 @@ class CareManager:
         for unit, moment in (stored.get("last_check") or {}).items():
             if (parsed := dt_util.parse_datetime(moment)) is not None:
                 self._last_check[unit] = parsed
+        self.deadlines.load(stored.get("deadlines"))
+        self.tests.load(stored.get("tests"))
+        self.responses = ResponseLog.from_dict(stored.get("responses"))
         directory = Path(self.hass.config.path(AUDIT_FOLDER))
         self.audit = await self.hass.async_add_executor_job(partial(AuditLog, directory, key=key))
         self._writer = self.hass.async_create_background_task(self._write_audit(), "ange_iot audit log")
+        await async_load_labels(self.hass)
+        await async_refresh_user_names(self.hass)
         self._started = True
         self.sync()
+        self.hub.add_unsubscriber(async_listen_for_actions(self))
+        # Page what is open again, then say so if alarms may have been missed while HA was down.
+        # While HA boots, the phones' notify actions may not exist yet: page once it has started.
+        if self.hass.state is CoreState.running:
+            self.chain.resend_open()
+            self.deadlines.after_start(dt_util.utcnow())
+        else:
+            self.deadlines.after_start(dt_util.utcnow())
+            self.hub.add_unsubscriber(async_at_started(self.hass, self.chain.async_resend_at_start))
         await self._save()
 
     async def async_stop(self) -> None:
@@ -192,6 +219,9 @@ class CareManager:
             "dispensers": {key: state.as_dict() for key, state in self.dispenser_states.items()},
             "last_check": {unit: moment.isoformat() for unit, moment in self._last_check.items()},
             "rooms": {f"{code}/{room}": activity.as_dict() for (code, room), activity in self.rooms.items()},
+            "deadlines": self.deadlines.as_dict(),
+            "tests": self.tests.as_dict(),
+            "responses": self.responses.as_dict(),
         }
 
     @callback
@@ -212,7 +242,7 @@ class CareManager:
     @callback
     def audit_line(
         self,
-        action: AuditAction,
+        action: AuditAction | str,
         *,
         actor: str | None,
         care_unit: str | None = None,
@@ -271,6 +301,9 @@ class CareManager:
     def device_changed(self, device: Device, change: str) -> None:
         """A care device was added, changed or removed."""
         config = device.config
+        if config.is_care and change == "added":
+            # Its reporting deadline runs from now: a device that never reports is late too.
+            self.deadlines.tracking_since.setdefault(device.dev_eui, dt_util.utcnow())
         if config.is_care:
             self.audit_line(
                 AuditAction.CARE_DEVICE_CHANGED, actor=None, care_unit=config.care_unit, room=config.room,
@@ -320,47 +353,92 @@ class CareManager:
         """Raise an alarm, or record a repeat on the open one from the same source."""
         alarm, is_new = self.book.trigger(kind, care_unit, room, dev_eui, at, source_key, detail=detail)
         if is_new:
+            alarm.test = self.tests.is_test(care_unit, kind)
             LOGGER.info("Care alarm %s (%s) raised in unit %s", alarm.alarm_id, kind.value, care_unit)
             self.audit_line(
                 AuditAction.ALARM_TRIGGERED, actor=None, care_unit=care_unit, room=room, at=at,
-                data={"alarm_id": alarm.alarm_id, "kind": kind.value, "dev_eui": dev_eui},
+                data={"alarm_id": alarm.alarm_id, "kind": kind.value, "dev_eui": dev_eui, **test_mark(alarm)},
             )
-            self._fire(alarm)
+            self.fire(alarm)
         else:
             self.audit_line(
                 AuditAction.ALARM_REPEATED, actor=None, care_unit=care_unit, room=room, at=at,
-                data={"alarm_id": alarm.alarm_id, "kind": kind.value, "repeats": len(alarm.repeats)},
+                data={
+                    "alarm_id": alarm.alarm_id, "kind": kind.value, "repeats": len(alarm.repeats),
+                    "press_count": alarm.press_count, **test_mark(alarm),
+                },
             )
+            self.chain.on_repeat(alarm)
             self._changed()
+        if kind is AlarmKind.CALL_BUTTON and dev_eui is not None:
+            self.tests.pressed(dev_eui, alarm, at)
         return alarm
 
     @callback
-    def acknowledge(self, alarm_id: str, user_id: str | None) -> Alarm:
+    def acknowledge(self, alarm_id: str, user_id: str | None, *, phone: str | None = None) -> Alarm:
         """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
-        alarm = self.book.acknowledge(alarm_id, user_id, dt_util.utcnow())
-        self.audit_line(
-            AuditAction.ALARM_ACKNOWLEDGED, actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
-            data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value},
-        )
-        self._fire(alarm)
-        return alarm
+        return self.respond("acknowledge", alarm_id, user_id, phone=phone)
 
     @callback
-    def resolve(self, alarm_id: str, outcome: Outcome | str, user_id: str | None) -> Alarm:
+    def resolve(
+        self, alarm_id: str, outcome: Outcome | str, user_id: str | None, *, phone: str | None = None
+    ) -> Alarm:
         """Staff closed the alarm with an outcome (an invalid one raises the care/ error)."""
-        alarm = self.book.resolve(alarm_id, outcome, user_id, dt_util.utcnow())
+        return self.respond("resolve", alarm_id, user_id, outcome=outcome, phone=phone)
+
+    @callback
+    def respond(
+        self,
+        response: str,
+        alarm_id: str,
+        user_id: str | None,
+        *,
+        outcome: Outcome | str | None = None,
+        phone: str | None = None,
+    ) -> Alarm:
+        """One staff response (acknowledge, on_the_way, arrived, resolve), from a phone or not.
+
+        Raises the care/ errors, unchanged, when the alarm cannot make that move.
+        """
+        now, book = dt_util.utcnow(), self.book
+        if response == "resolve":
+            current = book.get(alarm_id)
+            if outcome is None:
+                outcome = Outcome.ON_SITE if current.arrived_at is not None else Outcome.OTHER
+            required = current.kind.value in self.unit(current.care_unit).arrival_required
+            alarm = book.resolve(alarm_id, outcome, user_id, now, require_arrival=required)
+        elif response == "on_the_way":
+            alarm = book.on_the_way(alarm_id, user_id, now)
+        elif response == "arrived":
+            alarm = book.arrived(alarm_id, user_id, now)
+        elif response == "acknowledge":
+            alarm = book.acknowledge(alarm_id, user_id, now)
+        else:
+            raise CareError(f"unknown response {response}")
+        data: dict[str, object] = {"alarm_id": alarm.alarm_id, "kind": alarm.kind.value, **test_mark(alarm)}
+        if alarm.outcome is not None and response == "resolve":
+            data["outcome"] = alarm.outcome.value
+        if phone is not None:
+            data["phone"] = phone
         self.audit_line(
-            AuditAction.ALARM_RESOLVED, actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
-            data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value, "outcome": None if alarm.outcome is None else alarm.outcome.value},
+            f"alarm_{alarm.state.value}", actor=user_id, care_unit=alarm.care_unit, room=alarm.room, at=now, data=data,
         )
-        self._fire(alarm)
+        self.fire(alarm, user_id)
+        # The logbook names who responded; a new user is known by the next line.
+        self.hass.async_create_task(async_refresh_user_names(self.hass), "ange_iot user names")
         return alarm
 
     @callback
-    def _fire(self, alarm: Alarm) -> None:
-        self.hass.bus.async_fire(EVENT_ALARM, alarm.event_data())
+    def fire(self, alarm: Alarm, user_id: str | None = None) -> None:
+        """Tell HA about a transition: the event (with who made it), the entities, the phones."""
+        context = Context(user_id=user_id) if user_id else None
+        self.responses.update(alarm)
+        self.hass.bus.async_fire(EVENT_ALARM, alarm.event_data(), context=context)
         async_dispatcher_send(self.hass, f"{self._signal}_alarm", alarm)
+        self.chain.on_transition(alarm)
         self._changed()
+
+    _fire = fire
 
     # ------------------------------------------------------------------ device input
 
@@ -443,12 +521,10 @@ class CareManager:
     @callback
     def tick(self, now: datetime) -> None:
         """Every minute: escalation, night checks, out of bed, inactivity, heartbeats."""
-        for alarm in self.book.escalate_due(now, lambda code: self.unit(code).escalate_after):
-            self.audit_line(
-                AuditAction.ALARM_ESCALATED, actor=None, care_unit=alarm.care_unit, room=alarm.room,
-                data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value},
-            )
-            self._fire(alarm)
+        self.chain.tick(now)
+        self.deadlines.tick(now)
+        self.tests.tick(now)
+        self.responses.purge(now)
         tz = dt_util.get_default_time_zone()
         for code in self.unit_codes():
             unit = self.unit(code)
@@ -475,6 +551,10 @@ class CareManager:
             audit, cutoff = self.audit, retention_cutoff(now)
             self._queue.put_nowait(lambda: audit.purge_older_than(cutoff, at=now))
         async_dispatcher_send(self.hass, f"{self._signal}_tick")
+
+    def is_open(self, source_key: str) -> bool:
+        """Whether an alarm from this source is open."""
+        return self._is_open(source_key)
 
     def _is_open(self, source_key: str) -> bool:
         return any(alarm.source_key == source_key for alarm in self.book.open_alarms())
@@ -626,7 +706,7 @@ class CareManager:
 
     def alarm_state_counts(self, code: str) -> dict[str, int]:
         """How many open alarms are in each state."""
-        counts = {state.value: 0 for state in (AlarmState.TRIGGERED, AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED)}
+        counts = {state.value: 0 for state in AlarmState if state is not AlarmState.RESOLVED}
         for alarm in self.open_alarms(code):
             counts[alarm.state.value] += 1
         return counts

@@ -25,6 +25,7 @@ from .care.errors import CareError
 from .care.identity import is_valid_code
 from .care.supervision import PauseReason, night_of
 from .care_manager import CareManager
+from .care_response_services import async_respond, async_setup_response_services
 from .const import DOMAIN
 from .services_common import loaded_hubs
 from .statistics_reader import as_aware
@@ -111,19 +112,12 @@ def _user(call: ServiceCall) -> str | None:
 
 
 async def _acknowledge(call: ServiceCall) -> None:
-    manager = _manager_of_alarm(call.hass, call.data[ATTR_ALARM_ID])
-    try:
-        manager.acknowledge(call.data[ATTR_ALARM_ID], _user(call))
-    except CareError as err:
-        raise _validation_error(err) from err
+    # The same path as a tap on the phone, with refusals in plain words (who, when).
+    await async_respond(call, "acknowledge")
 
 
 async def _resolve(call: ServiceCall) -> None:
-    manager = _manager_of_alarm(call.hass, call.data[ATTR_ALARM_ID])
-    try:
-        manager.resolve(call.data[ATTR_ALARM_ID], call.data[ATTR_OUTCOME], _user(call))
-    except CareError as err:
-        raise _validation_error(err) from err
+    await async_respond(call, "resolve", call.data[ATTR_OUTCOME])
 
 
 def _tonight(manager: CareManager, code: str) -> date:
@@ -240,6 +234,7 @@ def async_setup_care_services(hass: HomeAssistant) -> None:
     register = hass.services.async_register
     register(DOMAIN, "acknowledge_alarm", _acknowledge, schema=ACK_SCHEMA)
     register(DOMAIN, "resolve_alarm", _resolve, schema=RESOLVE_SCHEMA)
+    async_setup_response_services(hass)
     register(DOMAIN, "pause_supervision", _pause, schema=PAUSE_SCHEMA)
     register(DOMAIN, "night_report", _night_report, schema=REPORT_SCHEMA, supports_response=SupportsResponse.ONLY)
     register(DOMAIN, "export_audit_log", _export_audit, schema=EXPORT_SCHEMA, supports_response=SupportsResponse.OPTIONAL)

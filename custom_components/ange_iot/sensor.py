@@ -36,6 +36,7 @@ from homeassistant.helpers.typing import StateType
 
 from . import AngeIotConfigEntry
 from .care_entities import async_follow_care_entities, care_sensors
+from .care_statistics import statistics_sensors
 from .const import DOMAIN, signal_hub_update
 from .derived.lake import BathingWater
 from .device import Device
@@ -215,6 +216,7 @@ async def async_setup_entry(
     hub = entry.runtime_data
     async_add_entities([RejectedUplinksSensor(hub)])
     async_follow_care_entities(hub.care, care_sensors, async_add_entities)
+    async_follow_care_entities(hub.care, statistics_sensors, async_add_entities)
     async_setup_device_entities(hass, hub, async_add_entities, SENSORS, AngeIotSensor)
 
 

@@ -218,14 +218,20 @@ def test_acknowledging_without_a_user_is_recorded_as_such(book: AlarmBook) -> No
 
 
 def test_the_transition_table_is_the_documented_lifecycle() -> None:
+    on_the_way, arrived = AlarmState.ON_THE_WAY, AlarmState.ARRIVED
     assert {state: set(targets) for state, targets in ALLOWED_TRANSITIONS.items()} == {
         AlarmState.TRIGGERED: {
             AlarmState.ESCALATED,
             AlarmState.ACKNOWLEDGED,
+            on_the_way,
+            arrived,
             AlarmState.RESOLVED,
         },
-        AlarmState.ESCALATED: {AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED},
-        AlarmState.ACKNOWLEDGED: {AlarmState.RESOLVED},
+        AlarmState.ESCALATED: {AlarmState.ACKNOWLEDGED, on_the_way, arrived, AlarmState.RESOLVED},
+        # Taken on but nobody arrived in time: escalated again (issue 11).
+        AlarmState.ACKNOWLEDGED: {AlarmState.ESCALATED, on_the_way, arrived, AlarmState.RESOLVED},
+        on_the_way: {AlarmState.ESCALATED, arrived, AlarmState.RESOLVED},
+        arrived: {AlarmState.RESOLVED},
         AlarmState.RESOLVED: set(),
     }
 
@@ -266,15 +272,9 @@ def move(book: AlarmBook, alarm_id: str, target: AlarmState) -> None:
         ),
         (
             AlarmState.ACKNOWLEDGED,
-            AlarmState.ESCALATED,
-            IllegalTransitionError,
-            "illegal_alarm_transition",
-        ),
-        (
-            AlarmState.ACKNOWLEDGED,
             AlarmState.ACKNOWLEDGED,
             IllegalTransitionError,
-            "illegal_alarm_transition",
+            "alarm_already_acknowledged",
         ),
         (AlarmState.RESOLVED, AlarmState.ESCALATED, AlarmClosedError, "alarm_closed"),
         (AlarmState.RESOLVED, AlarmState.ACKNOWLEDGED, AlarmClosedError, "alarm_closed"),
@@ -302,7 +302,8 @@ def test_illegal_transitions_raise_and_change_nothing(
 def test_every_pair_outside_the_table_is_refused() -> None:
     """No state can reach a target the table does not allow, through any operation."""
     for state, target in itertools.product(
-        AlarmState, (AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED)
+        (AlarmState.TRIGGERED, AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED),
+        (AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED),
     ):
         fresh = AlarmBook(id_factory=counting_ids())
         fresh_alarm = bring_to(fresh, state)

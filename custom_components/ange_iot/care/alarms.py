@@ -1,12 +1,19 @@
 """The care alarm lifecycle: one state machine for every kind of care alarm.
 
 An alarm is ``triggered``, may become ``escalated`` when nobody acknowledges it within its
-unit's time limit, is ``acknowledged`` by a member of staff (who and when), and is finally
-``resolved`` with an outcome. Allowed moves::
+unit's time limit, is ``acknowledged`` by a member of staff (who and when), who is then
+``on_the_way`` and has ``arrived`` (presence in the room), and it is finally ``resolved``
+with an outcome. Allowed moves::
 
-    triggered  -> escalated | acknowledged | resolved
-    escalated  -> acknowledged | resolved
-    acknowledged -> resolved
+    triggered    -> escalated | acknowledged | on_the_way | arrived | resolved
+    escalated    -> acknowledged | on_the_way | arrived | resolved
+    acknowledged -> escalated | on_the_way | arrived | resolved
+    on_the_way   -> escalated | arrived | resolved
+    arrived      -> resolved
+
+``acknowledged -> escalated`` and ``on_the_way -> escalated`` are the re-escalation of an
+alarm somebody took but nobody reached in time. A further escalation (tier 3) keeps the
+state ``escalated`` and raises :attr:`Alarm.escalation_level`.
 
 Everything else raises a ``CareError`` subclass whose ``translation_key`` the Home Assistant
 glue turns into a translated ``ServiceValidationError``. :meth:`Alarm.event_data` gives the
@@ -49,6 +56,8 @@ class AlarmKind(StrEnum):
     BATTERY_LOW = "battery_low"
     # A night supervision check found no data: a physical visit is needed.
     SUPERVISION_NO_DATA = "supervision_no_data"
+    # Home Assistant was down: alarms may have been missed while it was.
+    SYSTEM_RESTART = "system_restart"
 
 
 class AlarmState(StrEnum):
@@ -57,7 +66,15 @@ class AlarmState(StrEnum):
     TRIGGERED = "triggered"
     ESCALATED = "escalated"
     ACKNOWLEDGED = "acknowledged"
+    ON_THE_WAY = "on_the_way"
+    ARRIVED = "arrived"
     RESOLVED = "resolved"
+
+
+# States in which somebody has taken the alarm on and nobody needs to be paged for it.
+TAKEN_STATES: frozenset[AlarmState] = frozenset(
+    {AlarmState.ACKNOWLEDGED, AlarmState.ON_THE_WAY, AlarmState.ARRIVED}
+)
 
 
 class Outcome(StrEnum):
@@ -69,12 +86,19 @@ class Outcome(StrEnum):
     OTHER = "other"
 
 
+_ON_THE_WAY, _ARRIVED = AlarmState.ON_THE_WAY, AlarmState.ARRIVED
 ALLOWED_TRANSITIONS: Mapping[AlarmState, frozenset[AlarmState]] = {
     AlarmState.TRIGGERED: frozenset(
-        {AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED}
+        {AlarmState.ESCALATED, AlarmState.ACKNOWLEDGED, _ON_THE_WAY, _ARRIVED, AlarmState.RESOLVED}
     ),
-    AlarmState.ESCALATED: frozenset({AlarmState.ACKNOWLEDGED, AlarmState.RESOLVED}),
-    AlarmState.ACKNOWLEDGED: frozenset({AlarmState.RESOLVED}),
+    AlarmState.ESCALATED: frozenset(
+        {AlarmState.ACKNOWLEDGED, _ON_THE_WAY, _ARRIVED, AlarmState.RESOLVED}
+    ),
+    AlarmState.ACKNOWLEDGED: frozenset(
+        {AlarmState.ESCALATED, _ON_THE_WAY, _ARRIVED, AlarmState.RESOLVED}
+    ),
+    _ON_THE_WAY: frozenset({AlarmState.ESCALATED, _ARRIVED, AlarmState.RESOLVED}),
+    _ARRIVED: frozenset({AlarmState.RESOLVED}),
     AlarmState.RESOLVED: frozenset(),
 }
 
@@ -95,6 +119,24 @@ class IllegalTransitionError(CareError):
     """The alarm is open but cannot make this move (for example acknowledged twice)."""
 
     translation_key = "illegal_alarm_transition"
+
+
+class AlreadyAcknowledgedError(IllegalTransitionError):
+    """Somebody already took the alarm on; the answer names who (user id) and when (ISO)."""
+
+    translation_key = "alarm_already_acknowledged"
+
+
+class AlreadyInStateError(IllegalTransitionError):
+    """The alarm is already on the way or arrived; the answer names who and when."""
+
+    translation_key = "alarm_already_in_state"
+
+
+class ArrivalRequiredError(CareError):
+    """The unit requires an arrival in the room before this kind of alarm is resolved."""
+
+    translation_key = "alarm_arrival_required"
 
 
 class InvalidOutcomeError(CareError):
@@ -141,6 +183,21 @@ class Alarm:
     outcome: Outcome | None = None
     repeats: list[datetime] = field(default_factory=list)
     detail: dict[str, JsonValue] = field(default_factory=dict)
+    # 0 = tier 1 only, 1 = tier 2 paged as well, 2 = tier 3 paged as well.
+    escalation_level: int = 0
+    on_the_way_at: datetime | None = None
+    on_the_way_by: str | None = None
+    arrived_at: datetime | None = None
+    arrived_by: str | None = None
+    # When the phones were last paged for it, so re-notification keeps its rhythm.
+    notified_at: datetime | None = None
+    # A test alarm (provlarm): it runs the whole chain, marked as a test everywhere.
+    test: bool = False
+
+    @property
+    def press_count(self) -> int:
+        """How often the source triggered while this alarm was open (the first press too)."""
+        return 1 + len(self.repeats)
 
     @property
     def is_open(self) -> bool:
@@ -192,6 +249,13 @@ class Alarm:
             "outcome": None if self.outcome is None else self.outcome.value,
             "repeats": [to_iso(moment) for moment in self.repeats],
             "detail": dict(self.detail),
+            "escalation_level": self.escalation_level,
+            "on_the_way_at": optional_iso(self.on_the_way_at),
+            "on_the_way_by": self.on_the_way_by,
+            "arrived_at": optional_iso(self.arrived_at),
+            "arrived_by": self.arrived_by,
+            "notified_at": optional_iso(self.notified_at),
+            "test": self.test,
         }
 
     @classmethod
@@ -217,6 +281,13 @@ class Alarm:
                 outcome=None if outcome is None else Outcome(outcome),
                 repeats=[from_iso(text) for text in data.get("repeats", [])],
                 detail=plain_mapping(data.get("detail"), "detail"),
+                escalation_level=int(data.get("escalation_level") or 0),
+                on_the_way_at=optional_from_iso(data.get("on_the_way_at")),
+                on_the_way_by=_optional_str(data.get("on_the_way_by")),
+                arrived_at=optional_from_iso(data.get("arrived_at")),
+                arrived_by=_optional_str(data.get("arrived_by")),
+                notified_at=optional_from_iso(data.get("notified_at")),
+                test=data.get("test") is True,
             )
         except (KeyError, TypeError, ValueError) as err:
             raise StoredDataError(f"stored alarm is damaged: {err}") from err
@@ -237,6 +308,26 @@ def check_transition(alarm: Alarm, target: AlarmState) -> None:
     if not alarm.is_open:
         raise AlarmClosedError(
             f"alarm {alarm.alarm_id} is already resolved", alarm_id=alarm.alarm_id
+        )
+    if target is AlarmState.ACKNOWLEDGED and alarm.state in TAKEN_STATES:
+        raise AlreadyAcknowledgedError(
+            f"alarm {alarm.alarm_id} is already acknowledged",
+            alarm_id=alarm.alarm_id,
+            user=alarm.acknowledged_by or "",
+            time=optional_iso(alarm.acknowledged_at) or "",
+        )
+    if target in (_ON_THE_WAY, _ARRIVED) and target not in ALLOWED_TRANSITIONS[alarm.state]:
+        by, at = (
+            (alarm.arrived_by, alarm.arrived_at)
+            if alarm.state is _ARRIVED
+            else (alarm.on_the_way_by, alarm.on_the_way_at)
+        )
+        raise AlreadyInStateError(
+            f"alarm {alarm.alarm_id} is already {alarm.state}",
+            alarm_id=alarm.alarm_id,
+            state=alarm.state.value,
+            user=by or "",
+            time=optional_iso(at) or "",
         )
     if target not in ALLOWED_TRANSITIONS[alarm.state]:
         raise IllegalTransitionError(
@@ -323,6 +414,21 @@ class AlarmBook:
         check_transition(alarm, AlarmState.ESCALATED)
         alarm.state = AlarmState.ESCALATED
         alarm.escalated_at = at
+        alarm.escalation_level = max(alarm.escalation_level + (0 if alarm.is_acknowledged else 1), 1)
+        return alarm
+
+    def escalate_further(self, alarm_id: str, at: datetime) -> Alarm:
+        """Page the next tier for an alarm that is escalated and still unacknowledged."""
+        require_aware(at, "at")
+        alarm = self.get(alarm_id)
+        if alarm.state is not AlarmState.ESCALATED:
+            check_transition(alarm, AlarmState.ESCALATED)
+            raise IllegalTransitionError(
+                f"alarm {alarm.alarm_id} is not escalated",
+                alarm_id=alarm.alarm_id, state=alarm.state.value, target=AlarmState.ESCALATED.value,
+            )
+        alarm.escalation_level += 1
+        alarm.escalated_at = at
         return alarm
 
     def escalate_due(
@@ -357,10 +463,46 @@ class AlarmBook:
         alarm.acknowledged_by = user_id
         return alarm
 
+    def on_the_way(self, alarm_id: str, user_id: str | None, at: datetime) -> Alarm:
+        """Somebody is on the way to the room; it acknowledges the alarm if nobody had."""
+        require_aware(at, "at")
+        alarm = self.get(alarm_id)
+        check_transition(alarm, _ON_THE_WAY)
+        self._take(alarm, user_id, at)
+        alarm.state = _ON_THE_WAY
+        alarm.on_the_way_at, alarm.on_the_way_by = at, user_id
+        return alarm
+
+    def arrived(self, alarm_id: str, user_id: str | None, at: datetime) -> Alarm:
+        """Somebody is in the room (presence); it acknowledges the alarm if nobody had."""
+        require_aware(at, "at")
+        alarm = self.get(alarm_id)
+        check_transition(alarm, _ARRIVED)
+        self._take(alarm, user_id, at)
+        alarm.state = _ARRIVED
+        alarm.arrived_at, alarm.arrived_by = at, user_id
+        return alarm
+
+    @staticmethod
+    def _take(alarm: Alarm, user_id: str | None, at: datetime) -> None:
+        # Going there is taking the alarm on: an escalated (re-escalated) one is taken anew.
+        if alarm.state in (AlarmState.TRIGGERED, AlarmState.ESCALATED):
+            alarm.acknowledged_at, alarm.acknowledged_by = at, user_id
+
     def resolve(
-        self, alarm_id: str, outcome: Outcome | str, user_id: str | None, at: datetime
+        self,
+        alarm_id: str,
+        outcome: Outcome | str,
+        user_id: str | None,
+        at: datetime,
+        *,
+        require_arrival: bool = False,
     ) -> Alarm:
-        """Close the alarm with an outcome; an unacknowledged alarm may be resolved directly."""
+        """Close the alarm with an outcome; an unacknowledged alarm may be resolved directly.
+
+        ``require_arrival`` (the unit's choice for this kind) refuses it until somebody
+        has arrived in the room.
+        """
         require_aware(at, "at")
         try:
             outcome = Outcome(outcome)
@@ -368,6 +510,10 @@ class AlarmBook:
             raise InvalidOutcomeError(f"unknown outcome {outcome!r}", outcome=str(outcome)) from err
         alarm = self.get(alarm_id)
         check_transition(alarm, AlarmState.RESOLVED)
+        if require_arrival and alarm.arrived_at is None:
+            raise ArrivalRequiredError(
+                f"alarm {alarm.alarm_id} needs an arrival first", alarm_id=alarm.alarm_id
+            )
         alarm.state = AlarmState.RESOLVED
         alarm.resolved_at = at
         alarm.resolved_by = user_id

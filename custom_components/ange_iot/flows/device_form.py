@@ -14,6 +14,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     AreaSelector,
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -23,6 +26,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from ..care.identity import looks_like_identity_number
+from ..care_deadlines import CONF_REPORT_DEADLINE
 from ..care_flow import code_errors
 from ..const import (
     CONF_AREA,
@@ -41,7 +45,9 @@ from ..lorawan.codecs import MODELS
 from ..lorawan.uplink import normalize_dev_eui
 
 CONF_BACK: Final = "back"
-DEVICE_FORM_KEYS: Final = frozenset({CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM})
+DEVICE_FORM_KEYS: Final = frozenset(
+    {CONF_MODEL, CONF_NAME, CONF_AREA, CONF_CARE_UNIT, CONF_ROOM, CONF_REPORT_DEADLINE}
+)
 
 
 def _model_selector() -> SelectSelector:
@@ -73,6 +79,12 @@ def device_schema(defaults: Mapping[str, Any], *, with_dev_eui: bool) -> vol.Sch
                 CONF_CARE_UNIT, description={"suggested_value": defaults.get(CONF_CARE_UNIT)}
             ): TextSelector(),
             vol.Optional(CONF_ROOM, description={"suggested_value": defaults.get(CONF_ROOM)}): TextSelector(),
+            # Care devices only: overrides the reporting deadline taken from the model.
+            vol.Optional(
+                CONF_REPORT_DEADLINE, description={"suggested_value": defaults.get(CONF_REPORT_DEADLINE)}
+            ): NumberSelector(
+                NumberSelectorConfig(min=5, max=10080, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="min")
+            ),
         }
     )
     return vol.Schema(fields)
