@@ -154,7 +154,9 @@ def disable_http_server() -> None:
 
 # HA 2026.x keeps the http settings in its store and raises a ``deprecated_yaml`` repair
 # for an ``http:`` YAML block; 2025.x reads only YAML.
-HTTP_CONFIG_IN_STORAGE = importlib.util.find_spec("homeassistant.components.http.config") is not None
+HTTP_CONFIG_IN_STORAGE = (
+    importlib.util.find_spec("homeassistant.components.http.config") is not None
+)
 
 
 async def setup_http(hass: HomeAssistant, hass_storage: dict[str, Any], port: int) -> None:
