@@ -182,6 +182,7 @@ class Catalogue:
         """Store observations of an accepted stream; returns how many were new."""
         if stream.entity_id in self.refused or not points:
             return 0
+        points = [(ms, float(stream.quantity.round(value))) for ms, value in points]
         added = await self.store.add(stream.id, points)
         if added:
             newest_ms = max(ms for ms, _ in points)

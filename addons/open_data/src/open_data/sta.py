@@ -274,14 +274,15 @@ class SensorThings:
             quantity,
         )
 
-    @staticmethod
-    def _observation(row: Sequence[Any]) -> Rec:
+    def _observation(self, row: Sequence[Any]) -> Rec:
         oid, stream_id, ms, value = row
         time = iso(int(ms))
+        stream = self._catalogue.streams.get(int(stream_id))
+        result = stream.quantity.round(value) if stream is not None else value
         return Rec(
             "Observations",
             int(oid),
-            {"phenomenonTime": time, "resultTime": time, "result": value},
+            {"phenomenonTime": time, "resultTime": time, "result": result},
             int(stream_id),
         )
 

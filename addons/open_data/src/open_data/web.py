@@ -202,7 +202,7 @@ class PublicSite:
                         "name_en": stream.quantity.name_en,
                         "unit": stream.unit,
                         "device_class": stream.device_class,
-                        "value": latest[2] if latest else None,
+                        "value": stream.quantity.round(latest[2]) if latest else None,
                         "time": iso(latest[1]) if latest else None,
                         "datastream": f"{origin}/sta/v1.1/Datastreams({stream.id})",
                     }
@@ -285,7 +285,9 @@ class PublicSite:
             "unit": stream.unit,
             "start": iso(start),
             "end": iso(end),
-            "observations": [{"time": iso(ms), "value": value} for ms, value in points],
+            "observations": [
+                {"time": iso(ms), "value": stream.quantity.round(value)} for ms, value in points
+            ],
         }
         return web.json_response(document, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
@@ -295,7 +297,9 @@ class PublicSite:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(("entity_id", "time", "value", "unit"))
         for ms, value in points:
-            writer.writerow((stream.entity_id, iso(ms), value, stream.unit or ""))
+            writer.writerow(
+                (stream.entity_id, iso(ms), stream.quantity.round(value), stream.unit or "")
+            )
         return web.Response(
             body=buffer.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8"
         )
@@ -315,7 +319,7 @@ class PublicSite:
                         "name_sv": s.quantity.name_sv,
                         "name_en": s.quantity.name_en,
                         "unit": s.unit,
-                        "value": s.latest[2] if s.latest else None,
+                        "value": s.quantity.round(s.latest[2]) if s.latest else None,
                         "time": iso(s.latest[1]) if s.latest else None,
                     }
                     for s in self._catalogue.streams_of(place)
