@@ -72,6 +72,15 @@ _SUFFIXES = sorted(
 )
 GENERIC = Quantity("value", "Mätvärde", "Measurement", 1)
 
+# What the widget and the front page list, by the kind of value a reader looks for:
+# "Badtemperaturer" lists water temperatures and nothing else.
+VALUE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "lake_temperature": ("water_temperature",),
+    "ice": ("ice_thickness",),
+    "snow": ("snow_depth",),
+    "visitors": ("visitors_today", "visitors_season", "people_total"),
+}
+
 # unit symbol -> (name, QUDT unit IRI), for SensorThings' unitOfMeasurement.
 _UNITS = {
     "°C": ("degree Celsius", "http://qudt.org/vocab/unit/DEG_C"),

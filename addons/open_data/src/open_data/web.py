@@ -16,11 +16,11 @@ import jinja2
 
 from . import chart as charts, dcat
 from .catalog import Catalogue, Stream
-from .i18n import ADMIN_TEXTS, LANGS, TEXTS, local_time
+from .i18n import ADMIN_TEXTS, LANGS, TEXTS, licence_name, local_time, plural, short_date
 from .odata import QueryError
 from .options import CATEGORIES, Place
 from .qr import qr_png, qr_svg
-from .quantities import format_value, with_unit
+from .quantities import VALUE_CATEGORIES, format_value, with_unit
 from .ratelimit import RateLimiter
 from .sta import NotFound, SensorThings
 from .timeutil import DAY_MS, iso, parse_iso
@@ -399,11 +399,18 @@ class PublicSite:
             if latest
             else None,
             "time_iso": iso(latest[1]) if latest else "",
-            "time_local": local_time(latest[1], self._options.time_zone, lang) if latest else "",
+            "time_local": local_time(latest[1], self._options.time_zone, lang, now)
+            if latest
+            else "",
             "stale": latest is not None and self._catalogue.is_stale(stream, now),
         }
 
-    def _place_view(self, place: Place, lang: str, now: int) -> dict[str, Any]:
+    def _place_view(
+        self, place: Place, lang: str, now: int, quantities: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
+        streams = self._catalogue.streams_of(place)
+        if quantities is not None:
+            streams = [s for s in streams if s.quantity.key in quantities]
         return {
             "id": place.id,
             "name": place.name(lang),
@@ -411,7 +418,7 @@ class PublicSite:
             "category_label": TEXTS[lang][f"categories.{place.category}"],
             "latitude": place.latitude,
             "longitude": place.longitude,
-            "rows": [self._row(s, lang, now) for s in self._catalogue.streams_of(place)],
+            "rows": [self._row(s, lang, now) for s in streams],
         }
 
     def _page_context(
@@ -430,6 +437,7 @@ class PublicSite:
             "other_lang": other,
             "other_href": en_path if other == "en" else sv_path,
             "license": self._options.license,
+            "license_name": licence_name(self._options.license, lang),
             "prefix": "" if lang == "sv" else "/en",
             "chart_width": charts.WIDTH,
             "chart_height": charts.HEIGHT,
@@ -451,8 +459,11 @@ class PublicSite:
         def build() -> bytes:
             now = self._catalogue.clock()
             context = self._page_context(request, lang, "/", TEXTS[lang]["bathing_title"])
+            # The page is titled "Badtemperaturer": its table holds water temperatures only.
+            lake = VALUE_CATEGORIES["lake_temperature"]
             context["bathing"] = [
-                self._place_view(p, lang, now) for p in self._catalogue.places("bathing_place")
+                self._place_view(p, lang, now, lake)
+                for p in self._catalogue.places("bathing_place")
             ]
             context["others"] = [
                 self._place_view(p, lang, now)
@@ -512,13 +523,16 @@ class PublicSite:
 
         row["chart_title"] = t["chart_title"].format(quantity=quantity.name(lang))
         row["chart_summary"] = t["chart_summary"].format(
-            low=show(built.low), high=show(built.high), last=show(built.last), count=built.count
+            low=show(built.low),
+            high=show(built.high),
+            last=show(built.last),
+            count=plural(lang, "measurement", built.count),
         )
         row["chart_labels"] = [(y, format_value(v, quantity, lang)) for y, v in built.y_labels]
         zone = self._options.time_zone
-        row["chart_ticks"] = [(x, local_time(ms, zone, lang)[5:10]) for x, ms in built.x_ticks]
+        row["chart_ticks"] = [(x, short_date(ms, zone, lang)) for x, ms in built.x_ticks]
         row["table"] = [
-            (local_time(ms, zone, lang), show(value)) for ms, value in charts.hourly(points)
+            (local_time(ms, zone, lang, now), show(value)) for ms, value in charts.hourly(points)
         ]
 
     async def _qr_page(self, request: web.Request) -> web.Response:
@@ -551,24 +565,55 @@ class PublicSite:
         response.headers["Cache-Control"] = QR_MAX_AGE
         return response
 
+    @staticmethod
+    def _value_categories(params: Mapping[str, str], default: str | None) -> list[str]:
+        raw = params.get("category", default)
+        if raw is None:
+            return []
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        for name in names:
+            if name not in VALUE_CATEGORIES:
+                raise QueryError(
+                    f"category must be one or more of {', '.join(VALUE_CATEGORIES)} "
+                    f"(comma-separated), not {name!r}"
+                )
+        if not names:
+            raise QueryError(f"category is empty; use one of {', '.join(VALUE_CATEGORIES)}")
+        return names
+
     async def _widget(self, request: web.Request) -> web.Response:
-        params = self._params(request, ("place", "lang"))
+        params = self._params(request, ("place", "lang", "category"))
         lang = params.get("lang", "sv")
         if lang not in LANGS:
             raise QueryError(f"lang must be sv or en, not {lang!r}")
-        if "place" in params:
+        t = TEXTS[lang]
+        # One place: all of its values unless categories are asked for. Otherwise the
+        # categories' values at every place (bathing water temperatures by default).
+        one_place = "place" in params
+        categories = self._value_categories(params, None if one_place else "lake_temperature")
+        quantities = (
+            tuple(q for name in categories for q in VALUE_CATEGORIES[name]) if categories else None
+        )
+        if one_place:
             place = self._options.place(params["place"])
             if place is None:
                 raise NotFound(f"no place {params['place']!r}")
             places = [place]
+            title = place.name(lang)
         else:
-            places = self._catalogue.places("bathing_place")
+            places = list(self._options.places)
+            titles = [t[f"widget.{name}"] for name in categories]
+            title = titles[0] if len(titles) == 1 else ""
+            if len(titles) > 1:
+                rest = [name[0].lower() + name[1:] for name in titles[1:]]
+                title = f"{', '.join([titles[0], *rest[:-1]])} {t['and']} {rest[-1]}"
         now = self._catalogue.clock()
+        views = [self._place_view(p, lang, now, quantities) for p in places]
         context = {
             "lang": lang,
-            "t": TEXTS[lang],
-            "title": places[0].name(lang) if "place" in params else TEXTS[lang]["bathing_title"],
-            "places": [self._place_view(p, lang, now) for p in places],
+            "t": t,
+            "title": title,
+            "places": [view for view in views if view["rows"] or one_place],
             "origin": self.origin(request),
             "prefix": "" if lang == "sv" else "/en",
         }
@@ -585,11 +630,31 @@ class PublicSite:
             "var p=s.getAttribute('data-place');"
             "var f=document.createElement('iframe');"
             f"f.src={json.dumps(origin + '/widget')}+'?lang='+l+(p?'&place='+encodeURIComponent(p):'');"
-            "f.title=s.getAttribute('data-title')||(l==='en'?'Bathing water temperatures':'Badtemperaturer');"
+            "var c=s.getAttribute('data-category');"
+            "f.src+=c?'&category='+encodeURIComponent(c):'';"
+            "f.title=s.getAttribute('data-title')||(l==='en'?'Measurements':'Mätvärden');"
             "f.loading='lazy';f.style.cssText='width:100%;min-height:14rem;border:0';"
             "s.parentNode.insertBefore(f,s.nextSibling);})();\n"
         )
         return web.Response(text=script, content_type="text/javascript", charset="utf-8")
+
+
+def admin_language(request: web.Request) -> str:
+    """?lang= if given, else the browser's preferred of sv and en (Accept-Language), else sv."""
+    asked = request.query.get("lang")
+    if asked in LANGS:
+        return asked
+    best, best_q = "sv", 0.0
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag, _, quality = part.strip().partition(";q=")
+        lang = tag.strip().lower()[:2]
+        try:
+            q = float(quality) if quality else 1.0
+        except ValueError:
+            continue
+        if lang in LANGS and q > best_q:
+            best, best_q = lang, q
+    return best
 
 
 class AdminSite:
@@ -622,7 +687,7 @@ class AdminSite:
     async def _page(self, request: web.Request) -> web.Response:
         catalogue = self._catalogue
         options = catalogue.options
-        lang = "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "sv"
+        lang = admin_language(request)
         texts = ADMIN_TEXTS[lang]
         zone = options.time_zone
         published = []
@@ -665,5 +730,6 @@ class AdminSite:
             refused=refused,
             waiting=waiting,
             ingress=request.headers.get("X-Ingress-Path", ""),
+            other_lang="sv" if lang == "en" else "en",
         )
         return web.Response(text=text, content_type="text/html", charset="utf-8")
