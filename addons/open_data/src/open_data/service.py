@@ -105,6 +105,7 @@ class OpenDataService:
 
     async def stop(self) -> None:
         """Stop everything and close the store."""
+        self.public.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -8,6 +8,7 @@ import hashlib
 import io
 import ipaddress
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ import jinja2
 from . import chart as charts, dcat
 from .catalog import Catalogue, Stream
 from .i18n import ADMIN_TEXTS, LANGS, TEXTS, licence_name, local_time, plural, short_date
+from .live import HEARTBEAT_S, MAX_CLIENTS, LiveFeed, observation_event
 from .odata import QueryError
 from .options import CATEGORIES, Place
 from .qr import qr_png, qr_svg
@@ -24,6 +26,8 @@ from .quantities import VALUE_CATEGORIES, format_value, with_unit
 from .ratelimit import RateLimiter
 from .sta import NotFound, SensorThings
 from .timeutil import DAY_MS, iso, parse_iso
+
+_NEWEST_PATH = re.compile(r"Datastreams\((\d+)\)/Observations")
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -62,6 +66,20 @@ class PublicSite:
         self._limiter = RateLimiter(self._options.rate_limit_per_minute)
         # (kind, origin, argument) -> (catalogue version, body, etag, content type)
         self._cache: dict[tuple[str, str, str], tuple[int, bytes, str, str]] = {}
+        # (origin, stream id) -> (observation id, body, etag) of the newest-value request
+        self._newest: dict[tuple[str, int], tuple[int, bytes, str]] = {}
+        self.feed = LiveFeed()
+        catalogue.listeners.append(self._announce)
+
+    def _announce(self, stream: Stream, observation: tuple[int, int, float], newest: bool) -> None:
+        base = self._options.public_url
+        document = observation_event(stream, observation, base)
+        document["newest"] = newest
+        self.feed.publish(stream.place.category, document)
+
+    def close(self) -> None:
+        """Let every live client go: the service is stopping."""
+        self.feed.close()
 
     def app(self) -> web.Application:
         """The aiohttp application with every public route."""
@@ -82,6 +100,7 @@ class PublicSite:
             web.get("/api/v1/history.json", self._history_json),
             web.get("/api/v1/history.csv", self._history_csv),
             web.get("/api/v1/places.geojson", self._places_geojson),
+            web.get("/api/v1/latest/stream", self._latest_stream),
             web.get("/sta/v1.1", self._sta_root),
             web.get("/sta/v1.1/{path:.*}", self._sta_handler),
             web.get("/dcat", self._dcat_xml),
@@ -114,6 +133,9 @@ class PublicSite:
                 response = _error(404, f"nothing at {request.path}")
             except web.HTTPMethodNotAllowed:
                 response = _error(405, "only GET and HEAD are served")
+        if response.prepared:
+            # A stream (the live feed) set its own headers before it started.
+            return response
         headers = response.headers
         headers["Access-Control-Allow-Origin"] = "*"
         headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
@@ -360,12 +382,97 @@ class PublicSite:
             if key in params:
                 raise QueryError(f"query option {key} is given twice")
             params[key] = value
+        newest = await self._newest_observation(request, params)
+        if newest is not None:
+            return newest
         result = await self._sta.handle(self.origin(request), request.match_info["path"], params)
         if result.raw:
             return web.Response(text=str(result.body), content_type="text/plain")
         return web.Response(
             body=json.dumps(result.body, ensure_ascii=False).encode(), content_type=JSON
         )
+
+    async def _newest_observation(
+        self, request: web.Request, params: Mapping[str, str]
+    ) -> web.Response | None:
+        """``Datastreams(n)/Observations?$top=1&$orderby=phenomenonTime desc`` from memory.
+
+        The body is what the SQL path returns for that query, byte for byte; other queries
+        get None and take the SQL path.
+        """
+        match = _NEWEST_PATH.fullmatch(request.match_info["path"])
+        if match is None or set(params) != {"$top", "$orderby"} or params["$top"].strip() != "1":
+            return None
+        if " ".join(params["$orderby"].split()) != "phenomenonTime desc":
+            return None
+        stream = self._catalogue.streams.get(int(match.group(1)))
+        if stream is None or stream.latest is None:
+            return None
+        origin = self.origin(request)
+        key = (origin, stream.id)
+        entry = self._newest.get(key)
+        if entry is None or entry[0] != stream.latest[0]:
+            page = await self._sta.newest_page(origin, stream, params)
+            body = json.dumps(page, ensure_ascii=False).encode()
+            entry = (stream.latest[0], body, _etag(body))
+            if len(self._newest) > 4096:
+                self._newest.clear()
+            self._newest[key] = entry
+        response = web.Response(body=entry[1], content_type=JSON)
+        response.headers["ETag"] = entry[2]
+        return response
+
+    async def _latest_stream(self, request: web.Request) -> web.StreamResponse:
+        """Server-Sent Events: the current values first, then each new observation."""
+        params = self._params(request, ("category",))
+        category = self._category(params)
+        feed = self.feed
+        if feed.clients >= MAX_CLIENTS:
+            response = _error(503, "too many live clients; poll /api/v1/latest.json instead")
+            response.headers["Retry-After"] = "60"
+            return response
+        stream_response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-store",
+                "Access-Control-Allow-Origin": "*",
+                # nginx and HA's ingress proxy would otherwise hold events back.
+                "X-Accel-Buffering": "no",
+            }
+        )
+        await stream_response.prepare(request)
+        feed.clients += 1
+        try:
+            seq = feed.seq
+            base = self._options.public_url or self.origin(request)
+            current = [
+                observation_event(s, s.latest, base) | {"newest": True}
+                for s in self._catalogue.streams.values()
+                if s.latest is not None and (category is None or s.place.category == category)
+            ]
+            lines = [
+                f"event: observation\ndata: {json.dumps(d, ensure_ascii=False)}\n\n"
+                for d in current
+            ]
+            await stream_response.write(("retry: 5000\n\n" + "".join(lines)).encode())
+            while not feed.closed:
+                events = await feed.after(seq, HEARTBEAT_S)
+                if not events:
+                    if feed.closed:
+                        break
+                    await stream_response.write(b": keep-alive\n\n")
+                    continue
+                seq = events[-1].seq
+                chunk = b"".join(
+                    e.data for e in events if category is None or e.category == category
+                )
+                if chunk:
+                    await stream_response.write(chunk)
+        except (ConnectionResetError, ConnectionError):
+            pass
+        finally:
+            feed.clients -= 1
+        return stream_response
 
     async def _dcat_xml(self, request: web.Request) -> web.Response:
         self._params(request, ())
