@@ -65,15 +65,19 @@ class Page:
         text = await self.evaluate("document.body.innerText")
         return re.sub(r"\s+", " ", str(text).replace("\N{NO-BREAK SPACE}", " "))
 
-    async def screenshot(self, path: Path) -> Path:
-        """A full-page PNG at the emulated size."""
+    async def screenshot(self, path: Path, *, content_only: bool = False) -> Path:
+        """A full-page PNG at the emulated size; ``content_only`` crops below the body."""
         metrics = await self.send("Page.getLayoutMetrics")
         size = metrics.get("cssContentSize") or metrics["contentSize"]
+        height = size["height"]
+        if content_only:
+            bottom = await self.evaluate("document.body.getBoundingClientRect().bottom")
+            height = min(height, float(bottom) + 8)
         shot = await self.send(
             "Page.captureScreenshot",
             format="png",
             captureBeyondViewport=True,
-            clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+            clip={"x": 0, "y": 0, "width": size["width"], "height": height, "scale": 1},
         )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
