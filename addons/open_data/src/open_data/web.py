@@ -275,7 +275,7 @@ class PublicSite:
         entity_id = params.get("entity_id")
         if not entity_id:
             raise QueryError(
-                "entity_id is required, e.g. ?entity_id=sensor.backetjarn_water_temperature"
+                "entity_id is required, e.g. ?entity_id=sensor.badplats_backetjarn_vattentemperatur"
             )
         times: dict[str, int] = {}
         for name in ("start", "end"):
