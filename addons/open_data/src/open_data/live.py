@@ -13,7 +13,6 @@ position.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 import json
@@ -59,7 +58,11 @@ class LiveFeed:
 
     def __init__(self, backlog: int = BACKLOG) -> None:
         """An empty feed."""
-        self._events: deque[Event] = deque(maxlen=backlog)
+        # Sequence numbers are contiguous: event n sits at index n - _first_seq, so a client
+        # finds its place by arithmetic, not by scanning the backlog.
+        self._events: list[Event] = []
+        self._first_seq = 1
+        self._backlog = backlog
         self._seq = 0
         self._changed = asyncio.Event()
         self._closed = False
@@ -81,6 +84,10 @@ class LiveFeed:
         body = json.dumps(document, ensure_ascii=False)
         data = f"id: {self._seq}\nevent: observation\ndata: {body}\n\n".encode()
         self._events.append(Event(self._seq, category, data))
+        if len(self._events) > 2 * self._backlog:
+            dropped = len(self._events) - self._backlog
+            del self._events[:dropped]
+            self._first_seq += dropped
         self._wake()
 
     def close(self) -> None:
@@ -101,4 +108,4 @@ class LiveFeed:
                 return []
         # A client further behind than the backlog misses the oldest events; it sees the
         # newer ones, and the JSON API has everything.
-        return [event for event in self._events if event.seq > seq]
+        return self._events[max(0, seq + 1 - self._first_seq) :]
