@@ -85,9 +85,17 @@ async def client(job: dict[str, Any]) -> dict[str, Any]:
                 async with session.get(url) as response:
                     await response.read()
             started = time.perf_counter()
+            cpu_started = time.process_time()
             await asyncio.gather(*(worker(n) for n in range(job["concurrency"])))
             elapsed = time.perf_counter() - started
-            return {"requests": count, "errors": errors, "seconds": elapsed, "rps": count / elapsed}
+            client_cpu = time.process_time() - cpu_started
+            return {
+                "requests": count,
+                "errors": errors,
+                "seconds": elapsed,
+                "rps": count / elapsed,
+                "client_cpu_us_per_request": client_cpu / max(count, 1) * 1e6,
+            }
         latencies: list[float] = []
         rows: list[int] = []
         for url in job["urls"]:
