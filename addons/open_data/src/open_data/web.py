@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable, Mapping
 import csv
 import hashlib
 import io
-import ipaddress
 import json
 import re
 from typing import Any
@@ -17,7 +16,7 @@ import jinja2
 
 from . import chart as charts, dcat
 from .catalog import Catalogue, Stream
-from .i18n import ADMIN_TEXTS, LANGS, TEXTS, licence_name, local_time, plural, short_date
+from .i18n import LANGS, TEXTS, licence_name, local_time, plural, short_date
 from .live import HEARTBEAT_S, MAX_CLIENTS, LiveFeed, observation_event
 from .odata import QueryError
 from .options import CATEGORIES, Place
@@ -36,9 +35,8 @@ QR_MAX_AGE = "public, max-age=86400"
 CATALOG_MAX_AGE = "public, max-age=3600"
 JSON = "application/json"
 HISTORY_MAX_DAYS = 366
-SUPERVISOR_INGRESS = "172.30.32.2"
 
-_TEMPLATES = jinja2.Environment(
+TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("open_data", "templates"),
     autoescape=True,
     trim_blocks=True,
@@ -551,7 +549,7 @@ class PublicSite:
         }
 
     def _html(self, template: str, context: Mapping[str, Any], status: int = 200) -> web.Response:
-        text = _TEMPLATES.get_template(template).render(**context)
+        text = TEMPLATES.get_template(template).render(**context)
         return web.Response(status=status, text=text, content_type="text/html", charset="utf-8")
 
     async def _index(self, request: web.Request) -> web.Response:
@@ -577,7 +575,7 @@ class PublicSite:
                 for p in self._catalogue.options.places
                 if p.category != "bathing_place"
             ]
-            return _TEMPLATES.get_template("index.html").render(**context).encode()
+            return TEMPLATES.get_template("index.html").render(**context).encode()
 
         # Staleness depends on the clock too: a page is rebuilt at least once a minute.
         minute = str(self._catalogue.clock() // 60_000)
@@ -600,7 +598,7 @@ class PublicSite:
         if place is None:
             context = self._page_context(request, lang, "/", TEXTS[lang]["not_found"])
             context["bathing"], context["others"] = [], []
-            page = _TEMPLATES.get_template("base.html").render(**context)
+            page = TEMPLATES.get_template("base.html").render(**context)
             return web.Response(status=404, text=page, content_type="text/html", charset="utf-8")
         now = self._catalogue.clock()
         t = TEXTS[lang]
@@ -744,99 +742,3 @@ class PublicSite:
             "s.parentNode.insertBefore(f,s.nextSibling);})();\n"
         )
         return web.Response(text=script, content_type="text/javascript", charset="utf-8")
-
-
-def admin_language(request: web.Request) -> str:
-    """?lang= if given, else the browser's preferred of sv and en (Accept-Language), else sv."""
-    asked = request.query.get("lang")
-    if asked in LANGS:
-        return asked
-    best, best_q = "sv", 0.0
-    for part in request.headers.get("Accept-Language", "").split(","):
-        tag, _, quality = part.strip().partition(";q=")
-        lang = tag.strip().lower()[:2]
-        try:
-            q = float(quality) if quality else 1.0
-        except ValueError:
-            continue
-        if lang in LANGS and q > best_q:
-            best, best_q = lang, q
-    return best
-
-
-class AdminSite:
-    """The ingress page: what is published, what was refused and why, and the last updates."""
-
-    def __init__(self, catalogue: Catalogue, allowed: tuple[str, ...] | None = None) -> None:
-        """Answer only the Supervisor's ingress proxy (and loopback) unless told otherwise."""
-        self._catalogue = catalogue
-        networks = allowed if allowed is not None else (SUPERVISOR_INGRESS, "127.0.0.1", "::1")
-        self._allowed = tuple(ipaddress.ip_network(n) for n in networks)
-
-    def app(self) -> web.Application:
-        """The aiohttp application of the admin page."""
-        app = web.Application(middlewares=[self._only_ingress])
-        app.add_routes([web.get("/", self._page)])
-        return app
-
-    @web.middleware
-    async def _only_ingress(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            address = ipaddress.ip_address(request.remote or "")
-        except ValueError:
-            raise web.HTTPForbidden from None
-        if not any(address in network for network in self._allowed):
-            raise web.HTTPForbidden
-        response = await handler(request)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    async def _page(self, request: web.Request) -> web.Response:
-        catalogue = self._catalogue
-        options = catalogue.options
-        lang = admin_language(request)
-        texts = ADMIN_TEXTS[lang]
-        zone = options.time_zone
-        published = []
-        waiting = []
-        for place in options.places:
-            for entity_id in place.entities:
-                stream = catalogue.by_entity.get(entity_id)
-                if stream is not None:
-                    latest = stream.latest
-                    published.append(
-                        {
-                            "entity_id": entity_id,
-                            "place": place.name(lang),
-                            "quantity": stream.quantity.name(lang),
-                            "value": with_unit(
-                                format_value(latest[2], stream.quantity, lang), stream.unit
-                            )
-                            if latest
-                            else "–",
-                            "updated": local_time(latest[1], zone, lang) if latest else "–",
-                        }
-                    )
-                elif entity_id not in catalogue.refused:
-                    waiting.append({"entity_id": entity_id, "place": place.name(lang)})
-        refused = [
-            {
-                "entity_id": refusal.entity_id,
-                "reason": texts.get(f"reason.{refusal.reason}", refusal.reason),
-                "since": local_time(refusal.since, zone, lang),
-            }
-            for refusal in catalogue.refused.values()
-        ]
-        text = _TEMPLATES.get_template("admin.html").render(
-            lang=lang,
-            a=texts,
-            connected=catalogue.ha.connected,
-            last_error=catalogue.ha.last_error,
-            public_url=options.public_url,
-            published=published,
-            refused=refused,
-            waiting=waiting,
-            ingress=request.headers.get("X-Ingress-Path", ""),
-            other_lang="sv" if lang == "en" else "en",
-        )
-        return web.Response(text=text, content_type="text/html", charset="utf-8")
