@@ -9,7 +9,7 @@ from aiohttp import web
 from .catalog import Catalogue
 from .i18n import ADMIN_TEXTS, LANGS, local_time
 from .quantities import format_value, with_unit
-from .web import TEMPLATES, Handler
+from .site import TEMPLATES, Handler
 
 SUPERVISOR_INGRESS = "172.30.32.2"
 
