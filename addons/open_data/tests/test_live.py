@@ -11,6 +11,8 @@ from typing import Any
 import aiohttp
 from homeassistant.core import HomeAssistant
 
+from open_data.live import LiveFeed
+
 from .conftest import (
     CM,
     LAKE_BACKETJARN,
@@ -138,3 +140,20 @@ async def test_stream_clients_end_when_the_service_stops(
         async with asyncio.timeout(10):
             await service.stop()
             assert (await response.content.read()).strip() == b""  # the stream ended
+
+
+async def test_feed_keeps_a_bounded_backlog() -> None:
+    """However many events pass, the feed keeps at most twice its backlog, in order."""
+    feed = LiveFeed(backlog=10)
+    for n in range(100):
+        feed.publish("bathing_place", {"n": n})
+    behind = await feed.after(0, timeout=0.01)
+    assert 10 <= len(behind) <= 20
+    assert [e.seq for e in behind] == list(range(behind[0].seq, 101))
+    assert [e.seq for e in await feed.after(97, timeout=0.01)] == [98, 99, 100]
+    # Up to date: it waits, then returns nothing.
+    assert await feed.after(100, timeout=0.01) == []
+    waiter = asyncio.ensure_future(feed.after(100, timeout=5))
+    await asyncio.sleep(0)
+    feed.publish("trail", {"n": 100})
+    assert [e.seq for e in await waiter] == [101]
