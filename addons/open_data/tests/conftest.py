@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 import copy
+import importlib.util
 from pathlib import Path
 import socket
 import sys
@@ -19,6 +20,7 @@ from typing import Any
 import aiohttp
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 
@@ -141,16 +143,44 @@ async def wait_for(
 
 
 @pytest.fixture
+def disable_http_server() -> None:
+    """Keep HA's real HTTP server: these tests reach HA over it, as the add-on does.
+
+    Newer harnesses (0.13.375, HA 2026.10) stub ``HomeAssistantHTTP.start`` in an autouse
+    fixture of this name; overriding it by name turns that off. Older ones have no such
+    fixture, and this one is then simply unused.
+    """
+
+
+# HA 2026.x keeps the http settings in its store and raises a ``deprecated_yaml`` repair
+# for an ``http:`` YAML block; 2025.x reads only YAML.
+HTTP_CONFIG_IN_STORAGE = (
+    importlib.util.find_spec("homeassistant.components.http.config") is not None
+)
+
+
+async def setup_http(hass: HomeAssistant, hass_storage: dict[str, Any], port: int) -> None:
+    """Set up HA's http component on a loopback port, the way this HA version is configured."""
+    settings = {"server_host": ["127.0.0.1"], "server_port": port}
+    if HTTP_CONFIG_IN_STORAGE:
+        # The store's first layout (the bare settings), which every newer HA migrates.
+        hass_storage["http"] = {"version": 1, "minor_version": 1, "key": "http", "data": settings}
+        assert await async_setup_component(hass, "http", {})
+    else:
+        assert await async_setup_component(hass, "http", {"http": settings})
+    assert ir.async_get(hass).async_get_issue("http", "deprecated_yaml") is None
+
+
+@pytest.fixture
 async def ha_url(
     recorder_mock: Recorder,
     hass: HomeAssistant,
+    hass_storage: dict[str, Any],
     socket_enabled: None,
 ) -> AsyncGenerator[str]:
     """HA's HTTP server with the REST, WebSocket and history APIs on a loopback port."""
     port = free_port()
-    assert await async_setup_component(
-        hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": port}}
-    )
+    await setup_http(hass, hass_storage, port)
     for component in ("api", "websocket_api", "history"):
         assert await async_setup_component(hass, component, {})
     await hass.http.start()

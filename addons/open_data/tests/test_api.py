@@ -11,10 +11,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from open_data.__main__ import main
+from open_data.admin import AdminSite
 from open_data.options import OptionsError, parse_options
 from open_data.quantities import quantity_for
 from open_data.service import OpenDataService
-from open_data.web import AdminSite
 
 from .conftest import BASE_OPTIONS, LAKE_BACKETJARN, WATER, ServiceFactory, public_url
 

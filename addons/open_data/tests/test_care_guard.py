@@ -74,11 +74,11 @@ async def test_care_entity_is_refused_whatever_the_options_say(
 
     # New values of the care entity are refused too, and the refusal is logged once.
     hass.states.async_set(CARE_ENTITY, "22.0", CARE)
-    hass.states.async_set(LAKE_BACKETJARN, "17.75", WATER)
+    hass.states.async_set(LAKE_BACKETJARN, "17.7", WATER)
 
     async def lake_updated() -> bool:
         async with http.get(f"{base}/api/v1/latest.json") as response:
-            return "17.75" in await response.text()
+            return "17.7" in await response.text()
 
     await wait_for(lake_updated)
     assert await published_everywhere(http, base, CARE_ENTITY) == []

@@ -22,6 +22,7 @@ from PIL import Image
 import pytest
 import yaml
 
+from open_data.__main__ import MAPPED_PORT
 from open_data.options import parse_options
 from open_data.service import INGRESS_PORT
 
@@ -305,6 +306,9 @@ def test_example_place_fits_schema_and_service(config: dict[str, Any]) -> None:
     )
     assert options.places[0].entities == ("sensor.backetjarn_water_temperature",)
     assert options.port == config["ports"]["8080/tcp"]
+    # The service's default port is the container port the add-on maps.
+    assert {f"{MAPPED_PORT}/tcp"} == set(config["ports"])
+    assert config["options"]["port"] == MAPPED_PORT
 
 
 def test_translations_cover_every_option(config: dict[str, Any]) -> None:

@@ -162,6 +162,12 @@ async def test_widget(
         assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
         widget = visible_text(await response.text())
     assert "Backetjärn bathing place" in widget and "18.4 °C" in widget
+    # The script passes data-category on; an unknown category is a clear 400.
+    assert "data-category" in script and "&category=" in script
+    async with http.get(f"{base}/widget?category=sauna") as response:
+        assert response.status == 400
+        message = (await response.json())["message"]
+    assert "lake_temperature" in message and "sauna" in message
 
 
 @needs_chromium

@@ -53,12 +53,12 @@ async def test_latest_values_follow_state_changes(
     # Entities HA does not have yet are not in the data, but show up once they exist.
     assert LAKE_VOJEN not in rows
 
-    hass.states.async_set(LAKE_BACKETJARN, "18.25", WATER)
+    hass.states.async_set(LAKE_BACKETJARN, "18.3", WATER)
     hass.states.async_set(LAKE_VOJEN, "15.0", WATER)
 
     async def updated() -> bool:
         rows = await latest(http, base)
-        return rows[LAKE_BACKETJARN]["value"] == 18.25 and LAKE_VOJEN in rows
+        return rows[LAKE_BACKETJARN]["value"] == 18.3 and LAKE_VOJEN in rows
 
     await wait_for(updated)
     state = hass.states.get(LAKE_BACKETJARN)
@@ -71,7 +71,7 @@ async def test_latest_values_follow_state_changes(
     await hass.async_block_till_done()
     await asyncio.sleep(0.1)
     rows = await latest(http, base)
-    assert rows[LAKE_BACKETJARN]["value"] == 18.25
+    assert rows[LAKE_BACKETJARN]["value"] == 18.3
 
     async with http.get(f"{base}/api/v1/latest.csv") as response:
         assert response.status == 200
@@ -79,7 +79,7 @@ async def test_latest_values_follow_state_changes(
         text = (await response.read()).decode("utf-8")
     table = list(csv.DictReader(io.StringIO(text)))
     lake = next(row for row in table if row["entity_id"] == LAKE_BACKETJARN)
-    assert lake["value"] == "18.25"
+    assert lake["value"] == "18.3"
     assert lake["unit"] == "°C"
     assert lake["place_name_sv"] == "Backetjärn badplats"
     assert lake["time"].endswith("Z")
@@ -89,14 +89,14 @@ async def test_latest_values_follow_state_changes(
     assert geojson["type"] == "FeatureCollection"
     feature = next(f for f in geojson["features"] if f["id"] == "backetjarn")
     assert feature["geometry"] == {"type": "Point", "coordinates": [15.6489, 62.5166]}
-    assert feature["properties"]["values"][0]["value"] == 18.25
+    assert feature["properties"]["values"][0]["value"] == 18.3
 
 
 async def test_backfill_from_history_on_start_and_after_downtime(
     hass: HomeAssistant, start_service: ServiceFactory, http: aiohttp.ClientSession, tmp_path: Any
 ) -> None:
     start = datetime.now(UTC) - timedelta(hours=6)
-    for step, value in enumerate(("14.0", "14.5", "15.25", "16.0")):
+    for step, value in enumerate(("14.0", "14.5", "15.2", "16.0")):
         moment = start + timedelta(hours=step)
         hass.states.async_set(LAKE_BACKETJARN, value, WATER, timestamp=moment.timestamp())
     await async_wait_recording_done(hass)
@@ -107,7 +107,7 @@ async def test_backfill_from_history_on_start_and_after_downtime(
     async with http.get(f"{base}/api/v1/history.json?{query}") as response:
         assert response.status == 200
         history = await response.json()
-    assert [o["value"] for o in history["observations"]] == [14.0, 14.5, 15.25, 16.0]
+    assert [o["value"] for o in history["observations"]] == [14.0, 14.5, 15.2, 16.0]
     assert history["observations"][0]["time"] == iso_z(start)
     assert history["unit"] == "°C"
     await service.stop()
@@ -123,6 +123,6 @@ async def test_backfill_from_history_on_start_and_after_downtime(
         assert response.status == 200
         text = (await response.read()).decode("utf-8")
     table = list(csv.DictReader(io.StringIO(text)))
-    assert [row["value"] for row in table] == ["14.0", "14.5", "15.25", "16.0", "16.5", "17.0"]
+    assert [row["value"] for row in table] == ["14.0", "14.5", "15.2", "16.0", "16.5", "17.0"]
     assert {row["unit"] for row in table} == {"°C"}
     assert table[4]["time"] == iso_z(later)

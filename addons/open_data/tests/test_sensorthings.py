@@ -31,8 +31,8 @@ POINTS = 24  # 12 hours of half-hourly values per lake
 
 
 def lake_value(lake: int, step: int) -> float:
-    """A distinct, known value per lake and step: 15.0 + lake + step/8."""
-    return 15.0 + lake + step / 8
+    """A distinct, known value per lake and step, at the sensors' 0.1 °C: 15.0 + lake + step/10."""
+    return round(15.0 + lake + step / 10, 1)
 
 
 def z(moment: datetime) -> str:
@@ -203,7 +203,7 @@ async def test_filter_on_time_and_result(sta: str, http: aiohttp.ClientSession) 
 
     expression = f"(result le 15.25 or result eq 42) and not (phenomenonTime gt {z(START + STEP)})"
     mixed = await get(http, f"{sta}/Observations?$filter={quote(expression)}")
-    assert sorted(o["result"] for o in mixed["value"]) == [15.0, 15.125, 42.0]
+    assert sorted(o["result"] for o in mixed["value"]) == [15.0, 15.1, 42.0]
 
     latest_hour = await get(
         http,

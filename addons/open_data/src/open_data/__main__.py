@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 from pathlib import Path
 import signal
 import sys
 
 from .options import OptionsError, load_options
 from .service import INGRESS_PORT, OpenDataService
+
+# The container port config.yaml maps (ports: 8080/tcp).
+MAPPED_PORT = 8080
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -66,6 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     except OptionsError as err:
         print(f"open_data: {err}", file=sys.stderr)
         return 2
+    if "SUPERVISOR_TOKEN" in os.environ and options.port != MAPPED_PORT:
+        # config.yaml maps container port 8080; another port is unreachable from outside.
+        logging.getLogger("open_data").warning(
+            "Option 'port' is %d, but the add-on maps container port %d: the public site "
+            "is reachable only on %d. Leave 'port' at %d and change the host port under Network.",
+            options.port,
+            MAPPED_PORT,
+            MAPPED_PORT,
+            MAPPED_PORT,
+        )
     admin_port = None if args.admin_port < 0 else args.admin_port
     asyncio.run(_run(OpenDataService(options, args.data, admin_port=admin_port)))
     return 0

@@ -87,6 +87,8 @@ class Catalogue:
         self.refused: dict[str, Refusal] = {}
         self.ha = HaStatus()
         self.version = 0
+        # Called with (stream, (observation id, ms, value), is the newest) for new observations.
+        self.listeners: list[Callable[[Stream, tuple[int, int, float], bool], None]] = []
         self._place_of = {entity: place for place in options.places for entity in place.entities}
 
     async def load(self) -> None:
@@ -182,20 +184,29 @@ class Catalogue:
         """Store observations of an accepted stream; returns how many were new."""
         if stream.entity_id in self.refused or not points:
             return 0
+        points = [(ms, float(stream.quantity.round(value))) for ms, value in points]
         added = await self.store.add(stream.id, points)
         if added:
             newest_ms = max(ms for ms, _ in points)
             oldest_ms = min(ms for ms, _ in points)
             if stream.first_ms is None or oldest_ms < stream.first_ms:
                 stream.first_ms = oldest_ms
-            if stream.latest is None or newest_ms > stream.latest[1]:
+            is_newest = stream.latest is None or newest_ms > stream.latest[1]
+            # A live reading is one point: announce it even when it arrives late. A
+            # backfill is many: announce only the newest value it brings.
+            if is_newest or len(points) == 1:
                 rows = await self.store.query(
                     "SELECT id, ts, value FROM observations WHERE stream_id = ? AND ts = ?",
                     (stream.id, newest_ms),
                 )
                 if rows:
                     oid, ms, value = rows[0]
-                    stream.latest = (int(oid), int(ms), float(value))
+                    observation = (int(oid), int(ms), float(value))
+                    if is_newest:
+                        stream.latest = observation
+                    self.version += 1
+                    for listener in self.listeners:
+                        listener(stream, observation, is_newest)
             self.version += 1
         return added
 

@@ -29,8 +29,17 @@ NS = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "locn": "http://www.w3.org/ns/locn#",
     "gsp": "http://www.opengis.net/ont/geosparql#",
+    "dcatap": "http://data.europa.eu/r5r/",
 }
 EU = "http://publications.europa.eu/resource/authority/"
+# DCAT-AP names media types by their http:// IANA IRIs (the https:// form is another IRI).
+IANA = "http://www.iana.org/assignments/media-types/"
+# DCAT-AP-SE: the catalogue's own metadata is always CC0, whatever the data's licence.
+CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+DATAPORTAL_ORGANISATION = "http://dataportal.se/organisation/SE"
+PUBLIC = EU + "access-right/PUBLIC"
+# The downloads and the API are meant to stay: DCAT-AP's planned-availability "stable".
+STABLE = EU + "planned-availability/STABLE"
 FILE_TYPES = {"json": "JSON", "csv": "CSV", "geojson": "GEOJSON"}
 MEDIA_TYPES = {
     "json": "application/json",
@@ -116,7 +125,7 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
     options = catalogue.options
     base = f"{origin}/dcat"
     catalog = base
-    publisher = f"{base}#publisher"
+    publisher = options.publisher_iri or f"{base}#publisher"
     contact = f"{base}#contact-point"
     service = f"{base}#sensorthings"
     triples: list[Triple] = []
@@ -132,6 +141,8 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
     licence = IRI(options.license)
     streams = list(catalogue.streams.values())
     newest = max((s.latest[1] for s in streams if s.latest), default=None)
+    # Issued: when the add-on first published a place (the store keeps that date for good).
+    since = {thing.place.id: thing.since_ms for thing in catalogue.things.values()}
 
     add(catalog, "rdf:type", IRI(NS["dcat"] + "Catalog"))
     both(
@@ -148,7 +159,11 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
         ),
     )
     add(catalog, "dcterms:publisher", IRI(publisher))
-    add(catalog, "dcterms:license", licence)
+    add(catalog, "dcterms:license", IRI(CC0))
+    if since:
+        add(catalog, "dcterms:issued", Literal(iso(min(since.values())), datatype="dateTime"))
+    if options.municipality_area:
+        add(catalog, "dcterms:spatial", IRI(options.municipality_area))
     add(catalog, "foaf:homepage", IRI(f"{origin}/"))
     add(catalog, "dcterms:language", IRI(EU + "language/SWE"))
     add(catalog, "dcterms:language", IRI(EU + "language/ENG"))
@@ -177,7 +192,11 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
     add(service, "dcat:endpointDescription", IRI("https://docs.ogc.org/is/18-088/18-088.html"))
     add(service, "dcterms:conformsTo", IRI("http://www.opengis.net/doc/is/sensorthings/1.1"))
     add(service, "dcterms:license", licence)
-    add(service, "dcterms:accessRights", IRI(EU + "access-right/PUBLIC"))
+    add(service, "dcterms:accessRights", IRI(PUBLIC))
+    add(service, "dcterms:format", IRI(EU + "file-type/JSON"))
+    add(service, "dcat:theme", IRI(EU + "data-theme/ENVI"))
+    for word, lang in (("sensordata", "sv"), ("sensor data", "en"), ("SensorThings", "en")):
+        add(service, "dcat:keyword", Literal(word, lang=lang))
     add(service, "dcterms:publisher", IRI(publisher))
     add(service, "dcat:contactPoint", IRI(contact))
 
@@ -198,6 +217,14 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
         add(dataset, "dcat:theme", IRI(EU + "data-theme/" + meta["theme"]))
         add(dataset, "dcterms:accrualPeriodicity", IRI(EU + "frequency/UPDATE_CONT"))
         add(dataset, "dcterms:language", IRI(EU + "language/SWE"))
+        add(dataset, "dcterms:accessRights", IRI(PUBLIC))
+        add(
+            dataset,
+            "dcterms:issued",
+            Literal(iso(min(since[s.place.id] for s in category_streams)), datatype="dateTime"),
+        )
+        if options.municipality_area:
+            add(dataset, "dcterms:spatial", IRI(options.municipality_area))
         sv_words, en_words = meta["keywords"]
         for word in sv_words:
             add(dataset, "dcat:keyword", Literal(word, lang="sv"))
@@ -209,17 +236,23 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
             add(location, "rdf:type", IRI(NS["dcterms"] + "Location"))
             add(location, "locn:geographicName", Literal(place.name_sv, lang="sv"))
             add(location, "locn:geographicName", Literal(place.name_en, lang="en"))
-            add(
-                location,
-                "dcat:centroid",
-                Literal(f"POINT({place.longitude} {place.latitude})", datatype="gsp:wktLiteral"),
-            )
+            point = Literal(f"POINT({place.longitude} {place.latitude})", datatype="gsp:wktLiteral")
+            add(location, "dcat:centroid", point)
+            # A place is a point: its bounding box is that point.
+            add(location, "dcat:bbox", point)
         starts = [s.first_ms for s in category_streams if s.first_ms is not None]
         if starts:
             period = f"{base}#period-{category}"
             add(dataset, "dcterms:temporal", IRI(period))
             add(period, "rdf:type", IRI(NS["dcterms"] + "PeriodOfTime"))
             add(period, "dcat:startDate", Literal(iso(min(starts)), datatype="dateTime"))
+            ends = [s.latest[1] for s in category_streams if s.latest is not None]
+            # The data reaches as far as its newest value; the period grows with each harvest.
+            add(
+                period,
+                "dcat:endDate",
+                Literal(iso(max(ends, default=min(starts))), datatype="dateTime"),
+            )
         for kind, path in (
             ("json", f"/api/v1/latest.json?category={category}"),
             ("csv", f"/api/v1/latest.csv?category={category}"),
@@ -248,9 +281,10 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
             add(
                 distribution,
                 "dcat:mediaType",
-                IRI("https://www.iana.org/assignments/media-types/" + MEDIA_TYPES[kind]),
+                IRI(IANA + MEDIA_TYPES[kind]),
             )
             add(distribution, "dcterms:license", licence)
+            add(distribution, "dcatap:availability", IRI(STABLE))
         distribution = f"{base}#dataset-{category}-sensorthings"
         add(dataset, "dcat:distribution", IRI(distribution))
         add(distribution, "rdf:type", IRI(NS["dcat"] + "Distribution"))
@@ -266,7 +300,9 @@ def build(catalogue: Catalogue, origin: str) -> list[Triple]:
         add(distribution, "dcat:accessURL", IRI(f"{origin}/sta/v1.1/"))
         add(distribution, "dcat:accessService", IRI(service))
         add(distribution, "dcterms:format", IRI(EU + "file-type/JSON"))
+        add(distribution, "dcat:mediaType", IRI(IANA + MEDIA_TYPES["json"]))
         add(distribution, "dcterms:license", licence)
+        add(distribution, "dcatap:availability", IRI(STABLE))
     return triples
 
 

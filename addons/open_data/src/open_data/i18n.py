@@ -22,7 +22,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale": "Varning: senaste mätningen är äldre än {hours} timmar. Värdet kan vara inaktuellt.",
         "stale_short": "Inaktuellt",
         "chart_title": "{quantity} de senaste 7 dygnen",
-        "chart_summary": "Lägst {low}, högst {high}, senast {last} ({count} mätningar).",
+        "chart_summary": "Lägst {low}, högst {high}, senast {last} ({count}).",
         "chart_empty": "Inga mätningar de senaste 7 dygnen.",
         "chart_table": "Visa mätvärdena som tabell",
         "time": "Tid",
@@ -40,7 +40,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "categories.snow_station": "Snömätstation",
         "categories.trail": "Led",
         "categories.heritage_site": "Kulturarvsplats",
-        "widget_more": "Fler badtemperaturer",
+        "widget_more": "Fler mätvärden",
+        "widget.lake_temperature": "Badtemperaturer",
+        "widget.ice": "Istjocklek",
+        "widget.snow": "Snödjup",
+        "widget.visitors": "Besökare",
+        "and": "och",
+        "at_time": "{date} kl. {time}",
         "not_found": "Platsen finns inte.",
     },
     "en": {
@@ -55,7 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale": "Warning: the latest measurement is more than {hours} hours old. The value may be out of date.",
         "stale_short": "Out of date",
         "chart_title": "{quantity}, last 7 days",
-        "chart_summary": "Lowest {low}, highest {high}, latest {last} ({count} measurements).",
+        "chart_summary": "Lowest {low}, highest {high}, latest {last} ({count}).",
         "chart_empty": "No measurements in the last 7 days.",
         "chart_table": "Show the measurements as a table",
         "time": "Time",
@@ -73,16 +79,79 @@ TEXTS: dict[str, dict[str, str]] = {
         "categories.snow_station": "Snow station",
         "categories.trail": "Trail",
         "categories.heritage_site": "Heritage site",
-        "widget_more": "More bathing temperatures",
+        "widget_more": "More measurements",
+        "widget.lake_temperature": "Bathing water temperatures",
+        "widget.ice": "Ice thickness",
+        "widget.snow": "Snow depth",
+        "widget.visitors": "Visitors",
+        "and": "and",
+        "at_time": "{date}, {time}",
         "not_found": "There is no such place.",
     },
 }
 
 
-def local_time(ms: int, zone: str, lang: str) -> str:
-    """A measurement time for people: local date and time, e.g. 2024-06-01 14:15."""
-    moment: datetime = from_ms(ms).astimezone(ZoneInfo(zone))
-    return moment.strftime("%Y-%m-%d %H:%M")
+# Counted nouns: every "1 mätning" / "2 mätningar" goes through ``plural``.
+PLURALS: dict[str, dict[str, tuple[str, str]]] = {
+    "sv": {"measurement": ("{count} mätning", "{count} mätningar")},
+    "en": {"measurement": ("{count} measurement", "{count} measurements")},
+}
+# Month abbreviations as Swedish and British English write them in running text.
+MONTHS = {
+    "sv": ("jan", "feb", "mars", "apr", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+# Licences people know by name; any other IRI is shown as it is.
+LICENCES = {
+    "creativecommons.org/publicdomain/zero/1.0": (
+        "CC0 1.0 Universell (fri från upphovsrätt)",
+        "CC0 1.0 Universal (public domain dedication)",
+    ),
+    "creativecommons.org/licenses/by/4.0": (
+        "Creative Commons Erkännande 4.0 (CC BY 4.0)",
+        "Creative Commons Attribution 4.0 (CC BY 4.0)",
+    ),
+    "creativecommons.org/licenses/by-sa/4.0": (
+        "Creative Commons Erkännande-DelaLika 4.0 (CC BY-SA 4.0)",
+        "Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)",
+    ),
+}
+
+
+def plural(lang: str, noun: str, count: int) -> str:
+    """``count`` with its noun in the right form: "1 mätning", "2 mätningar"."""
+    one, other = PLURALS[lang][noun]
+    text = one if count == 1 else other
+    number = f"{count:,}".replace(",", "\N{NO-BREAK SPACE}" if lang == "sv" else ",")
+    return text.format(count=number)
+
+
+def licence_name(iri: str, lang: str) -> str:
+    """A licence's name for people, e.g. "CC0 1.0 Universal"; the IRI when it is unknown."""
+    key = iri.split("://", 1)[-1].removeprefix("www.").rstrip("/").removesuffix("/deed.sv")
+    names = LICENCES.get(key.removesuffix("/legalcode"))
+    if names is None:
+        return iri
+    return names[1] if lang == "en" else names[0]
+
+
+def _local(ms: int, zone: str) -> datetime:
+    return from_ms(ms).astimezone(ZoneInfo(zone))
+
+
+def short_date(ms: int, zone: str, lang: str) -> str:
+    """A day as people write it: "30 nov" in Swedish, "30 Nov" in English."""
+    moment = _local(ms, zone)
+    return f"{moment.day} {MONTHS[lang][moment.month - 1]}"
+
+
+def local_time(ms: int, zone: str, lang: str, now_ms: int | None = None) -> str:
+    """A measurement time: "30 nov kl. 14:15" / "30 Nov, 14:15", with the year when it is not this year's."""
+    moment = _local(ms, zone)
+    date = short_date(ms, zone, lang)
+    if now_ms is not None and _local(now_ms, zone).year != moment.year:
+        date = f"{date} {moment.year}"
+    return TEXTS[lang]["at_time"].format(date=date, time=moment.strftime("%H:%M"))
 
 
 ADMIN_TEXTS: dict[str, dict[str, str]] = {
@@ -106,6 +175,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "none": "Inga",
         "reason.care_category": "Entiteten har vårdmarkeringen (category: care). Vårddata publiceras aldrig, oavsett inställningar.",
         "reason.care_unit": "Entiteten hör till en vårdenhet (care_unit). Vårddata publiceras aldrig, oavsett inställningar.",
+        "language": "In English",
     },
     "en": {
         "title": "Open data – what is published",
@@ -127,5 +197,6 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "none": "None",
         "reason.care_category": "The entity carries the care marker (category: care). Care data is never published, whatever the options say.",
         "reason.care_unit": "The entity belongs to a care unit (care_unit). Care data is never published, whatever the options say.",
+        "language": "På svenska",
     },
 }

@@ -19,6 +19,7 @@ SUPERVISOR_CORE = "http://supervisor/core"
 _PLACE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ENTITY_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ORGANISATION_NUMBER = re.compile(r"^(\d{6})-?(\d{4})$")
 
 
 class OptionsError(ValueError):
@@ -67,6 +68,15 @@ class Options:
     rate_limit_per_minute: int = 600
     stale_after_hours: float = 3.0
     time_zone: str = "Europe/Stockholm"
+    organisation_number: str = ""  # ten digits, no hyphen
+    municipality_area: str = ""
+
+    @property
+    def publisher_iri(self) -> str:
+        """dataportal.se's IRI of the publisher, when the organisation number is known."""
+        if not self.organisation_number:
+            return ""
+        return f"http://dataportal.se/organisation/SE{self.organisation_number}"
 
     def place(self, place_id: str) -> Place | None:
         """The place with id ``place_id``, if configured."""
@@ -112,6 +122,28 @@ def _iri(value: str, key: str) -> str:
     # A licence IRI is compared verbatim by harvesters: keep its trailing slash.
     _url(value, key)
     return value
+
+
+def _luhn_ok(digits: str) -> bool:
+    # Swedish organisation numbers end in a Luhn check digit, like personal identity numbers.
+    total = 0
+    for index, char in enumerate(digits):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _organisation_number(value: str) -> str:
+    """An organisation number (NNNNNN-NNNN) as its ten digits, or '' when not set."""
+    if not value:
+        return ""
+    match = _ORGANISATION_NUMBER.match(value)
+    if match is None:
+        raise OptionsError("option 'organisation_number' must be ten digits, NNNNNN-NNNN")
+    digits = match.group(1) + match.group(2)
+    if not _luhn_ok(digits):
+        raise OptionsError("option 'organisation_number' has a wrong check digit")
+    return digits
 
 
 def _place(raw: Any, index: int, seen_entities: set[str], seen_ids: set[str]) -> Place:
@@ -178,6 +210,7 @@ def parse_options(raw: Mapping[str, Any], environ: Mapping[str, str] | None = No
     if not _EMAIL.match(email):
         raise OptionsError("option 'contact_email' must be an e-mail address")
     public_url = _str(raw, "public_url", "")
+    area = _str(raw, "municipality_area", "")
     time_zone = _str(raw, "time_zone", "Europe/Stockholm")
     try:
         ZoneInfo(time_zone)
@@ -198,6 +231,8 @@ def parse_options(raw: Mapping[str, Any], environ: Mapping[str, str] | None = No
         rate_limit_per_minute=int(_number(raw, "rate_limit_per_minute", 600, 1, 10_000_000)),
         stale_after_hours=_number(raw, "stale_after_hours", 3.0, 0.1, 24 * 365),
         time_zone=time_zone,
+        organisation_number=_organisation_number(_str(raw, "organisation_number", "")),
+        municipality_area=_iri(area, "municipality_area") if area else "",
     )
 
 

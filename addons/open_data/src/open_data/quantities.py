@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
-    """An observed property: its key, public names and how many decimals to show."""
+    """An observed property: its key, public names and its sensor's resolution in decimals.
+
+    Values are published at that resolution (0.1 °C for water, 1 cm for snow, 1 visitor):
+    more digits would claim a precision the sensors do not have.
+    """
 
     key: str
     name_sv: str
@@ -18,12 +22,23 @@ class Quantity:
         """The quantity's name in ``lang``."""
         return self.name_en if lang == "en" else self.name_sv
 
+    def round(self, value: float) -> float | int:
+        """``value`` at the sensor's resolution; whole numbers as int, so JSON shows 35, not 35.0."""
+        if self.decimals <= 0:
+            return round(value)
+        rounded = round(value, self.decimals)
+        return 0.0 if rounded == 0 else rounded  # no "-0.0"
+
     @property
     def definition(self) -> str:
         """A URI for SensorThings' ObservedProperty.definition."""
         return f"urn:ange-iot:quantity:{self.key}"
 
 
+# Resolutions: the integration's water and air temperatures come in 0.1 °C steps (DS18B20
+# class probes resolve 0.0625 °C but are accurate to ±0.5 °C), snow depth and ice thickness
+# are whole centimetres from distance sensors, counts are whole, humidity whole percent,
+# pressure whole hPa, illuminance whole lux and distance whole millimetres.
 # Keys follow the ange_iot integration's reading keys (docs/DESIGN.md), matched as the
 # suffix of an entity's object id; device classes are the fallback for other entities.
 _KNOWN = (
@@ -56,6 +71,15 @@ _SUFFIXES = sorted(
     {**{key: key for key in _BY_KEY}, **_SWEDISH}.items(), key=lambda item: -len(item[0])
 )
 GENERIC = Quantity("value", "Mätvärde", "Measurement", 1)
+
+# What the widget and the front page list, by the kind of value a reader looks for:
+# "Badtemperaturer" lists water temperatures and nothing else.
+VALUE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "lake_temperature": ("water_temperature",),
+    "ice": ("ice_thickness",),
+    "snow": ("snow_depth",),
+    "visitors": ("visitors_today", "visitors_season", "people_total"),
+}
 
 # unit symbol -> (name, QUDT unit IRI), for SensorThings' unitOfMeasurement.
 _UNITS = {

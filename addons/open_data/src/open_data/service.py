@@ -10,12 +10,13 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from .admin import AdminSite
 from .catalog import Catalogue
 from .options import Options
 from .source import HomeAssistantSource
 from .store import Store
 from .timeutil import DAY_MS, now_ms
-from .web import AdminSite, PublicSite
+from .web import PublicSite
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class OpenDataService:
 
     async def stop(self) -> None:
         """Stop everything and close the store."""
+        self.public.close()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

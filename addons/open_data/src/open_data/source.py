@@ -23,11 +23,39 @@ from .timeutil import DAY_MS, from_ms, parse_iso
 _LOGGER = logging.getLogger(__name__)
 
 _SUBSCRIPTION_ID = 1
+# The ange_iot integration's attribute with the time a reading was measured (ISO 8601).
+MEASURED_AT = "measured_at"
 _BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 
 
 class SourceError(Exception):
     """Home Assistant answered in a way the add-on cannot use."""
+
+
+def _ms(value: Any) -> int | None:
+    """Milliseconds of an ISO 8601 text or an epoch-seconds number; None when it is neither."""
+    try:
+        if isinstance(value, str):
+            return parse_iso(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(float(value) * 1000)
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
+def measured_ms(attributes: Mapping[str, Any], *fallbacks: Any) -> int | None:
+    """When a value was measured: the ``measured_at`` attribute, else the first usable fallback.
+
+    A gateway may deliver a reading minutes or hours after it was taken; HA's own times say
+    when it arrived. Without the attribute the state's last_reported / last_updated is the
+    best there is.
+    """
+    for candidate in (attributes.get(MEASURED_AT), *fallbacks):
+        ms = _ms(candidate)
+        if ms is not None:
+            return ms
+    return None
 
 
 class HomeAssistantSource:
@@ -43,6 +71,7 @@ class HomeAssistantSource:
         ws_scheme = "wss" if self._base.scheme == "https" else "ws"
         self._ws_url = self._base.with_scheme(ws_scheme) / "api" / "websocket"
         self._attributes: dict[str, dict[str, Any]] = {}
+        self._states: dict[str, Any] = {}
         self.synced = asyncio.Event()
 
     async def run(self) -> None:
@@ -101,18 +130,21 @@ class HomeAssistantSource:
             self._attributes[entity_id] = attributes
             stream = await self._catalogue.accept(entity_id, attributes)
             if stream is not None:
-                current.append((stream, state.get("state"), state.get("last_changed")))
+                self._states[entity_id] = state.get("state")
+                measured = measured_ms(
+                    attributes,
+                    state.get("last_reported"),
+                    state.get("last_updated"),
+                    state.get("last_changed"),
+                )
+                current.append((stream, state.get("state"), measured))
         return current
 
-    async def _record_state(self, stream: Stream, state: Any, changed: Any) -> None:
+    async def _record_state(self, stream: Stream, state: Any, measured: int | None) -> None:
         value = parse_number(state)
-        if value is None:
+        if value is None or measured is None:
             return
-        try:
-            ms = parse_iso(changed) if isinstance(changed, str) else int(float(changed) * 1000)
-        except (TypeError, ValueError):
-            return
-        await self._catalogue.record(stream, [(ms, value)])
+        await self._catalogue.record(stream, [(measured, value)])
 
     async def _backfill(self, entity_id: str) -> None:
         """Fetch what HA's recorder kept since the newest stored value (or the retention)."""
@@ -127,8 +159,7 @@ class HomeAssistantSource:
             {
                 "filter_entity_id": entity_id,
                 "end_time": (from_ms(now) + timedelta(minutes=1)).isoformat(),
-                "minimal_response": "",
-                "no_attributes": "",
+                # Attributes are needed: each state's measured_at is its real time.
                 "significant_changes_only": "0",
             }
         )
@@ -139,13 +170,15 @@ class HomeAssistantSource:
                 if not isinstance(item, Mapping):
                     continue
                 value = parse_number(item.get("state"))
-                changed = item.get("last_changed")
-                if value is None or not isinstance(changed, str):
-                    continue
-                try:
-                    points.append((parse_iso(changed), value))
-                except ValueError:
-                    continue
+                attributes = item.get("attributes")
+                measured = measured_ms(
+                    attributes if isinstance(attributes, Mapping) else {},
+                    item.get("last_reported"),
+                    item.get("last_updated"),
+                    item.get("last_changed"),
+                )
+                if value is not None and measured is not None:
+                    points.append((measured, value))
         added = await self._catalogue.record(stream, points)
         if added:
             _LOGGER.info(
@@ -208,7 +241,11 @@ class HomeAssistantSource:
                 if not was_published:
                     # An entity that appeared after start: fetch what the recorder has of it.
                     await self._backfill_quietly(entity_id)
-                await self._record_state(stream, compressed.get("s"), compressed.get("lc"))
+                self._states[entity_id] = compressed.get("s")
+                measured = measured_ms(
+                    self._attributes[entity_id], compressed.get("lu"), compressed.get("lc")
+                )
+                await self._record_state(stream, compressed.get("s"), measured)
         changed = event.get("c")
         if isinstance(changed, Mapping):
             for entity_id, diff in changed.items():
@@ -225,9 +262,18 @@ class HomeAssistantSource:
         if isinstance(plus, Mapping) and isinstance(plus.get("a"), Mapping):
             attributes.update(plus["a"])
         stream = await self._catalogue.accept(entity_id, attributes)
-        if stream is None or not isinstance(plus, Mapping) or "s" not in plus:
+        if stream is None or not isinstance(plus, Mapping):
             return
-        await self._record_state(stream, plus["s"], plus.get("lc", plus.get("lu")))
+        if "s" in plus:
+            self._states[entity_id] = plus["s"]
+        # A new reading with the same value changes only measured_at: it is a new observation.
+        new_reading = "s" in plus or (
+            isinstance(plus.get("a"), Mapping) and MEASURED_AT in plus["a"]
+        )
+        if not new_reading:
+            return
+        measured = measured_ms(attributes, plus.get("lu"), plus.get("lc"))
+        await self._record_state(stream, self._states.get(entity_id), measured)
 
     async def _backfill_quietly(self, entity_id: str) -> None:
         try:

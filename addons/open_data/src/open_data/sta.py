@@ -274,14 +274,15 @@ class SensorThings:
             quantity,
         )
 
-    @staticmethod
-    def _observation(row: Sequence[Any]) -> Rec:
+    def _observation(self, row: Sequence[Any]) -> Rec:
         oid, stream_id, ms, value = row
         time = iso(int(ms))
+        stream = self._catalogue.streams.get(int(stream_id))
+        result = stream.quantity.round(value) if stream is not None else value
         return Rec(
             "Observations",
             int(oid),
-            {"phenomenonTime": time, "resultTime": time, "result": value},
+            {"phenomenonTime": time, "resultTime": time, "result": result},
             int(stream_id),
         )
 
@@ -674,6 +675,25 @@ class SensorThings:
         if more:
             body["@iot.nextLink"] = _next_link(f"{root}/{'/'.join(segments)}", params, query)
         return Response(body)
+
+    async def newest_page(
+        self, origin: str, stream: Stream, params: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """``Datastreams(n)/Observations?$top=1&$orderby=phenomenonTime desc``, from memory.
+
+        The same document ``handle`` builds from SQL: the stream's newest observation, and a
+        next link when it has older ones.
+        """
+        assert stream.latest is not None
+        query = parse_query(params)
+        root = f"{origin}/sta/v1.1"
+        oid, ms, value = stream.latest
+        rec = self._observation((oid, stream.id, ms, value))
+        body: dict[str, Any] = {"value": [await self._serialize(rec, query, root, origin)]}
+        if stream.first_ms is not None and stream.first_ms < ms:
+            path = f"Datastreams({stream.id})/Observations"
+            body["@iot.nextLink"] = _next_link(f"{root}/{path}", params, query)
+        return body
 
     def _property(self, rec: Rec, name: str, rest: list[str]) -> Response:
         value = rec.props.get(name)

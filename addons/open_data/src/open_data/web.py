@@ -1,67 +1,57 @@
-"""The public web server (pages, API, SensorThings, DCAT) and the admin page for ingress."""
+"""The public web server: the data API, SensorThings, live values, DCAT, and the pages (pages.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 import csv
-import hashlib
 import io
-import ipaddress
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
-import jinja2
 
-from . import chart as charts, dcat
+from . import dcat
 from .catalog import Catalogue, Stream
-from .i18n import ADMIN_TEXTS, LANGS, TEXTS, local_time
+from .live import HEARTBEAT_S, MAX_CLIENTS, LiveFeed, observation_event
 from .odata import QueryError
-from .options import CATEGORIES, Place
-from .qr import qr_png, qr_svg
-from .quantities import format_value, with_unit
+from .pages import PageRoutes
 from .ratelimit import RateLimiter
+from .site import JSON, Handler, error_response, make_etag
 from .sta import NotFound, SensorThings
 from .timeutil import DAY_MS, iso, parse_iso
 
-type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_NEWEST_PATH = re.compile(r"Datastreams\((\d+)\)/Observations")
+
 
 DATA_MAX_AGE = "public, max-age=60"
-QR_MAX_AGE = "public, max-age=86400"
 CATALOG_MAX_AGE = "public, max-age=3600"
-JSON = "application/json"
 HISTORY_MAX_DAYS = 366
-SUPERVISOR_INGRESS = "172.30.32.2"
-
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("open_data", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
-def _error(status: int, message: str) -> web.Response:
-    body = json.dumps({"code": status, "type": "error", "message": message})
-    return web.Response(status=status, body=body.encode(), content_type=JSON)
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-
-
-class PublicSite:
+class PublicSite(PageRoutes):
     """The public aiohttp application."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         """Serve ``catalogue``; everything published comes from it and its store."""
-        self._catalogue = catalogue
-        self._options = catalogue.options
+        super().__init__(catalogue)
         self._sta = SensorThings(catalogue)
         self._limiter = RateLimiter(self._options.rate_limit_per_minute)
-        # (kind, origin, argument) -> (catalogue version, body, etag, content type)
-        self._cache: dict[tuple[str, str, str], tuple[int, bytes, str, str]] = {}
+        # (origin, stream id) -> (observation id, body, etag) of the newest-value request
+        self._newest: dict[tuple[str, int], tuple[int, bytes, str]] = {}
+        self.feed = LiveFeed()
+        catalogue.listeners.append(self._announce)
+
+    def _announce(self, stream: Stream, observation: tuple[int, int, float], newest: bool) -> None:
+        base = self._options.public_url
+        document = observation_event(stream, observation, base)
+        document["newest"] = newest
+        self.feed.publish(stream.place.category, document)
+
+    def close(self) -> None:
+        """Let every live client go: the service is stopping."""
+        self.feed.close()
 
     def app(self) -> web.Application:
         """The aiohttp application with every public route."""
@@ -82,6 +72,7 @@ class PublicSite:
             web.get("/api/v1/history.json", self._history_json),
             web.get("/api/v1/history.csv", self._history_csv),
             web.get("/api/v1/places.geojson", self._places_geojson),
+            web.get("/api/v1/latest/stream", self._latest_stream),
             web.get("/sta/v1.1", self._sta_root),
             web.get("/sta/v1.1/{path:.*}", self._sta_handler),
             web.get("/dcat", self._dcat_xml),
@@ -96,7 +87,9 @@ class PublicSite:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         wait = self._limiter.check(request.remote or "")
         if wait:
-            response: web.StreamResponse = _error(429, f"too many requests; retry in {wait} s")
+            response: web.StreamResponse = error_response(
+                429, f"too many requests; retry in {wait} s"
+            )
             response.headers["Retry-After"] = str(wait)
         elif request.method == "OPTIONS":
             response = web.Response(status=204)
@@ -107,13 +100,16 @@ class PublicSite:
             try:
                 response = await handler(request)
             except QueryError as err:
-                response = _error(400, str(err))
+                response = error_response(400, str(err))
             except NotFound as err:
-                response = _error(404, str(err))
+                response = error_response(404, str(err))
             except web.HTTPNotFound:
-                response = _error(404, f"nothing at {request.path}")
+                response = error_response(404, f"nothing at {request.path}")
             except web.HTTPMethodNotAllowed:
-                response = _error(405, "only GET and HEAD are served")
+                response = error_response(405, "only GET and HEAD are served")
+        if response.prepared:
+            # A stream (the live feed) set its own headers before it started.
+            return response
         headers = response.headers
         headers["Access-Control-Allow-Origin"] = "*"
         headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
@@ -121,7 +117,7 @@ class PublicSite:
             headers.setdefault("Cache-Control", DATA_MAX_AGE)
             body = response.body
             if "ETag" not in headers and isinstance(body, bytes):
-                headers["ETag"] = _etag(body)
+                headers["ETag"] = make_etag(body)
             etag = headers.get("ETag")
             if etag and etag in request.headers.get("If-None-Match", ""):
                 not_modified = web.Response(status=304)
@@ -131,55 +127,6 @@ class PublicSite:
         elif response.status >= 400:
             headers["Cache-Control"] = "no-store"
         return response
-
-    def origin(self, request: web.Request) -> str:
-        """The public base URL: the configured one, else what the client asked for."""
-        return self._options.public_url or f"{request.scheme}://{request.host}"
-
-    def _cached(
-        self,
-        kind: str,
-        origin: str,
-        argument: str,
-        content_type: str,
-        build: Callable[[], bytes],
-    ) -> web.Response:
-        key = (kind, origin, argument)
-        version = self._catalogue.version
-        entry = self._cache.get(key)
-        if entry is None or entry[0] != version:
-            body = build()
-            entry = (version, body, _etag(body), content_type)
-            if len(self._cache) > 512:
-                self._cache.clear()
-            self._cache[key] = entry
-        _, body, etag, content_type = entry
-        response = web.Response(body=body, content_type=content_type, charset="utf-8")
-        response.headers["ETag"] = etag
-        return response
-
-    # -- query parameters -------------------------------------------------------------------
-
-    @staticmethod
-    def _params(request: web.Request, allowed: tuple[str, ...]) -> dict[str, str]:
-        params: dict[str, str] = {}
-        for key, value in request.query.items():
-            if key not in allowed:
-                names = ", ".join(allowed) if allowed else "none"
-                raise QueryError(f"unknown query parameter {key!r} (allowed: {names})")
-            if key in params:
-                raise QueryError(f"query parameter {key!r} is given twice")
-            params[key] = value
-        return params
-
-    @staticmethod
-    def _category(params: Mapping[str, str]) -> str | None:
-        category = params.get("category")
-        if category is None:
-            return None
-        if category not in CATEGORIES:
-            raise QueryError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
-        return category
 
     # -- data API ------------------------------------------------------------------------------
 
@@ -202,7 +149,7 @@ class PublicSite:
                         "name_en": stream.quantity.name_en,
                         "unit": stream.unit,
                         "device_class": stream.device_class,
-                        "value": latest[2] if latest else None,
+                        "value": stream.quantity.round(latest[2]) if latest else None,
                         "time": iso(latest[1]) if latest else None,
                         "datastream": f"{origin}/sta/v1.1/Datastreams({stream.id})",
                     }
@@ -253,7 +200,7 @@ class PublicSite:
         entity_id = params.get("entity_id")
         if not entity_id:
             raise QueryError(
-                "entity_id is required, e.g. ?entity_id=sensor.backetjarn_water_temperature"
+                "entity_id is required, e.g. ?entity_id=sensor.badplats_backetjarn_vattentemperatur"
             )
         times: dict[str, int] = {}
         for name in ("start", "end"):
@@ -285,7 +232,9 @@ class PublicSite:
             "unit": stream.unit,
             "start": iso(start),
             "end": iso(end),
-            "observations": [{"time": iso(ms), "value": value} for ms, value in points],
+            "observations": [
+                {"time": iso(ms), "value": stream.quantity.round(value)} for ms, value in points
+            ],
         }
         return web.json_response(document, dumps=lambda d: json.dumps(d, ensure_ascii=False))
 
@@ -295,7 +244,9 @@ class PublicSite:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(("entity_id", "time", "value", "unit"))
         for ms, value in points:
-            writer.writerow((stream.entity_id, iso(ms), value, stream.unit or ""))
+            writer.writerow(
+                (stream.entity_id, iso(ms), stream.quantity.round(value), stream.unit or "")
+            )
         return web.Response(
             body=buffer.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8"
         )
@@ -315,7 +266,7 @@ class PublicSite:
                         "name_sv": s.quantity.name_sv,
                         "name_en": s.quantity.name_en,
                         "unit": s.unit,
-                        "value": s.latest[2] if s.latest else None,
+                        "value": s.quantity.round(s.latest[2]) if s.latest else None,
                         "time": iso(s.latest[1]) if s.latest else None,
                     }
                     for s in self._catalogue.streams_of(place)
@@ -356,12 +307,99 @@ class PublicSite:
             if key in params:
                 raise QueryError(f"query option {key} is given twice")
             params[key] = value
+        newest = await self._newest_observation(request, params)
+        if newest is not None:
+            return newest
         result = await self._sta.handle(self.origin(request), request.match_info["path"], params)
         if result.raw:
             return web.Response(text=str(result.body), content_type="text/plain")
         return web.Response(
             body=json.dumps(result.body, ensure_ascii=False).encode(), content_type=JSON
         )
+
+    async def _newest_observation(
+        self, request: web.Request, params: Mapping[str, str]
+    ) -> web.Response | None:
+        """``Datastreams(n)/Observations?$top=1&$orderby=phenomenonTime desc`` from memory.
+
+        The body is what the SQL path returns for that query, byte for byte; other queries
+        get None and take the SQL path.
+        """
+        match = _NEWEST_PATH.fullmatch(request.match_info["path"])
+        if match is None or set(params) != {"$top", "$orderby"} or params["$top"].strip() != "1":
+            return None
+        if " ".join(params["$orderby"].split()) != "phenomenonTime desc":
+            return None
+        stream = self._catalogue.streams.get(int(match.group(1)))
+        if stream is None or stream.latest is None:
+            return None
+        origin = self.origin(request)
+        key = (origin, stream.id)
+        entry = self._newest.get(key)
+        if entry is None or entry[0] != stream.latest[0]:
+            page = await self._sta.newest_page(origin, stream, params)
+            body = json.dumps(page, ensure_ascii=False).encode()
+            entry = (stream.latest[0], body, make_etag(body))
+            if len(self._newest) > 4096:
+                self._newest.clear()
+            self._newest[key] = entry
+        response = web.Response(body=entry[1], content_type=JSON)
+        response.headers["ETag"] = entry[2]
+        return response
+
+    async def _latest_stream(self, request: web.Request) -> web.StreamResponse:
+        """Server-Sent Events: the current values first, then each new observation."""
+        params = self._params(request, ("category",))
+        category = self._category(params)
+        feed = self.feed
+        if feed.clients >= MAX_CLIENTS:
+            response = error_response(
+                503, "too many live clients; poll /api/v1/latest.json instead"
+            )
+            response.headers["Retry-After"] = "60"
+            return response
+        stream_response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-store",
+                "Access-Control-Allow-Origin": "*",
+                # nginx and HA's ingress proxy would otherwise hold events back.
+                "X-Accel-Buffering": "no",
+            }
+        )
+        await stream_response.prepare(request)
+        feed.clients += 1
+        try:
+            seq = feed.seq
+            base = self._options.public_url or self.origin(request)
+            current = [
+                observation_event(s, s.latest, base) | {"newest": True}
+                for s in self._catalogue.streams.values()
+                if s.latest is not None and (category is None or s.place.category == category)
+            ]
+            lines = [
+                f"event: observation\ndata: {json.dumps(d, ensure_ascii=False)}\n\n"
+                for d in current
+            ]
+            await stream_response.write(("retry: 5000\n\n" + "".join(lines)).encode())
+            while not feed.closed:
+                events = await feed.after(seq, HEARTBEAT_S)
+                if not events:
+                    if feed.closed:
+                        break
+                    await stream_response.write(b": keep-alive\n\n")
+                    continue
+                seq = events[-1].seq
+                chunk = b"".join(
+                    e.data for e in events if category is None or e.category == category
+                )
+                if chunk:
+                    await stream_response.write(chunk)
+        except (ConnectionResetError, ConnectionError):
+            pass
+        finally:
+            feed.clients -= 1
+        return stream_response
 
     async def _dcat_xml(self, request: web.Request) -> web.Response:
         self._params(request, ())
@@ -382,284 +420,3 @@ class PublicSite:
         )  # fmt: skip
         response.headers["Cache-Control"] = CATALOG_MAX_AGE
         return response
-
-    # -- pages ------------------------------------------------------------------------------------
-
-    def _row(self, stream: Stream, lang: str, now: int) -> dict[str, Any]:
-        latest = stream.latest
-        quantity = stream.quantity
-        return {
-            "stream": stream,
-            "quantity": quantity.name(lang),
-            "value": with_unit(format_value(latest[2], quantity, lang), stream.unit)
-            if latest
-            else None,
-            "time_iso": iso(latest[1]) if latest else "",
-            "time_local": local_time(latest[1], self._options.time_zone, lang) if latest else "",
-            "stale": latest is not None and self._catalogue.is_stale(stream, now),
-        }
-
-    def _place_view(self, place: Place, lang: str, now: int) -> dict[str, Any]:
-        return {
-            "id": place.id,
-            "name": place.name(lang),
-            "description": place.description(lang),
-            "category_label": TEXTS[lang][f"categories.{place.category}"],
-            "latitude": place.latitude,
-            "longitude": place.longitude,
-            "rows": [self._row(s, lang, now) for s in self._catalogue.streams_of(place)],
-        }
-
-    def _page_context(
-        self, request: web.Request, lang: str, path: str, title: str
-    ) -> dict[str, Any]:
-        origin = self.origin(request)
-        other = "en" if lang == "sv" else "sv"
-        sv_path = path
-        en_path = "/en" + path
-        return {
-            "lang": lang,
-            "t": TEXTS[lang],
-            "title": title,
-            "publisher": self._options.publisher_name,
-            "alternates": [("sv", origin + sv_path), ("en", origin + en_path)],
-            "other_lang": other,
-            "other_href": en_path if other == "en" else sv_path,
-            "license": self._options.license,
-            "prefix": "" if lang == "sv" else "/en",
-            "chart_width": charts.WIDTH,
-            "chart_height": charts.HEIGHT,
-        }
-
-    def _html(self, template: str, context: Mapping[str, Any], status: int = 200) -> web.Response:
-        text = _TEMPLATES.get_template(template).render(**context)
-        return web.Response(status=status, text=text, content_type="text/html", charset="utf-8")
-
-    async def _index(self, request: web.Request) -> web.Response:
-        return await self._index_in(request, "sv")
-
-    async def _index_en(self, request: web.Request) -> web.Response:
-        return await self._index_in(request, "en")
-
-    async def _index_in(self, request: web.Request, lang: str) -> web.Response:
-        origin = self.origin(request)
-
-        def build() -> bytes:
-            now = self._catalogue.clock()
-            context = self._page_context(request, lang, "/", TEXTS[lang]["bathing_title"])
-            context["bathing"] = [
-                self._place_view(p, lang, now) for p in self._catalogue.places("bathing_place")
-            ]
-            context["others"] = [
-                self._place_view(p, lang, now)
-                for p in self._catalogue.options.places
-                if p.category != "bathing_place"
-            ]
-            return _TEMPLATES.get_template("index.html").render(**context).encode()
-
-        # Staleness depends on the clock too: a page is rebuilt at least once a minute.
-        minute = str(self._catalogue.clock() // 60_000)
-        return self._cached(f"index.{lang}", origin, minute, "text/html", build)
-
-    async def _place(self, request: web.Request) -> web.Response:
-        return await self._place_in(request, "sv")
-
-    async def _place_en(self, request: web.Request) -> web.Response:
-        return await self._place_in(request, "en")
-
-    def _find_place(self, request: web.Request) -> Place:
-        place = self._options.place(request.match_info["place"])
-        if place is None:
-            raise web.HTTPNotFound
-        return place
-
-    async def _place_in(self, request: web.Request, lang: str) -> web.Response:
-        place = self._options.place(request.match_info["place"])
-        if place is None:
-            context = self._page_context(request, lang, "/", TEXTS[lang]["not_found"])
-            context["bathing"], context["others"] = [], []
-            page = _TEMPLATES.get_template("base.html").render(**context)
-            return web.Response(status=404, text=page, content_type="text/html", charset="utf-8")
-        now = self._catalogue.clock()
-        t = TEXTS[lang]
-        view = self._place_view(place, lang, now)
-        for row in view["rows"]:
-            await self._add_chart(row, lang, now)
-        context = self._page_context(request, lang, f"/places/{quote(place.id)}", place.name(lang))
-        context["place"] = view
-        context["t"] = {
-            **t,
-            "stale_message": t["stale"].format(hours=f"{self._options.stale_after_hours:g}"),
-        }
-        return self._html("place.html", context)
-
-    async def _add_chart(self, row: dict[str, Any], lang: str, now: int) -> None:
-        stream: Stream = row["stream"]
-        points = await self._catalogue.store.series(stream.id, now - 7 * DAY_MS, now + 1)
-        built = charts.build(points, now)
-        row["chart"] = built
-        if built is None:
-            return
-        t = TEXTS[lang]
-        quantity = stream.quantity
-
-        def show(value: float) -> str:
-            return with_unit(format_value(value, quantity, lang), stream.unit)
-
-        row["chart_title"] = t["chart_title"].format(quantity=quantity.name(lang))
-        row["chart_summary"] = t["chart_summary"].format(
-            low=show(built.low), high=show(built.high), last=show(built.last), count=built.count
-        )
-        row["chart_labels"] = [(y, format_value(v, quantity, lang)) for y, v in built.y_labels]
-        zone = self._options.time_zone
-        row["chart_ticks"] = [(x, local_time(ms, zone, lang)[5:10]) for x, ms in built.x_ticks]
-        row["table"] = [
-            (local_time(ms, zone, lang), show(value)) for ms, value in charts.hourly(points)
-        ]
-
-    async def _qr_page(self, request: web.Request) -> web.Response:
-        place = self._find_place(request)
-        lang = "sv"
-        url = f"{self.origin(request)}/places/{quote(place.id)}"
-        context = self._page_context(
-            request,
-            lang,
-            f"/places/{quote(place.id)}/qr",
-            TEXTS[lang]["qr_title"].format(name=place.name_sv),
-        )
-        context["place"] = {"id": place.id, "name": place.name_sv}
-        context["url"] = url
-        context["qr_alt"] = TEXTS[lang]["qr_alt"].format(url=url)
-        return self._html("qr.html", context)
-
-    async def _qr_svg(self, request: web.Request) -> web.Response:
-        place = self._find_place(request)
-        url = f"{self.origin(request)}/places/{quote(place.id)}"
-        body = qr_svg(url, TEXTS["sv"]["qr_alt"].format(url=url))
-        response = web.Response(body=body, content_type="image/svg+xml")
-        response.headers["Cache-Control"] = QR_MAX_AGE
-        return response
-
-    async def _qr_png(self, request: web.Request) -> web.Response:
-        place = self._find_place(request)
-        body = qr_png(f"{self.origin(request)}/places/{quote(place.id)}")
-        response = web.Response(body=body, content_type="image/png")
-        response.headers["Cache-Control"] = QR_MAX_AGE
-        return response
-
-    async def _widget(self, request: web.Request) -> web.Response:
-        params = self._params(request, ("place", "lang"))
-        lang = params.get("lang", "sv")
-        if lang not in LANGS:
-            raise QueryError(f"lang must be sv or en, not {lang!r}")
-        if "place" in params:
-            place = self._options.place(params["place"])
-            if place is None:
-                raise NotFound(f"no place {params['place']!r}")
-            places = [place]
-        else:
-            places = self._catalogue.places("bathing_place")
-        now = self._catalogue.clock()
-        context = {
-            "lang": lang,
-            "t": TEXTS[lang],
-            "title": places[0].name(lang) if "place" in params else TEXTS[lang]["bathing_title"],
-            "places": [self._place_view(p, lang, now) for p in places],
-            "origin": self.origin(request),
-            "prefix": "" if lang == "sv" else "/en",
-        }
-        response = self._html("widget.html", context)
-        # The widget is made to be framed by the municipality's site.
-        response.headers["Content-Security-Policy"] = "frame-ancestors *"
-        return response
-
-    async def _widget_js(self, request: web.Request) -> web.Response:
-        origin = self.origin(request)
-        script = (
-            "(function(){var s=document.currentScript;if(!s)return;"
-            "var l=s.getAttribute('data-lang')==='en'?'en':'sv';"
-            "var p=s.getAttribute('data-place');"
-            "var f=document.createElement('iframe');"
-            f"f.src={json.dumps(origin + '/widget')}+'?lang='+l+(p?'&place='+encodeURIComponent(p):'');"
-            "f.title=s.getAttribute('data-title')||(l==='en'?'Bathing water temperatures':'Badtemperaturer');"
-            "f.loading='lazy';f.style.cssText='width:100%;min-height:14rem;border:0';"
-            "s.parentNode.insertBefore(f,s.nextSibling);})();\n"
-        )
-        return web.Response(text=script, content_type="text/javascript", charset="utf-8")
-
-
-class AdminSite:
-    """The ingress page: what is published, what was refused and why, and the last updates."""
-
-    def __init__(self, catalogue: Catalogue, allowed: tuple[str, ...] | None = None) -> None:
-        """Answer only the Supervisor's ingress proxy (and loopback) unless told otherwise."""
-        self._catalogue = catalogue
-        networks = allowed if allowed is not None else (SUPERVISOR_INGRESS, "127.0.0.1", "::1")
-        self._allowed = tuple(ipaddress.ip_network(n) for n in networks)
-
-    def app(self) -> web.Application:
-        """The aiohttp application of the admin page."""
-        app = web.Application(middlewares=[self._only_ingress])
-        app.add_routes([web.get("/", self._page)])
-        return app
-
-    @web.middleware
-    async def _only_ingress(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            address = ipaddress.ip_address(request.remote or "")
-        except ValueError:
-            raise web.HTTPForbidden from None
-        if not any(address in network for network in self._allowed):
-            raise web.HTTPForbidden
-        response = await handler(request)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    async def _page(self, request: web.Request) -> web.Response:
-        catalogue = self._catalogue
-        options = catalogue.options
-        lang = "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "sv"
-        texts = ADMIN_TEXTS[lang]
-        zone = options.time_zone
-        published = []
-        waiting = []
-        for place in options.places:
-            for entity_id in place.entities:
-                stream = catalogue.by_entity.get(entity_id)
-                if stream is not None:
-                    latest = stream.latest
-                    published.append(
-                        {
-                            "entity_id": entity_id,
-                            "place": place.name(lang),
-                            "quantity": stream.quantity.name(lang),
-                            "value": with_unit(
-                                format_value(latest[2], stream.quantity, lang), stream.unit
-                            )
-                            if latest
-                            else "–",
-                            "updated": local_time(latest[1], zone, lang) if latest else "–",
-                        }
-                    )
-                elif entity_id not in catalogue.refused:
-                    waiting.append({"entity_id": entity_id, "place": place.name(lang)})
-        refused = [
-            {
-                "entity_id": refusal.entity_id,
-                "reason": texts.get(f"reason.{refusal.reason}", refusal.reason),
-                "since": local_time(refusal.since, zone, lang),
-            }
-            for refusal in catalogue.refused.values()
-        ]
-        text = _TEMPLATES.get_template("admin.html").render(
-            lang=lang,
-            a=texts,
-            connected=catalogue.ha.connected,
-            last_error=catalogue.ha.last_error,
-            public_url=options.public_url,
-            published=published,
-            refused=refused,
-            waiting=waiting,
-            ingress=request.headers.get("X-Ingress-Path", ""),
-        )
-        return web.Response(text=text, content_type="text/html", charset="utf-8")
