@@ -306,9 +306,11 @@ def test_example_place_fits_schema_and_service(config: dict[str, Any]) -> None:
     )
     assert options.places[0].entities == ("sensor.backetjarn_water_temperature",)
     assert options.port == config["ports"]["8080/tcp"]
-    # The service's default port is the container port the add-on maps.
+    # The service's default port is the container port the add-on maps, and the add-on has no
+    # port option (the Supervisor maps only 8080/tcp; the outside port is chosen under Network).
     assert {f"{MAPPED_PORT}/tcp"} == set(config["ports"])
-    assert config["options"]["port"] == MAPPED_PORT
+    assert "port" not in config["options"]
+    assert "port" not in config["schema"]
 
 
 def test_translations_cover_every_option(config: dict[str, Any]) -> None:
