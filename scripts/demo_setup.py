@@ -43,7 +43,7 @@ from scripts.lorawan_simulator import (
 )
 
 DOMAIN: Final = "ange_iot"
-# Care roles have no settings form (custom_components/ange_iot/care_config.py).
+# Care roles have no settings form (custom_components/ange_iot/care_runtime/config.py).
 CARE_ROLES: Final = ("bed", "outer_door", "room_presence")
 BASE_URL: Final = "http://localhost:8123"
 # The frontend's own client id: tokens for it are what a browser session gets.

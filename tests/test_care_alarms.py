@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import voluptuous as vol
 
-from custom_components.ange_iot.care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from custom_components.ange_iot.care_runtime.config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from custom_components.ange_iot.const import DOMAIN, MODEL_NETWORK_DECODED
 
 from .conftest import EMS_DOOR_CLOSED, EMS_DOOR_OPEN, device_subentry

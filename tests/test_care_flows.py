@@ -12,7 +12,7 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_mock_service
 
-from custom_components.ange_iot.care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from custom_components.ange_iot.care_runtime.config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from custom_components.ange_iot.const import DOMAIN
 
 from .test_care_alarms import (

@@ -12,7 +12,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.ange_iot.care_config import SUBENTRY_CARE_UNIT
+from custom_components.ange_iot.care_runtime.config import SUBENTRY_CARE_UNIT
 from custom_components.ange_iot.const import DOMAIN
 
 from .test_care_alarms import (

@@ -35,7 +35,7 @@ from custom_components.ange_iot.care.dispenser import (
     parse_dispenser_event,
 )
 from custom_components.ange_iot.care.supervision import is_night
-from custom_components.ange_iot.care_config import CARE_ROLES
+from custom_components.ange_iot.care_runtime.config import CARE_ROLES
 from custom_components.ange_iot.derived import build_features
 from custom_components.ange_iot.derived.roles import Role, role_fits_model
 from custom_components.ange_iot.device_settings import settings_schema, validate_settings

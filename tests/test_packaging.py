@@ -104,9 +104,9 @@ def test_every_entity_translation_key_exists() -> None:
 def test_every_exception_key_used_is_translated() -> None:
     exceptions = _json(COMPONENT / "strings.json")["exceptions"]
     used: set[str] = set()
-    entity_platforms = {"sensor.py", "binary_sensor.py", "event.py", "care_entities.py"}
-    for source in COMPONENT.glob("*.py"):
-        if source.name in entity_platforms:
+    entity_platforms = {"sensor.py", "binary_sensor.py", "event.py", "care_runtime/entities.py"}
+    for source in COMPONENT.rglob("*.py"):
+        if source.relative_to(COMPONENT).as_posix() in entity_platforms:
             continue
         used |= set(re.findall(r'translation_key="(\w+)"', source.read_text(encoding="utf-8")))
         used |= set(re.findall(r'_not_possible\(\s*"(\w+)"', source.read_text(encoding="utf-8")))
@@ -139,7 +139,7 @@ def test_quality_scale_lists_every_rule_honestly() -> None:
 
 def test_care_entity_translation_keys_exist() -> None:
     strings = _json(COMPONENT / "strings.json")["entity"]
-    source = (COMPONENT / "care_entities.py").read_text(encoding="utf-8")
+    source = (COMPONENT / "care_runtime" / "entities.py").read_text(encoding="utf-8")
     keys = set(re.findall(r'translation_key(?: = |=)"(\w+)"', source))
     assert keys, "no translation keys found"
     for key in keys:

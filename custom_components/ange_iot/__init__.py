@@ -12,7 +12,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
-from .care_devices import remove_care_device_in_ui
+from .care_runtime.devices import remove_care_device_in_ui
 from .const import CONF_DEV_EUI, DOMAIN, TRANSPORT_MQTT
 from .hub import Hub
 from .ice import SUBENTRY_ICE_PLACE

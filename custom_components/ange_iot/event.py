@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import AngeIotConfigEntry
-from .care_entities import async_follow_care_entities, care_events
+from .care_runtime.entities import async_follow_care_entities, care_events
 from .entity import AngeIotEntity
 from .lorawan.quantities import BUTTON_EVENTS
 from .platform_setup import async_setup_device_entities

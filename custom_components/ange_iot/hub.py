@@ -26,7 +26,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .care_manager import CareManager
+from .care_runtime.manager import CareManager
 from .const import (
     CONF_APPLICATION_ID,
     CONF_NETWORK,

@@ -14,9 +14,9 @@ from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOO
 from homeassistant.components.logbook.models import LazyEventPartialState
 from homeassistant.core import HomeAssistant, callback
 
-from .care_manager import EVENT_ALARM
-from .care_notify import label
-from .care_users import user_name
+from .care_runtime.manager import EVENT_ALARM
+from .care_runtime.notify import label
+from .care_runtime.users import user_name
 from .const import DOMAIN
 
 # States whose line names the member of staff who made the move.

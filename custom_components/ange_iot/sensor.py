@@ -35,8 +35,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from . import AngeIotConfigEntry
-from .care_entities import async_follow_care_entities, care_sensors
-from .care_statistics import statistics_sensors
+from .care_runtime.entities import async_follow_care_entities, care_sensors
+from .care_runtime.statistics import statistics_sensors
 from .const import DOMAIN, signal_hub_update
 from .derived.lake import BathingWater
 from .device import Device

@@ -8,7 +8,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .bin_actions import ATTR_THRESHOLD, async_bins_to_empty
-from .care_services import async_setup_care_services
+from .care_runtime.services import async_setup_care_services
 from .const import DOMAIN
 from .downlink import Downlink, async_send_downlink
 from .haccp_export import ATTR_DEVICES, async_export_haccp_log

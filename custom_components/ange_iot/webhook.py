@@ -16,7 +16,7 @@ from .care.dispenser import (
     DispenserEventInFutureError,
     DispenserEventOutOfOrderError,
 )
-from .care_manager import UnknownDispenserError
+from .care_runtime.manager import UnknownDispenserError
 from .const import (
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_SECRET,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, OptionsFlow
 from homeassistant.core import callback
 
-from ..care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
-from ..care_flow import CareUnitSubentryFlow, DispenserSubentryFlow
+from ..care_runtime.config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from ..care_runtime.flow import CareUnitSubentryFlow, DispenserSubentryFlow
 from ..const import DOMAIN, SUBENTRY_DEVICE
 from ..ice import SUBENTRY_ICE_PLACE
 from .device import DeviceSubentryFlow

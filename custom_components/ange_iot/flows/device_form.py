@@ -26,8 +26,8 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from ..care.identity import looks_like_identity_number
-from ..care_deadlines import CONF_REPORT_DEADLINE
-from ..care_flow import code_errors
+from ..care_runtime.deadlines import CONF_REPORT_DEADLINE
+from ..care_runtime.flow import code_errors
 from ..const import (
     CONF_AREA,
     CONF_CARE_UNIT,

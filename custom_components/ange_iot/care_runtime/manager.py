@@ -22,17 +22,17 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
-from .care.audit import AuditAction, AuditLog, retention_cutoff
-from .care.dispenser import (
+from ..care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
+from ..care.audit import AuditAction, AuditLog, retention_cutoff
+from ..care.dispenser import (
     ALARM_KIND_FOR_EVENT,
     DispenserEvent,
     DispenserState,
     parse_dispenser_event,
 )
-from .care.errors import CareError
-from .care.response_stats import ResponseLog
-from .care.supervision import (
+from ..care.errors import CareError
+from ..care.response_stats import ResponseLog
+from ..care.supervision import (
     BedChange,
     CheckResult,
     CheckSchedule,
@@ -43,9 +43,12 @@ from .care.supervision import (
     is_night,
     night_of,
 )
-from .care_actions_listener import async_listen_for_actions
-from .care_chain import AlarmChain
-from .care_config import (
+from ..const import DOMAIN, LOGGER
+from ..derived import ROLE
+from ..windowed_save import WindowedSave
+from .actions_listener import async_listen_for_actions
+from .chain import AlarmChain
+from .config import (
     ROLE_BED,
     ROLE_OUTER_DOOR,
     ROLE_ROOM_PRESENCE,
@@ -54,18 +57,15 @@ from .care_config import (
     care_units,
     dispensers,
 )
-from .care_deadlines import DeviceDeadlines
-from .care_devices import remove_stale_care_devices
-from .care_notify import async_load_labels
-from .care_test_mode import TestAlarms, test_mark
-from .care_users import async_refresh_user_names
-from .const import DOMAIN, LOGGER
-from .derived import ROLE
-from .windowed_save import WindowedSave
+from .deadlines import DeviceDeadlines
+from .devices import remove_stale_care_devices
+from .notify import async_load_labels
+from .test_mode import TestAlarms, test_mark
+from .users import async_refresh_user_names
 
 if TYPE_CHECKING:
-    from .device import Device
-    from .hub import Hub
+    from ..device import Device
+    from ..hub import Hub
 
 EVENT_ALARM: Final = f"{DOMAIN}_alarm"
 AUDIT_FOLDER: Final = "ange_iot/audit"

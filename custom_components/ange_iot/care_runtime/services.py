@@ -19,16 +19,16 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .care.alarms import UnknownAlarmError
-from .care.audit import AuditAction
-from .care.errors import CareError
-from .care.identity import is_valid_code
-from .care.supervision import PauseReason, night_of
-from .care_manager import CareManager
-from .care_response_services import async_respond, async_setup_response_services
-from .const import DOMAIN
-from .services_common import loaded_hubs
-from .statistics_reader import as_aware
+from ..care.alarms import UnknownAlarmError
+from ..care.audit import AuditAction
+from ..care.errors import CareError
+from ..care.identity import is_valid_code
+from ..care.supervision import PauseReason, night_of
+from ..const import DOMAIN
+from ..services_common import loaded_hubs
+from ..statistics_reader import as_aware
+from .manager import CareManager
+from .response_services import async_respond, async_setup_response_services
 
 ATTR_ALARM_ID: Final = "alarm_id"
 ATTR_OUTCOME: Final = "outcome"

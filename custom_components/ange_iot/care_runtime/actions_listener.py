@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Final
 from homeassistant.core import CALLBACK_TYPE, Event, callback
 from homeassistant.helpers import device_registry as dr
 
-from .care.alarms import UnknownAlarmError
-from .care.errors import CareError
-from .care_notify import parse_action_id
-from .const import LOGGER
+from ..care.alarms import UnknownAlarmError
+from ..care.errors import CareError
+from ..const import LOGGER
+from .notify import parse_action_id
 
 if TYPE_CHECKING:
-    from .care_manager import CareManager
+    from .manager import CareManager
 
 EVENT_NOTIFICATION_ACTION: Final = "mobile_app_notification_action"
 _MOBILE_APP: Final = "mobile_app"

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
-from .care.alarms import AlarmKind
-from .lorawan.codecs import MODELS
-from .lorawan.codecs.model import Category
+from ..care.alarms import AlarmKind
+from ..lorawan.codecs import MODELS
+from ..lorawan.codecs.model import Category
 
 if TYPE_CHECKING:
-    from .care_manager import CareManager
-    from .device import Device
+    from ..device import Device
+    from .manager import CareManager
 
 CONF_REPORT_DEADLINE: Final = "report_deadline_minutes"
 # Heartbeat / periodic report intervals (minutes) by kind of device: the longest interval

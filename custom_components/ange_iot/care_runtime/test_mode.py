@@ -19,13 +19,13 @@ from homeassistant.core import callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .care.alarms import Alarm, AlarmKind
-from .const import DOMAIN
-from .lorawan.codecs import MODELS
-from .lorawan.codecs.model import Category
+from ..care.alarms import Alarm, AlarmKind
+from ..const import DOMAIN
+from ..lorawan.codecs import MODELS
+from ..lorawan.codecs.model import Category
 
 if TYPE_CHECKING:
-    from .care_manager import CareManager
+    from .manager import CareManager
 
 DEFAULT_TEST_MINUTES: Final = 60
 # Alarms a resident or a sensor raises; technical alarms are never tests.

@@ -22,10 +22,10 @@ from homeassistant.const import UnitOfTime
 from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
-from .care.alarms import AlarmKind
-from .care.response_stats import Summary
-from .care_entities import CareEntity, unit_device_info
-from .care_manager import CareManager
+from ..care.alarms import AlarmKind
+from ..care.response_stats import Summary
+from .entities import CareEntity, unit_device_info
+from .manager import CareManager
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,17 +14,17 @@ from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .care_config import (
+from ..const import DOMAIN, LOGGER
+from .config import (
     CONF_CODE,
     CONF_DISPENSER_ID,
     SUBENTRY_CARE_UNIT,
     SUBENTRY_DISPENSER,
     DispenserConfig,
 )
-from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
-    from .care_manager import CareManager
+    from .manager import CareManager
 
 CARE_UNIT_PREFIX: Final = "care_unit_"
 DISPENSER_PREFIX: Final = "dispenser_"

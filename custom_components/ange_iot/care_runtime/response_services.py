@@ -22,14 +22,14 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .care.errors import CareError
-from .care_test_mode import DEFAULT_TEST_MINUTES
-from .care_users import async_refresh_user_names, user_name
-from .const import DOMAIN
-from .services_common import loaded_hubs
+from ..care.errors import CareError
+from ..const import DOMAIN
+from ..services_common import loaded_hubs
+from .test_mode import DEFAULT_TEST_MINUTES
+from .users import async_refresh_user_names, user_name
 
 if TYPE_CHECKING:
-    from .care_manager import CareManager
+    from .manager import CareManager
 
 ATTR_ALARM_ID: Final = "alarm_id"
 ATTR_USER_ID: Final = "user_id"

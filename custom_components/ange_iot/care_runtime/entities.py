@@ -26,14 +26,14 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .care.alarms import Alarm, AlarmState
-from .care.dispenser import DispenserState, DispenserStatus
-from .care.supervision import CheckStatus
-from .care_config import DispenserConfig
-from .care_devices import care_unit_device_identifier
-from .care_manager import CareManager, signal_care_update
-from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN
-from .ha_compat import via_hub
+from ..care.alarms import Alarm, AlarmState
+from ..care.dispenser import DispenserState, DispenserStatus
+from ..care.supervision import CheckStatus
+from ..const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN
+from ..ha_compat import via_hub
+from .config import DispenserConfig
+from .devices import care_unit_device_identifier
+from .manager import CareManager, signal_care_update
 
 ALARM_EVENT_TYPES = [state.value for state in AlarmState]
 

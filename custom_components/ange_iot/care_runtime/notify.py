@@ -22,8 +22,8 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.translation import async_get_cached_translations, async_get_translations
 import voluptuous as vol
 
-from .care.alarms import Alarm, AlarmKind
-from .const import DOMAIN, LOGGER
+from ..care.alarms import Alarm, AlarmKind
+from ..const import DOMAIN, LOGGER
 
 NOTIFY_DOMAIN: Final = "notify"
 ACTION_PREFIX: Final = "ANGE_"

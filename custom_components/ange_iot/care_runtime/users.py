@@ -11,7 +11,7 @@ from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
 
-from .const import DOMAIN
+from ..const import DOMAIN
 
 # What is shown instead of a user id that belongs to nobody (or no user at all).
 NOBODY: Final = "–"

@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 
-from .care.supervision import DEFAULT_CHECK_TIMES, DEFAULT_NIGHT_END, DEFAULT_NIGHT_START
-from .derived.roles import Role
+from ..care.supervision import DEFAULT_CHECK_TIMES, DEFAULT_NIGHT_END, DEFAULT_NIGHT_START
+from ..derived.roles import Role
 
 SUBENTRY_CARE_UNIT: Final = "care_unit"
 SUBENTRY_DISPENSER: Final = "dispenser"

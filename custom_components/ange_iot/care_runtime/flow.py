@@ -22,9 +22,10 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .care.alarms import AlarmKind
-from .care.identity import is_valid_code, looks_like_identity_number
-from .care_config import (
+from ..care.alarms import AlarmKind
+from ..care.identity import is_valid_code, looks_like_identity_number
+from ..const import CONF_CARE_UNIT
+from .config import (
     CONF_ARRIVAL_KINDS,
     CONF_CHECK_TIMES,
     CONF_CLIENT,
@@ -53,7 +54,6 @@ from .care_config import (
     SUBENTRY_CARE_UNIT,
     SUBENTRY_DISPENSER,
 )
-from .const import CONF_CARE_UNIT
 
 _CHECK_TIME_OPTIONS = [f"{hour:02d}:{minute:02d}" for hour in (*range(20, 24), *range(9)) for minute in (0, 30)]
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .care.alarms import Alarm, AlarmState
-from .care.audit import AuditAction
-from .care.escalation import EscalationPolicy, Step, next_step
-from .care_config import CareUnitConfig
-from .care_notify import alarm_payload, async_send, clear_payload
-from .care_test_mode import test_mark
+from ..care.alarms import Alarm, AlarmState
+from ..care.audit import AuditAction
+from ..care.escalation import EscalationPolicy, Step, next_step
+from .config import CareUnitConfig
+from .notify import alarm_payload, async_send, clear_payload
+from .test_mode import test_mark
 
 if TYPE_CHECKING:
-    from .care_manager import CareManager
+    from .manager import CareManager
 
 # Transitions after which the phones need no new page: somebody has taken the alarm on.
 _QUIET = frozenset({AlarmState.ACKNOWLEDGED, AlarmState.ON_THE_WAY, AlarmState.ARRIVED})
