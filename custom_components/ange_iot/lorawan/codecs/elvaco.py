@@ -68,7 +68,7 @@ import struct
 from typing import Final
 
 from ..errors import CodecError
-from ..quantities import Readings, invalid_key
+from ..quantities import invalid_key
 from .model import Category, ModelInfo, by_model_id, readings_only
 from .result import DecodeResult, FrameDecoder, Skipped
 

@@ -862,9 +862,14 @@ def _unknown_size(
 
 
 def _decode(
-    name: str, items: Mapping[tuple[int, int], _Item], f_port: int, payload: bytes
+    name: str, items: Mapping[tuple[int, int], _Item], f_port: int, raw: bytes
 ) -> DecodeResult:
+    if isinstance(f_port, bool) or not isinstance(f_port, int):
+        raise CodecError(f"{name}: fPort must be an integer, not {f_port!r}")
     _check_port(name, f_port)
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise CodecError(f"{name}: payload must be bytes, not {type(raw).__name__}")
+    payload = bytes(raw)
     if not payload:
         raise CodecError(f"{name}: empty payload")
     readings: Readings = {}
