@@ -86,7 +86,11 @@ def decode_frame(model_id: str, f_port: int, payload: bytes) -> DecodeResult:
     if not isinstance(payload, (bytes, bytearray, memoryview)):
         raise CodecError(f"payload must be bytes, not {type(payload).__name__}")
     try:
-        return info.decode_frame(f_port, bytes(payload))
+        # ModelInfo.decode_frame, inlined: this runs for every uplink.
+        frame_decoder = info.frame_decoder
+        if frame_decoder is not None:
+            return frame_decoder(f_port, bytes(payload))
+        return DecodeResult(info.decoder(f_port, bytes(payload)))
     except CodecError:
         raise
     except Exception as err:

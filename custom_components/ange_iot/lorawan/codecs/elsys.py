@@ -253,8 +253,7 @@ def _model_decoder(keys: frozenset[str], *, door_contact: bool) -> FrameDecoder:
     """Decoder for one model: only its own keys, the reed contact read as a door."""
 
     def decode(f_port: int, payload: bytes) -> DecodeResult:
-        result = decode_items(f_port, payload)
-        readings = result.readings
+        readings, skipped = decode_items(f_port, payload)
         if door_contact and "digital_input" in readings:
             # EMS / EMS Door: the digital input is the built-in reed switch. Elsys' type
             # table only says "value 1 or 0"; 1 is read as the magnet being at the
@@ -263,8 +262,9 @@ def _model_decoder(keys: frozenset[str], *, door_contact: bool) -> FrameDecoder:
             readings["door_open"] = not readings.pop("digital_input")
         # Filtering keeps ModelInfo.keys exact: a model never yields a key it does not
         # list, even if a misconfigured device sends an unrelated type code.
-        own = {key: value for key, value in readings.items() if key in keys}
-        return DecodeResult(own, result.skipped)
+        return DecodeResult(
+            {key: value for key, value in readings.items() if key in keys}, skipped
+        )
 
     return decode
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..quantities import Readings
 
@@ -27,9 +28,12 @@ class Skipped:
     truncated: bool = False
 
 
-@dataclass(slots=True, frozen=True)
-class DecodeResult:
-    """The readings of one frame and the items skipped while decoding it."""
+class DecodeResult(NamedTuple):
+    """The readings of one frame and the items skipped while decoding it.
+
+    A named tuple rather than a frozen dataclass: one is built for every uplink, and a
+    tuple is the cheapest immutable record to build.
+    """
 
     readings: Readings
     skipped: tuple[Skipped, ...] = ()
