@@ -269,8 +269,9 @@ DRAGINO: dict[str, list[Example]] = {
 # --- Netvox (vendor/netvox/): version report, status report, configuration replies ----------
 
 
-def _netvox(device_type: str, version: str, status: str, readings: Readings,
-            replies: tuple[str, ...]) -> list[Example]:
+def _netvox(
+    device_type: str, version: str, status: str, readings: Readings, replies: tuple[str, ...]
+) -> list[Example]:
     return [
         ex("Startup version report", 6, f"01{device_type}00{version}", {}),
         ex("Status report", 6, f"01{device_type}01{status}", readings),
