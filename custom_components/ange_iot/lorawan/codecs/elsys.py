@@ -262,9 +262,7 @@ def _model_decoder(keys: frozenset[str], *, door_contact: bool) -> FrameDecoder:
             readings["door_open"] = not readings.pop("digital_input")
         # Filtering keeps ModelInfo.keys exact: a model never yields a key it does not
         # list, even if a misconfigured device sends an unrelated type code.
-        return DecodeResult(
-            {key: value for key, value in readings.items() if key in keys}, skipped
-        )
+        return DecodeResult({key: value for key, value in readings.items() if key in keys}, skipped)
 
     return decode
 
