@@ -169,20 +169,24 @@ def _one_probe_leak(name: str, data: bytes) -> Readings:
     }
 
 
+_FILL_MAX: Final = 100
+
+
 def _ultrasonic(name: str, data: bytes) -> Readings:
     # R718X: status (1), distance mm (2), temperature signed 0.1 °C (2), fill level %
     # (1), angle (1). Status and angle are not passed on (module docstring).
     del name
     fill = data[6]
-    return {
+    readings: Readings = {
         **_battery(data),
         "distance": _uint16(data, 2),
         "temperature": _int16(data, 4) / 10,
-        **({"fill_level": float(fill)} if fill <= _FILL_MAX else {invalid_key("fill_level"): True}),
     }
-
-
-_FILL_MAX: Final = 100
+    if fill <= _FILL_MAX:
+        readings["fill_level"] = float(fill)
+    else:
+        readings[invalid_key("fill_level")] = True
+    return readings
 
 
 _BATTERY_KEYS: Final = ("battery_voltage", "battery_low")
