@@ -615,6 +615,15 @@ def test_unknown_last_item_takes_the_rest_of_the_frame() -> None:
     assert result.skipped == (codecs.Skipped("channel 0x03 type 0x99", 3),)
 
 
+def test_an_implausibly_long_unknown_rest_is_reported_truncated() -> None:
+    # Derived: after the battery, an unknown item and 20 bytes that hold no known item.
+    # No AM307 value is longer than 16 bytes (the history record), so this is no single
+    # item: the battery is kept and the rest is dropped as a truncation.
+    result = frame("milesight_am307", "01755c" + "0a99" + "00" * 20)
+    assert result.readings == {"battery": 92}
+    assert result.skipped == (codecs.Skipped("channel 0x0a type 0x99", 3, truncated=True),)
+
+
 def test_channels_are_per_model() -> None:
     # SD ws-series/ws203 frame sent to a WS202 decoder: the WS202 README defines no
     # temperature item (and its 0x04 channel is daylight, not humidity). Nothing after

@@ -12,12 +12,13 @@ every known item in the frame is still decoded; ``decode_frame`` names what was
 skipped so the glue can count and log it. Since only the pair gives the size, an
 unknown item's size is inferred from the frame: the smallest size after which the rest
 of the frame is a run of known items ending exactly at its last byte, or, when there
-is none, the rest of the frame (the unknown item is the last one). The size is thus
-always found, and the frame is never truncated at an unknown Milesight item (unlike
-Elsys, whose one-byte type codes make such a search unreliable). Milesight's own
-decoders instead stop at an unknown item and lose everything after it. A known item
-that runs past the end of the frame is a truncated payload and still raises
-CodecError.
+is none, the rest of the frame (the unknown item is the last one). Every known item is
+thus kept, unlike with Elsys, whose one-byte type codes make such a search unreliable;
+Milesight's own decoders stop at an unknown item and lose everything after it. When
+the rest of the frame is longer than any value the model defines, it is no plausible
+single item (several unknown items, or junk): it is dropped all the same, and reported
+as truncated. A known item that runs past the end of the frame is a truncated payload
+and still raises CodecError.
 
 The one wrong guess this rule can make: the unknown item's own value bytes, from some
 point to their end, spell a run of known items (a specific channel and type pair with
@@ -861,6 +862,11 @@ def _unknown_size(
     return remaining
 
 
+def _longest_value(items: Mapping[tuple[int, int], _Item]) -> int:
+    """The longest fixed value size among a model's items."""
+    return max(item.size for item in items.values() if isinstance(item.size, int))
+
+
 def _decode(
     name: str, items: Mapping[tuple[int, int], _Item], f_port: int, raw: bytes
 ) -> DecodeResult:
@@ -884,10 +890,12 @@ def _decode(
             # Skipped, not rejected: the items around it are good (module doc).
             what = f"channel 0x{channel:02x} type 0x{kind:02x}"
             size = _unknown_size(name, items, payload, offset)
-            if size is None:
-                skipped.append(Skipped(what, offset, truncated=True))
-                break
-            skipped.append(Skipped(what, offset))
+            # Taking the rest of the frame is a guess when that is longer than any value
+            # this model defines: it may be several unknown items, or junk. The result
+            # is the same (the rest is dropped), and it is reported as a truncation.
+            rest = offset + 2 + size == len(payload)
+            truncated = rest and size > _longest_value(items)
+            skipped.append(Skipped(what, offset, truncated=truncated))
             offset += 2 + size
             continue
         size = _item_size(name, item, payload, offset)
