@@ -92,6 +92,7 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "pressure": (950, 1050),
     "light_level": (0, 5),
     "distance": (30, 2000),  # mm: a full bin's lid to a 2 m snow mast
+    "fill_level": (0, 100),  # %: the R718X's own fill level
     "volume": (100, 10_000),  # m³ on a household meter
     "people_in": (0, 60),
     "people_out": (0, 60),
@@ -288,6 +289,9 @@ def test_every_uplink_parses_and_decodes_plausibly(name: str, start: datetime) -
                 "acceleration_x",
                 "acceleration_y",
                 "acceleration_z",
+                # Milesight AM300 older-firmware items (PIR activity, lux): the demo
+                # sends the current firmware's PIR status and light level instead.
+                *(("motion", "illuminance") if dev.model.startswith("milesight_am") else ()),
             }
         for key, value in readings.items():
             assert not key.endswith("_invalid"), (dev.name, key)
@@ -463,6 +467,7 @@ def test_r718x_tbhh100_vs133_and_elvaco_encoders_round_trip() -> None:
         "battery_low": False,
         "distance": 300,
         "temperature": 26.3,
+        "fill_level": 50.0,
     }
     # TBHH100: the TTN tbhh100-codec.yaml values (3.6 V, 21 °C, 34 %), reserved bytes 0xFF.
     payload = encode_browan_tbhh100({"battery_voltage": 3.6, "temperature": 21, "humidity": 34})
@@ -522,7 +527,7 @@ def test_community_encoders_reject_what_they_cannot_encode(encoder, values) -> N
 # Payload fields the codecs read but publish under no key (see each codec's docstring).
 UNPUBLISHED = frozenset(
     {
-        "position", "device_fill", "people_total_out", "meter_time", "meter_number",
+        "position", "people_total_out", "meter_time", "meter_number",
         "leak_count", "last_leak_minutes",  # Dragino counters: no canonical key
     }
 )  # fmt: skip
@@ -543,6 +548,8 @@ def meant_readings(dev: SimulatedDevice, values: dict[str, float]) -> dict[str, 
             out["door_open"] = value == 0
         elif key == "pulse_abs":
             out["pulse_count"] = value
+        elif key == "device_fill":  # Netvox R718X: its own FillLevel
+            out["fill_level"] = float(value)
         elif key in ("seat_1", "seat_2"):  # R311WA: occupied while either pad is pressed
             out["occupancy"] = out.get("occupancy", False) or value == 1
         elif key == "occupancy":  # Elsys: 0 nobody, 2 occupied

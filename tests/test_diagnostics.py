@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -15,7 +16,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .conftest import CARE_DOOR, EMS_DOOR_OPEN, ERS_CO2, ERS_CO2_PAYLOAD, SECRET, WEBHOOK_ID
+from .conftest import AM307, CARE_DOOR, EMS_DOOR_OPEN, ERS_CO2, ERS_CO2_PAYLOAD, SECRET, WEBHOOK_ID
 from .helpers import post, registry_device
 
 Envelope = Callable[..., dict[str, Any]]
@@ -70,3 +71,34 @@ async def test_device_diagnostics(
         hass, hass_client, setup_integration, hub_device
     )
     assert hub_diagnostics["hub"]["entry"]["device_count"] == 3
+
+
+async def test_skipped_channels_are_counted_and_known_ones_kept(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Derived from the Milesight AM307 README example: temperature, then a channel no
+    # AM307 document defines (0x0A 0x99, two bytes), then humidity. Sent twice.
+    payload = bytes.fromhex("0367ee00" + "0a99aabb" + "04687c")
+    assert await async_setup_component(hass, "diagnostics", {})
+    client = await hass_client_no_auth()
+    await post(client, chirpstack_up(AM307, payload, 1))
+    await post(client, chirpstack_up(AM307, payload, 2))
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_integration)
+    assert diagnostics["counters"]["skipped_items"] == {
+        "milesight_am307: channel 0x0a type 0x99": 2
+    }
+    assert diagnostics["counters"]["rejected"].get("undecodable_payload", 0) == 0
+    by_model = {dev["model"]: dev for dev in diagnostics["devices"]}
+    assert by_model["milesight_am307"]["readings"]["temperature"] == 23.8
+    assert by_model["milesight_am307"]["readings"]["humidity"] == 62.0
+    # One warning for the (model, channel), not one per uplink.
+    warnings = [r for r in caplog.records if "channel 0x0a type 0x99" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelname == "WARNING"

@@ -181,16 +181,24 @@ async def test_undecodable_payload_keeps_values(
     assert any(ERS_CO2 in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
-async def test_unknown_type_code_is_rejected(
+async def test_unknown_type_code_keeps_the_readings_before_it(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     chirpstack_up: Envelope,
 ) -> None:
+    # A temperature, then a type code Elsys never defined: its size is unknown, so the
+    # frame is cut there. The temperature is used and the cut is counted, not rejected.
     client = await hass_client_no_auth()
-    status, answer = await post(client, chirpstack_up(ERS_CO2, bytes.fromhex("7F0102"), 1))
+    payload = bytes.fromhex("0100E2" + "7F0102")
+    status, answer = await post(client, chirpstack_up(ERS_CO2, payload, 1))
+    await hass.async_block_till_done()
     assert status == 200
-    assert answer["rejected"][0]["reason"] == "undecodable_payload"
+    assert answer["rejected"] == []
+    assert float(state_of(hass, "sensor", ERS_CO2, "temperature").state) == pytest.approx(22.6)
+    skipped = setup_integration.runtime_data.skipped_items
+    assert skipped.as_dict() == {"elsys_ers_co2: type code 0x7F": 1}
+    assert skipped.truncated == 1
 
 
 async def test_duplicate_changes_nothing_twice(

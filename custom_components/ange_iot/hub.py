@@ -48,7 +48,14 @@ from .derived import ROLE, Role, Value
 from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
 from .ha_compat import via_hub
-from .lorawan.codecs import MODELS, CodecError, decode, guess_model, readings_from_decoded
+from .lorawan.codecs import (
+    MODELS,
+    CodecError,
+    SkippedItems,
+    decode_frame,
+    guess_model,
+    readings_from_decoded,
+)
 from .lorawan.errors import EnvelopeError
 from .lorawan.frame_guard import Verdict
 from .lorawan.networks import parse
@@ -95,6 +102,8 @@ class Hub:
         self.application_id: str | None = entry.data.get(CONF_APPLICATION_ID) or None
         self.devices: dict[str, Device] = {}
         self.rejections = RejectionCounter()
+        # Frame items our codecs did not know: skipped, counted, warned about once.
+        self.skipped_items = SkippedItems()
         self.uplinks_received = 0
         self._pending: OrderedDict[str, list[Uplink]] = OrderedDict()
         self._discovery_started: set[str] = set()
@@ -379,7 +388,10 @@ class Hub:
         model = device.config.model
         if model != MODEL_NETWORK_DECODED and uplink.payload and uplink.f_port:
             try:
-                return decode(model, uplink.f_port, uplink.payload)
+                frame = decode_frame(model, uplink.f_port, uplink.payload)
+                if frame.skipped:
+                    self.skipped_items.record(model, frame, device.dev_eui)
+                return frame.readings
             except CodecError as err:
                 self.reject(Rejection.UNDECODABLE_PAYLOAD, device.dev_eui, str(err), result)
                 # A device that sends something is alive, so radio data still counts.

@@ -124,11 +124,27 @@ def test_ldds_battery_ignores_status_bits(model_id: str) -> None:
 
 
 @pytest.mark.parametrize("model_id", LDDS)
-def test_ldds_old_firmware_frame_is_rejected(model_id: str) -> None:
-    # TTN ldds75-codec.yaml: a 4-byte frame its decoder answers with "No Sensor". It is
-    # not the 8-byte v1.1.4 frame, so it is a clear error, not a guessed reading.
-    with pytest.raises(CodecError, match="8 bytes, got 4"):
-        decode(model_id, "0E1C0B05", 2)
+def test_ldds_old_firmware_frame(model_id: str) -> None:
+    # TTN ldds75-codec.yaml "Distance Detection": the 4-byte frame of older firmware,
+    # battery 0x0E1C & 0x3FFF = 3612 mV and distance 0x0B05 = 2821 mm (Dragino's older
+    # decoder reads exactly these two words). It has no probe field.
+    readings = decode(model_id, "0E1C0B05", 2)
+    assert readings == {"battery_voltage": 3.612, "distance": 2821}
+    assert_known(model_id, readings)
+
+
+@pytest.mark.parametrize("model_id", LDDS)
+def test_ldds_old_firmware_frame_with_interrupt_flag(model_id: str) -> None:
+    # Derived: the TTN 4-byte frame plus an interrupt flag, the 5-byte frame TTN
+    # ldds75.js takes as a distance frame. The flag is not a reading.
+    assert decode(model_id, "0E1C0B0501", 2) == {"battery_voltage": 3.612, "distance": 2821}
+    # Derived: no echo in the old frame is the same "No Sensor" as in the new one.
+    assert decode(model_id, "0E1C0000", 2) == {
+        "battery_voltage": 3.612,
+        "distance_invalid": True,
+    }
+
+
 
 
 # --- LLDS12 ----------------------------------------------------------------------------------
@@ -235,9 +251,14 @@ def test_mod3_reports_both_but_each_model_keeps_its_own() -> None:
     assert decode("dragino_lwl02", frame, 10) == {"battery_voltage": 2.952, "water_leak": True}
 
 
-def test_lwl02_in_door_mode_gives_no_door_reading() -> None:
-    # A leak sensor never shows a door: the TTN door-mode frame yields the battery only.
-    assert decode("dragino_lwl02", CONTACT_TTN, 10) == {"battery_voltage": 2.952}
+def test_lwl02_in_door_mode_reads_its_input_as_the_leak() -> None:
+    # TTN lwl02-codec.yaml: MOD 1, DOOR_OPEN_STATUS 0. The LWL02's one input is its
+    # leak probe pair, so the status is the leak status: dry. Never a door reading.
+    readings = decode("dragino_lwl02", CONTACT_TTN, 10)
+    assert readings == {"battery_voltage": 2.952, "water_leak": False}
+    # Derived: the same frame with the status bit set is a leak.
+    readings = decode("dragino_lwl02", "8B88" + CONTACT_TTN[4:], 10)
+    assert readings == {"battery_voltage": 2.952, "water_leak": True}
 
 
 @pytest.mark.parametrize("model_id", CONTACT)
@@ -303,7 +324,9 @@ def test_other_families_ports_are_rejected(model_id: str, payload: str, f_port: 
 def test_truncated_and_overlong_frames(model_id: str, payload: str, f_port: int) -> None:
     raw = bytes.fromhex(payload)
     decoder = dragino.MODELS[model_id].decoder
-    for size in range(len(raw)):
+    # The LDDS older-firmware frames (4 and 5 bytes) are whole frames, not truncated.
+    old_firmware = {4, 5} if model_id in LDDS else set()
+    for size in set(range(len(raw))) - old_firmware:
         with pytest.raises(CodecError, match=f"got {size}"):
             decoder(f_port, raw[:size])
     with pytest.raises(CodecError, match=f"got {len(raw) + 1}"):

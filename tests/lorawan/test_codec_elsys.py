@@ -19,7 +19,13 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.ange_iot.lorawan.codecs import MODELS, decode as decode_any, elsys
+from custom_components.ange_iot.lorawan.codecs import (
+    MODELS,
+    Skipped,
+    decode as decode_any,
+    decode_frame,
+    elsys,
+)
 from custom_components.ange_iot.lorawan.codecs.guess import model_id_from_version_ids
 from custom_components.ange_iot.lorawan.codecs.model import Category
 from custom_components.ange_iot.lorawan.errors import CodecError
@@ -124,12 +130,17 @@ MODEL_VECTORS: list[tuple[str, str, Readings]] = [
         },
     ),
     # TTN vendor/elsys/ers-eye-codec.yaml: ... occupancy 1. Elsys occupancy 1 is
-    # "pending" (entering/leaving), which is no answer to "occupied?", so no
-    # occupancy reading is given.
+    # "pending" (someone entering or leaving): a person is in the room, so occupied.
     (
         "elsys_ers_eye",
         "0100E202290400270506" + "1101",
-        {"temperature": 22.6, "humidity": 41.0, "illuminance": 39, "motion": 6},
+        {
+            "temperature": 22.6,
+            "humidity": 41.0,
+            "illuminance": 39,
+            "motion": 6,
+            "occupancy": True,
+        },
     ),
     # TTN vendor/elsys/ers-sound-codec.yaml: ... soundPeak 1, soundAvg 1.
     (
@@ -328,8 +339,10 @@ TYPE_VECTORS: list[tuple[str, str, Readings]] = [
     ("0x10 dropped", "107FFF8000", {}),
     # TABLE "TYPE_OCCUPANCY 1byte data": 0 = nobody.
     ("0x11 free", "1100", {"occupancy": False}),
-    # TTN ers-eye-codec.yaml: occupancy 1 (pending) - no reading.
-    ("0x11 pending", "1101", {}),
+    # TTN ers-eye-codec.yaml: occupancy 1 (pending: entering or leaving) - occupied.
+    ("0x11 pending", "1101", {"occupancy": True}),
+    # TABLE defines 0-2 only: 3 gives no reading.
+    ("0x11 undefined", "1103", {}),
     # TTN ems-desk-codec.yaml: occupancy 2 (occupied).
     ("0x11 occupied", "1102", {"occupancy": True}),
     # TTN ems-lite-codec.yaml: waterleak 17 -> leak; TABLE "0-255": 0 -> dry.
@@ -467,14 +480,19 @@ def test_settings_cut_short(payload: str) -> None:
 
 @pytest.mark.parametrize("code", [0x00, 0x1D, 0x20, 0x3C, 0x3F, 0x80, 0xFF])
 def test_unknown_type_code(code: int) -> None:
-    with pytest.raises(CodecError, match=f"unknown type code 0x{code:02X}"):
-        elsys.decode_payload(DATA_PORT, bytes([code, 0, 0, 0, 0]))
+    # An unknown code's size cannot be known: the frame is cut there, not rejected.
+    result = elsys.decode_items(DATA_PORT, bytes([code, 0, 0, 0, 0]))
+    assert result.readings == {}
+    assert result.skipped == (Skipped(f"type code 0x{code:02X}", 0, truncated=True),)
 
 
 def test_unknown_type_code_after_valid_items() -> None:
-    # TTN ers-lite-codec.yaml example followed by a byte that is no type code.
-    with pytest.raises(CodecError, match="unknown type code 0xFF at byte 5"):
-        decode("elsys_ers_lite", "0100E20229FF")
+    # TTN ers-lite-codec.yaml example followed by an unknown type code and two bytes
+    # of its value: the readings before it are kept, the rest is reported truncated.
+    result = decode_frame("elsys_ers_lite", TTN_PORT, bytes.fromhex("0100E20229FF0102"))
+    assert result.readings == {"temperature": 22.6, "humidity": 41.0}
+    assert result.skipped == (Skipped("type code 0xFF", 5, truncated=True),)
+    assert decode("elsys_ers_lite", "0100E20229FF0102") == result.readings
 
 
 @pytest.mark.parametrize("payload", ["0100E20229", 1234, None, [1, 0, 226]])

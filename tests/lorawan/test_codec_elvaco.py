@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.ange_iot.lorawan.codecs import MODELS, decode as decode_any, elvaco
+from custom_components.ange_iot.lorawan.codecs import (
+    MODELS,
+    Skipped,
+    decode as decode_any,
+    decode_frame,
+    elvaco,
+)
 from custom_components.ange_iot.lorawan.codecs.guess import model_id_from_version_ids
 from custom_components.ange_iot.lorawan.codecs.model import Category
 from custom_components.ange_iot.lorawan.errors import CodecError
@@ -287,10 +293,6 @@ def _ends_on_record_boundary(data: bytes, size: int) -> bool:
         ("0493", "no VIFE"),
         ("0dff21", "no LVAR"),
         ("0dff21e9000102", "needs 9 data bytes"),
-        ("0d13fb", "reserved LVAR"),
-        ("7f", "special DIF 0x7F"),
-        ("3f", "special DIF 0x3F"),
-        ("047c03414243", "plain-text VIF"),
         ("8" + "4" + "80" * 11 + "13", "more than 10 DIFEs"),
         ("04" + "93" + "80" * 10 + "00", "more than 10 VIFEs"),
         ("0c13ab000000", "invalid BCD"),
@@ -302,6 +304,27 @@ def _ends_on_record_boundary(data: bytes, size: int) -> bool:
 def test_malformed_records(records: str, message: str) -> None:
     with pytest.raises(CodecError, match=message):
         decode("elvaco_cmi4160", frame("elvaco_cmi4160", records))
+
+
+@pytest.mark.parametrize(
+    ("records", "item", "at"),
+    [
+        # EN 13757-3: LVAR 0xFB-0xFF are reserved, so the record's length is unknown.
+        ("0d13fb", "reserved LVAR 0xFB", 7),
+        # Special functions other than idle filler (0x2F) and manufacturer data.
+        ("7f", "special DIF 0x7F", 7),
+        ("3f", "special DIF 0x3F", 7),
+        # Plain-text VIF: its text length is not read by this walker.
+        ("047c03414243", "plain-text VIF 0x7C", 7),
+    ],
+)
+def test_unreadable_record_keeps_the_volume_before_it(records: str, item: str, at: int) -> None:
+    # Derived: a volume record (DIF 04, VIF 13 litres, 123456 L) and then a record
+    # whose length cannot be known. The volume stands; the rest is reported truncated.
+    payload = bytes.fromhex("1e" + "041340e20100" + records)
+    result = decode_frame("elvaco_cmi4160", PORT, payload)
+    assert result.readings == {"volume": 123.456}
+    assert result.skipped == (Skipped(item, at, truncated=True),)
 
 
 # --- formats, ports and bad input -----------------------------------------------------------

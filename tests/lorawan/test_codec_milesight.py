@@ -536,12 +536,6 @@ def test_config_replies_give_no_readings(model_id: str, hex_payload: str) -> Non
         ("milesight_ws301", "030002", "magnet status must be 0"),
         # A VS133 history record of a data type its decoder does not define.
         ("milesight_vs133", "20ce9e7446637748000000", "history data type 0x77"),
-        # EM500-UDL alarm channel 0x83 0xE9 sent to an EM310-UDL decoder.
-        ("milesight_em310_udl", "83e91e00000001", "unknown channel 0x83 type 0xe9"),
-        # WS301 magnet item sent to a WS101: not a WS101 channel.
-        ("milesight_ws101", "030001", "unknown channel 0x03 type 0x00"),
-        # A TS101 temperature sent to a WS301.
-        ("milesight_ws301", "03670701", "unknown channel 0x03 type 0x67"),
     ],
 )
 def test_undocumented_values_and_items(model_id: str, hex_payload: str, message: str) -> None:
@@ -549,30 +543,99 @@ def test_undocumented_values_and_items(model_id: str, hex_payload: str, message:
         decode(model_id, hex_payload)
 
 
-def test_unknown_channel_am307_ttn_example_1() -> None:
-    # TTN am307-codec.yaml example 1 holds 05 6A (an AM107 "activity" item) that no AM307
-    # document defines. The vendor JS silently stops there; we refuse the frame.
-    with pytest.raises(CodecError, match=r"unknown channel 0x05 type 0x6a at byte 10"):
-        decode("milesight_am307", "01755c03673401046865056a4900")
+def frame(model_id: str, hex_payload: str, f_port: int = 85) -> codecs.DecodeResult:
+    return codecs.decode_frame(model_id, f_port, bytes.fromhex(hex_payload))
 
 
-def test_unknown_channel_am307_codec_json() -> None:
-    # SD am-series/am307/am307-codec.json "bytes" mixes in the same AM107 items.
-    with pytest.raises(CodecError, match="unknown channel 0x05 type 0x6a"):
-        decode(
-            "milesight_am307",
-            "01755c03673401046865056a490006651c0079001400077de704087d070009733f27",
-        )
+@pytest.mark.parametrize(
+    ("model_id", "hex_payload", "item"),
+    [
+        # EM500-UDL alarm channel 0x83 0xE9 sent to an EM310-UDL decoder.
+        ("milesight_em310_udl", "83e91e00000001", "channel 0x83 type 0xe9"),
+        # WS301 magnet item sent to a WS101: not a WS101 channel.
+        ("milesight_ws101", "030001", "channel 0x03 type 0x00"),
+        # A TS101 temperature sent to a WS301.
+        ("milesight_ws301", "03670701", "channel 0x03 type 0x67"),
+    ],
+)
+def test_unknown_item_alone_is_skipped(model_id: str, hex_payload: str, item: str) -> None:
+    result = frame(model_id, hex_payload)
+    assert result.readings == {}
+    assert result.skipped == (codecs.Skipped(item, 0),)
+
+
+def test_ttn_am307_example_1_pir_activity() -> None:
+    # TTN am307-codec.yaml and am307l-codec.yaml example 1: battery 92, temperature
+    # 30.8, humidity 50.5, and 05 6A 4900, the PIR activity count 73 (the TTN example's
+    # commented-out "activity: 73"). It used to reject the whole frame.
+    for model_id in ("milesight_am307", "milesight_am307l"):
+        result = frame(model_id, "01755c03673401046865056a4900")
+        assert result.readings == {
+            "battery": 92,
+            "temperature": 30.8,
+            "humidity": 50.5,
+            "motion": 73,
+        }
+        assert result.skipped == ()
+
+
+def test_am307_codec_json_older_firmware_items() -> None:
+    # SD am-series/am307/am307-codec.json "bytes" mixes in the older (AM100 layout)
+    # items: PIR activity 05 6A and illuminance 06 65 (lux, then infrared+visible and
+    # infrared). Every item is decoded; TVOC as IAQ is skipped by design.
+    result = frame(
+        "milesight_am307",
+        "01755c03673401046865056a490006651c0079001400077de704087d070009733f27",
+    )
+    assert result.readings == {
+        "battery": 92,
+        "temperature": 30.8,
+        "humidity": 50.5,
+        "motion": 73,
+        "illuminance": 28,
+        "co2": 1255,
+        "pressure": 1004.7,
+    }
+    assert result.skipped == ()
+
+
+def test_unknown_item_between_known_ones_is_skipped() -> None:
+    # Derived from the TTN AM307 example 1: a made-up channel 0x03 type 0x99 with a
+    # 2-byte value in place of the temperature. The items after it are still decoded.
+    result = frame("milesight_am307", "01755c0399aabb046865056a4900")
+    assert result.readings == {"battery": 92, "humidity": 50.5, "motion": 73}
+    assert result.skipped == (codecs.Skipped("channel 0x03 type 0x99", 3),)
+    # The plain decoder gives the same readings.
+    assert decode("milesight_am307", "01755c0399aabb046865056a4900") == result.readings
+
+
+def test_unknown_last_item_takes_the_rest_of_the_frame() -> None:
+    result = frame("milesight_am307", "01755c0399aabbccdd")
+    assert result.readings == {"battery": 92}
+    assert result.skipped == (codecs.Skipped("channel 0x03 type 0x99", 3),)
+
+
+def test_an_implausibly_long_unknown_rest_is_reported_truncated() -> None:
+    # Derived: after the battery, an unknown item and 20 bytes that hold no known item.
+    # No AM307 value is longer than 16 bytes (the history record), so this is no single
+    # item: the battery is kept and the rest is dropped as a truncation.
+    result = frame("milesight_am307", "01755c" + "0a99" + "00" * 20)
+    assert result.readings == {"battery": 92}
+    assert result.skipped == (codecs.Skipped("channel 0x0a type 0x99", 3, truncated=True),)
 
 
 def test_channels_are_per_model() -> None:
     # SD ws-series/ws203 frame sent to a WS202 decoder: the WS202 README defines no
-    # temperature item (and its 0x04 channel is daylight, not humidity).
-    with pytest.raises(CodecError, match="unknown channel 0x03 type 0x67"):
-        decode("milesight_ws202", "01756403673401046865050000")
-    # The WS202 README documents the 6-byte serial number only (ff08, not ff16).
-    with pytest.raises(CodecError, match="unknown channel 0xff type 0x16"):
-        decode("milesight_ws202", BASIC_INFO_SN8)
+    # temperature item (and its 0x04 channel is daylight, not humidity). Nothing after
+    # the battery is a WS202 item, so all of it is one skipped run.
+    result = frame("milesight_ws202", "01756403673401046865050000")
+    assert result.readings == {"battery": 100}
+    assert result.skipped == (codecs.Skipped("channel 0x03 type 0x67", 3),)
+    # The WS202 README documents the 6-byte serial number only (ff08, not ff16): the
+    # 8-byte one is skipped, the attributes after it are still read (no readings).
+    result = frame("milesight_ws202", BASIC_INFO_SN8)
+    assert result.readings == {}
+    assert result.skipped == (codecs.Skipped("channel 0xff type 0x16", 6),)
 
 
 @pytest.mark.parametrize(
@@ -666,7 +729,7 @@ def test_models_metadata() -> None:
 def test_model_keys() -> None:
     keys = {model_id: info.keys for model_id, info in milesight.MODELS.items()}
     climate = {"battery", "temperature", "humidity"}
-    am307 = climate | {"co2", "occupancy", "light_level", "pressure"}
+    am307 = climate | {"co2", "occupancy", "motion", "light_level", "illuminance", "pressure"}
     assert keys == {
         "milesight_am103": climate | {"co2"},
         "milesight_am103l": climate | {"co2"},
@@ -707,10 +770,12 @@ def test_outputs_use_canonical_types() -> None:
     frames = (
         "0367ee0004687c05000106cb02077da803087d2500097366270a7d07000b7d20000c7d3000",
         "0367ea0004688a05000106cb01077dcd04087d5e01097351270d7d03000b7d3b000c7d4300",
+        # The older-firmware items of SD am307-codec.json: PIR activity, illuminance.
+        "056a490006651c0079001400",
     )
     seen: set[str] = set()
-    for frame in frames:
-        for key, value in decode("milesight_am319", frame).items():
+    for payload in frames:
+        for key, value in decode("milesight_am319", payload).items():
             assert type(value) is QUANTITIES[key].kind, key
             seen.add(key)
     assert seen == milesight.MODELS["milesight_am319"].keys - {"battery"}

@@ -22,7 +22,7 @@ from custom_components.ange_iot.lorawan.codecs import netvox
 from custom_components.ange_iot.lorawan.codecs.guess import model_id_from_version_ids
 from custom_components.ange_iot.lorawan.codecs.model import Category
 from custom_components.ange_iot.lorawan.errors import CodecError
-from custom_components.ange_iot.lorawan.quantities import QUANTITIES, Readings
+from custom_components.ange_iot.lorawan.quantities import QUANTITIES, Readings, is_known_key
 
 REPORT_PORT = 6
 CONFIG_PORT = 7
@@ -47,6 +47,9 @@ def decode(model_id: str, hex_payload: str, f_port: int = REPORT_PORT) -> Readin
 def assert_canonical(readings: Readings) -> None:
     """Every value has a canonical key and that key's Python type."""
     for key, value in readings.items():
+        if key.endswith("_invalid"):
+            assert value is True, key
+            continue
         kind = QUANTITIES[key].kind
         if kind is bool:
             assert isinstance(value, bool), key
@@ -94,10 +97,16 @@ STATUS_REPORTS: dict[str, tuple[str, Readings]] = {
         {"battery_voltage": 3.0, "battery_low": False, "water_leak": True},
     ),
     # TTN r718x-codec.yaml "Status report": Volt 3.6, Status ON, Distance 300, Temp 26.3,
-    # FillLevel 50, AngleOfInclination 10 (status, fill level and angle have no key).
+    # FillLevel 50, AngleOfInclination 10 (status and angle have no key).
     "netvox_r718x": (
         "01340124" + "01" + "012C" + "0107" + "32" + "0A",
-        {"battery_voltage": 3.6, "battery_low": False, "distance": 300, "temperature": 26.3},
+        {
+            "battery_voltage": 3.6,
+            "battery_low": False,
+            "distance": 300,
+            "temperature": 26.3,
+            "fill_level": 50.0,
+        },
     ),
 }
 
@@ -181,7 +190,37 @@ def test_every_model_has_a_status_report() -> None:
         (
             "netvox_r718x",
             "013401A0" + "01" + "012C" + "FF39" + "32" + "0A",
-            {"battery_voltage": 3.2, "battery_low": True, "distance": 300, "temperature": -19.9},
+            {
+                "battery_voltage": 3.2,
+                "battery_low": True,
+                "distance": 300,
+                "temperature": -19.9,
+                "fill_level": 50.0,
+            },
+        ),
+        # Derived from the TTN R718X report: FillLevel 0x64 (100 %, full) and 0x00.
+        (
+            "netvox_r718x",
+            "01340124" + "01" + "012C" + "0107" + "64" + "0A",
+            {
+                "battery_voltage": 3.6,
+                "battery_low": False,
+                "distance": 300,
+                "temperature": 26.3,
+                "fill_level": 100.0,
+            },
+        ),
+        # Derived: FillLevel 0xFF is beyond the field's 0-100 % range: invalid.
+        (
+            "netvox_r718x",
+            "01340124" + "01" + "012C" + "0107" + "FF" + "0A",
+            {
+                "battery_voltage": 3.6,
+                "battery_low": False,
+                "distance": 300,
+                "temperature": 26.3,
+                "fill_level_invalid": True,
+            },
         ),
     ],
 )
@@ -426,13 +465,14 @@ def test_model_ids_names_and_categories() -> None:
         assert info.name == name
         assert info.title == f"Netvox {name}"
         assert info.category is category
-        assert info.keys <= set(QUANTITIES)
+        assert all(is_known_key(key) for key in info.keys)
 
 
 @pytest.mark.parametrize("model_id", sorted(STATUS_REPORTS))
 def test_keys_are_exactly_what_the_model_produces(model_id: str) -> None:
     readings = decode(model_id, STATUS_REPORTS[model_id][0])
-    assert set(readings) == netvox.MODELS[model_id].keys
+    keys = netvox.MODELS[model_id].keys
+    assert set(readings) == {key for key in keys if not key.endswith("_invalid")}
 
 
 @pytest.mark.parametrize(

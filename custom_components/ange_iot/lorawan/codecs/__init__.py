@@ -16,14 +16,20 @@ from . import axioma, browan, decentlab, dragino, elsys, elvaco, milesight, netv
 from .decoded_object import readings_from_decoded
 from .guess import best_match
 from .model import Category, Decoder, ModelInfo
+from .result import DecodeResult, Skipped
+from .skips import SkippedItems
 
 __all__ = [
     "MODELS",
     "Category",
     "CodecError",
+    "DecodeResult",
     "Decoder",
     "ModelInfo",
+    "Skipped",
+    "SkippedItems",
     "decode",
+    "decode_frame",
     "guess_model",
     "readings_from_decoded",
 ]
@@ -64,8 +70,14 @@ def decode(model_id: str, f_port: int, payload: bytes) -> Readings:
     """Decode ``payload`` sent on ``f_port`` by a device of ``model_id``.
 
     Returns canonical reading keys. Raises CodecError, and nothing else, when the
-    model is unknown or the payload cannot be decoded.
+    model is unknown or the payload cannot be decoded. Items the codec skipped are
+    left out silently; ``decode_frame`` reports them.
     """
+    return decode_frame(model_id, f_port, payload).readings
+
+
+def decode_frame(model_id: str, f_port: int, payload: bytes) -> DecodeResult:
+    """Like ``decode``, and also name the items the codec did not know and skipped."""
     info = MODELS.get(model_id)
     if info is None:
         raise CodecError(f"unknown model id {model_id!r}")
@@ -74,7 +86,11 @@ def decode(model_id: str, f_port: int, payload: bytes) -> Readings:
     if not isinstance(payload, (bytes, bytearray, memoryview)):
         raise CodecError(f"payload must be bytes, not {type(payload).__name__}")
     try:
-        return info.decoder(f_port, bytes(payload))
+        # ModelInfo.decode_frame, inlined: this runs for every uplink.
+        frame_decoder = info.frame_decoder
+        if frame_decoder is not None:
+            return frame_decoder(f_port, bytes(payload))
+        return DecodeResult(info.decoder(f_port, bytes(payload)))
     except CodecError:
         raise
     except Exception as err:

@@ -12,6 +12,11 @@ Sources (facts only, no code taken):
   their ``-codec.yaml`` examples). Frame on fPort 2, 8 bytes: battery (2, low 14 bits in
   mV), distance (2, mm), interrupt flag (1), DS18B20 temperature (2, signed, 0.1 °C),
   sensor flag (1). The LDDS75 wiki manual gives the flat-object range 280-7500 mm.
+  Older firmware sends the first fields only: battery (2) + distance (2), 4 bytes (the
+  TTN ``ldds75-codec.yaml`` example ``0E1C0B05``: 3.612 V, 2821 mm; Dragino's older
+  decoder, as used in tago-io/decoders, reads these two words and nothing else), or
+  with the interrupt flag after them, 5 bytes (TTN ``ldds75.js`` takes a 5-byte frame
+  as a distance frame). Both give battery and distance, never a probe temperature.
 * LLDS12: Dragino's ``LLDS12/LLDS12_Decode_TTN.txt``, TTN ``vendor/dragino/llds12.js`` and
   ``llds12-codec.yaml``, and the LLDS12 user manual, section 2.3 "Uplink Payload". Frame
   on fPort 2, 11 bytes: battery (2), DS18B20 temperature (2, signed, 0.1 °C), distance (2),
@@ -50,6 +55,9 @@ What is deliberately not turned into readings (no canonical key fits):
 * interrupt flags and the LDDS sensor flag (why an uplink was sent, not a measurement);
 * the LLDS12 signal strength (used only to judge the distance) and its LiDAR chip
   temperature (the module's own temperature, not ambient or water temperature);
+* the LWL02 in MOD 1 (door mode, the TTN ``lwl02-codec.yaml`` example) reports its one
+  input in the door-open bit; that input is the leak probe pair, so it is read as
+  ``water_leak`` (1 = leak), not dropped;
 * LDS01 / LDS02 / LWL02 open or leak counts and last open or leak durations: a count of
   door openings is not ``pulse_count`` (a meter input) nor ``motion`` (a PIR count), and
   there is no duration key; the open-too-long alarm bit likewise has no key.
@@ -81,6 +89,9 @@ _WATER_LEAK_BIT: Final = 0x4000
 
 # LDDS75 / LDDS20: Dragino's "No Sensor" (0) and "Invalid Reading" (up to 20 mm).
 _LDDS_INVALID_MAX: Final = 20
+# v1.1.4 frame with probe and flags; older firmware's battery + distance (+ interrupt).
+_LDDS_FULL: Final = 8
+_LDDS_SIZES: Final = frozenset({4, 5, _LDDS_FULL})
 
 # Dragino LiDAR manuals: distance credible only with signal strength > 100 and != 65535.
 _LLDS_MIN_STRENGTH: Final = 100
@@ -142,14 +153,19 @@ def _ldds(name: str, f_port: int, payload: bytes) -> Readings:
         return _device_status(name, payload)
     if f_port != _DATA_PORT:
         raise CodecError(f"{name}: unknown fPort {f_port} (data is on 2, status on 5)")
-    _need(name, payload, 8, "a distance frame")
+    if len(payload) not in _LDDS_SIZES:
+        raise CodecError(
+            f"{name}: a distance frame must be 8 bytes (4 or 5 from older firmware), "
+            f"got {len(payload)}"
+        )
     readings: Readings = {"battery_voltage": _battery(payload)}
     distance = _word(payload, 2)
     if distance <= _LDDS_INVALID_MAX:
         readings[invalid_key("distance")] = True
     else:
         readings["distance"] = distance
-    readings.update(_probe(payload, 5))
+    if len(payload) == _LDDS_FULL:
+        readings.update(_probe(payload, 5))
     return readings
 
 
@@ -208,6 +224,18 @@ def _contact(name: str, f_port: int, payload: bytes) -> Readings:
     return readings
 
 
+def _leak_sensor(name: str, f_port: int, payload: bytes) -> Readings:
+    """LWL02: the shared firmware, with its one input read as the leak probes."""
+    readings = _contact(name, f_port, payload)
+    if f_port == _DOOR_PORT and payload[2] == _MOD_DOOR:
+        # In MOD 1 the firmware reports its input in the "door open" bit (TTN lwl02.js:
+        # DOOR_OPEN_STATUS, 1 = the input's active state). An LWL02's only input is its
+        # pair of leak probes, so on this model that bit is the leak status; dropping
+        # it would leave a leak sensor in MOD 1 reporting its battery only.
+        readings["water_leak"] = bool(_word(payload, 0) & _DOOR_OPEN_BIT)
+    return readings
+
+
 # --- models --------------------------------------------------------------------------------
 
 type _Family = Callable[[str, int, bytes], Readings]
@@ -235,7 +263,7 @@ _DEVICES: Final[dict[str, _Device]] = {
     "llds12": _Device("LLDS12", Category.DISTANCE, _DISTANCE_KEYS, _llds12),
     "lds01": _Device("LDS01", Category.DOOR, ("door_open", "battery_voltage"), _contact),
     "lds02": _Device("LDS02", Category.DOOR, ("door_open", "battery_voltage"), _contact),
-    "lwl02": _Device("LWL02", Category.LEAK, ("water_leak", "battery_voltage"), _contact),
+    "lwl02": _Device("LWL02", Category.LEAK, ("water_leak", "battery_voltage"), _leak_sensor),
 }
 
 

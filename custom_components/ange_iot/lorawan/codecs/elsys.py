@@ -1,9 +1,16 @@
 """Elsys payloads: the ERS, EMS and ELT families.
 
 Every Elsys uplink is a run of items, each ``type code (1 byte) + value``; the type code
-alone fixes the value's size, and multi-byte values are big-endian. An unknown type code
-therefore cannot be skipped: decoding stops with a CodecError instead of guessing where
-the next item starts.
+alone fixes the value's size, and multi-byte values are big-endian.
+
+An unknown type code (a newer sensor's quantity) has no known size, and its size
+cannot be inferred from the frame either: nearly every byte value from 0x01 to 0x1C is
+a valid type code, so almost any tail of bytes reads as some run of items. Decoding
+therefore stops there: the readings decoded before it are kept, and the rest of the
+frame is dropped and reported by ``decode_frame`` as a truncated skip, rather than
+guessing where the next item starts or rejecting the whole frame. Elsys' own decoder
+stops at an unknown type code the same way ("something is wrong with data"). A known
+item that runs past the end of the frame is a truncated payload: CodecError.
 
 Sources (facts only, no code taken): Elsys' own payload decoder and its type table, as
 published in the TTN Device Repository (``vendor/elsys/elsys.js``, "ELSYS simple payload
@@ -36,7 +43,8 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import Readings
-from .model import Category, Decoder, ModelInfo, by_model_id
+from .model import Category, ModelInfo, by_model_id, readings_only
+from .result import DecodeResult, FrameDecoder, Skipped
 
 _MANUFACTURER: Final = "Elsys"
 _VENDOR_ID: Final = "elsys"
@@ -111,15 +119,16 @@ def _acceleration(value: bytes) -> Readings:
 
 
 def _occupancy(value: bytes) -> Readings:
-    # Elsys body occupancy (ERS Eye, EMS Desk): 0 = nobody, 1 = pending (someone is
-    # entering or leaving; the sensor has not settled yet), 2 = occupied. Only 0 and 2
-    # are an answer to "is it occupied?". For 1 no reading is given, so the last known
-    # state stands instead of flickering to "free" while a person sits down. Values
-    # outside 0-2 are not defined and are ignored the same way.
+    # Elsys body occupancy (ERS Eye, EMS Desk): 0 = unoccupied, 1 = pending (someone
+    # is entering or leaving), 2 = occupied (body heat detected). In both 1 and 2 a
+    # person is in the room at that moment, so both read as occupied; 1 always sits
+    # between 0 and 2 (entering: 0, 1, 2; leaving: 2, 1, 0), so this never flickers.
+    # The TTN Device Repository's ERS Eye example reports exactly 1. Values outside
+    # 0-2 are not defined and give no reading.
     state = value[0]
     if state == 0:
         return {"occupancy": False}
-    if state == 2:
+    if state in (1, 2):
         return {"occupancy": True}
     return {}
 
@@ -197,6 +206,11 @@ def decode_payload(f_port: int, payload: bytes) -> Readings:
     Channel-1 digital input comes out as ``digital_input``; model decoders rename it
     where it is a door contact. Raises CodecError, and nothing else, on a bad frame.
     """
+    return decode_items(f_port, payload).readings
+
+
+def decode_items(f_port: int, payload: bytes) -> DecodeResult:
+    """Like ``decode_payload``, and also report an unknown type code that ended it."""
     if isinstance(f_port, bool) or not isinstance(f_port, int):
         raise CodecError(f"Elsys: fPort must be an integer, not {f_port!r}")
     if f_port not in _PORTS:
@@ -218,7 +232,9 @@ def decode_payload(f_port: int, payload: bytes) -> Readings:
             break
         kind = _TYPES.get(code)
         if kind is None:
-            raise CodecError(f"Elsys: unknown type code 0x{code:02X} at byte {pos}")
+            # Its size is unknown: keep what came before, drop the rest (module doc).
+            skipped = Skipped(f"type code 0x{code:02X}", pos, truncated=True)
+            return DecodeResult(readings, (skipped,))
         start = pos + 1
         end = start + kind.size
         if end > len(data):
@@ -230,14 +246,14 @@ def decode_payload(f_port: int, payload: bytes) -> Readings:
         # as in Elsys' own decoder, the last value wins.
         readings.update(kind.parse(data[start:end]))
         pos = end
-    return readings
+    return DecodeResult(readings)
 
 
-def _model_decoder(keys: frozenset[str], *, door_contact: bool) -> Decoder:
+def _model_decoder(keys: frozenset[str], *, door_contact: bool) -> FrameDecoder:
     """Decoder for one model: only its own keys, the reed contact read as a door."""
 
-    def decode(f_port: int, payload: bytes) -> Readings:
-        readings = decode_payload(f_port, payload)
+    def decode(f_port: int, payload: bytes) -> DecodeResult:
+        readings, skipped = decode_items(f_port, payload)
         if door_contact and "digital_input" in readings:
             # EMS / EMS Door: the digital input is the built-in reed switch. Elsys' type
             # table only says "value 1 or 0"; 1 is read as the magnet being at the
@@ -246,7 +262,7 @@ def _model_decoder(keys: frozenset[str], *, door_contact: bool) -> Decoder:
             readings["door_open"] = not readings.pop("digital_input")
         # Filtering keeps ModelInfo.keys exact: a model never yields a key it does not
         # list, even if a misconfigured device sends an unrelated type code.
-        return {key: value for key, value in readings.items() if key in keys}
+        return DecodeResult({key: value for key, value in readings.items() if key in keys}, skipped)
 
     return decode
 
@@ -320,8 +336,12 @@ MODELS: Final[dict[str, ModelInfo]] = by_model_id(
         name=name,
         category=category,
         keys=keys,
-        decoder=_model_decoder(frozenset(keys), door_contact=device_id in _DOOR_CONTACT),
+        decoder=readings_only(frame_decoder),
+        frame_decoder=frame_decoder,
     )
     for device_id, (name, category, keys) in _DEVICES.items()
+    for frame_decoder in (
+        _model_decoder(frozenset(keys), door_contact=device_id in _DOOR_CONTACT),
+    )
 )
 """Every Elsys model, keyed by model id."""

@@ -7,6 +7,12 @@ alone fixes the data length (or, for variable length, the LVAR byte after the VI
 a small record walker skips every record it does not need, whatever the format, and
 stops with a CodecError when a record runs past the end of the payload.
 
+A few codings give no length this walker can trust: special DIFs other than idle
+filler and manufacturer data, the plain-text VIF and reserved LVAR values. Such a
+record is where decoding stops, as for an unknown Elsys type code: the records before
+it are used, and ``decode_frame`` reports the rest of the frame as a truncated skip,
+rather than rejecting a frame whose volume record (normally the first) was read.
+
 Only the volume register becomes a reading: the record with a plain volume VIF
 (0x10-0x17, m³ x 10^(n-6); 0x13 is litres), storage number 0, tariff 0, subunit 0 and
 function "instantaneous". Integers are signed little-endian, BCD may carry a 0xF sign
@@ -62,8 +68,9 @@ import struct
 from typing import Final
 
 from ..errors import CodecError
-from ..quantities import Readings, invalid_key
-from .model import Category, Decoder, ModelInfo, by_model_id
+from ..quantities import invalid_key
+from .model import Category, ModelInfo, by_model_id, readings_only
+from .result import DecodeResult, FrameDecoder, Skipped
 
 _MANUFACTURER: Final = "Elvaco"
 _DATA_PORT: Final = 2
@@ -118,6 +125,15 @@ class _Record:
     data: bytes
 
 
+class _Unreadable(CodecError):
+    """A record whose length cannot be known: decoding stops before it."""
+
+    def __init__(self, item: str, offset: int) -> None:
+        super().__init__(f"Elvaco: {item} at byte {offset}")
+        self.item = item
+        self.offset = offset
+
+
 def _variable_length(lvar: int, offset: int) -> int:
     # EN 13757-3 LVAR: text, positive/negative BCD, binary or real of a given size.
     if lvar <= 0xBF:
@@ -130,7 +146,7 @@ def _variable_length(lvar: int, offset: int) -> int:
         return lvar - 0xE0
     if 0xF0 <= lvar <= 0xFA:
         return lvar - 0xF0
-    raise CodecError(f"Elvaco: reserved LVAR 0x{lvar:02X} in the record at byte {offset}")
+    raise _Unreadable(f"reserved LVAR 0x{lvar:02X}", offset)
 
 
 def _byte(payload: bytes, pos: int, offset: int, what: str) -> int:
@@ -151,7 +167,7 @@ def _records(payload: bytes, pos: int) -> Iterator[_Record]:
             return
         data_field = dif & 0x0F
         if data_field == 0x0F:
-            raise CodecError(f"Elvaco: special DIF 0x{dif:02X} at byte {offset} is not supported")
+            raise _Unreadable(f"special DIF 0x{dif:02X}", offset)
 
         storage = (dif >> 6) & 0x01
         tariff = 0
@@ -171,7 +187,7 @@ def _records(payload: bytes, pos: int) -> Iterator[_Record]:
         vifs = [_byte(payload, pos, offset, "VIF")]
         pos += 1
         if vifs[0] & 0x7F == _PLAIN_TEXT_VIF:
-            raise CodecError(f"Elvaco: plain-text VIF at byte {offset} is not supported")
+            raise _Unreadable(f"plain-text VIF 0x{vifs[0]:02X}", offset)
         while vifs[-1] & _EXTENSION:
             if len(vifs) > _MAX_EXTENSIONS:
                 raise CodecError(f"Elvaco: more than {_MAX_EXTENSIONS} VIFEs at byte {offset}")
@@ -254,23 +270,28 @@ def _is_current_volume(record: _Record) -> bool:
     )
 
 
-def _readings(payload: bytes) -> Readings:
+def _readings(payload: bytes) -> DecodeResult:
     volumes: list[float] = []
     error_state = False
-    for record in _records(payload, 1):
-        if not _is_current_volume(record):
-            continue
-        if record.function == _INSTANTANEOUS:
-            volumes.append(_volume_m3(record))
-        elif record.function == _ERROR_STATE:
-            error_state = True
+    skipped: tuple[Skipped, ...] = ()
+    try:
+        for record in _records(payload, 1):
+            if not _is_current_volume(record):
+                continue
+            if record.function == _INSTANTANEOUS:
+                volumes.append(_volume_m3(record))
+            elif record.function == _ERROR_STATE:
+                error_state = True
+    except _Unreadable as err:
+        # Its length is unknown: the records before it stand (module doc).
+        skipped = (Skipped(err.item, err.offset, truncated=True),)
     if len(set(volumes)) > 1:
         raise CodecError(f"Elvaco: conflicting volume records {volumes}")
     if volumes:
-        return {"volume": volumes[0]}
+        return DecodeResult({"volume": volumes[0]}, skipped)
     if error_state:
-        return {invalid_key("volume"): True}
-    return {}
+        return DecodeResult({invalid_key("volume"): True}, skipped)
+    return DecodeResult({}, skipped)
 
 
 @dataclass(slots=True, frozen=True)
@@ -282,8 +303,8 @@ class _Module:
     unsupported: dict[int, str]
 
 
-def _module_decoder(module: _Module) -> Decoder:
-    def decode(f_port: int, payload: bytes) -> Readings:
+def _module_decoder(module: _Module) -> FrameDecoder:
+    def decode(f_port: int, payload: bytes) -> DecodeResult:
         if isinstance(f_port, bool) or not isinstance(f_port, int):
             raise CodecError(f"Elvaco: fPort must be an integer, not {f_port!r}")
         if not isinstance(payload, (bytes, bytearray, memoryview)):
@@ -353,8 +374,10 @@ MODELS: Final[dict[str, ModelInfo]] = by_model_id(
         name=module.name,
         category=Category.WATER_METER,
         keys=_KEYS,
-        decoder=_module_decoder(module),
+        decoder=readings_only(frame_decoder),
+        frame_decoder=frame_decoder,
     )
     for device_id, module in _MODULES.items()
+    for frame_decoder in (_module_decoder(module),)
 )
 """Every Elvaco model, keyed by model id."""

@@ -2,8 +2,30 @@
 
 Every Milesight uplink is a run of items, each ``channel id (1 byte) + channel type
 (1 byte) + value``; multi-byte values are little-endian. The (channel, type) pair alone
-says how long the value is, so an unknown pair cannot be skipped: decoding stops with a
-CodecError rather than guessing where the next item starts.
+says how long the value is. The type byte follows IPSO object ids (0x67 temperature,
+0x68 humidity, 0x7D concentration, ...), but it does not fix the size: the same type
+is 2 bytes on one channel and 3 or 5 on its alarm channel (0x83 0x67, 0x93 0xD7), and
+channels 0xFF/0xFE reuse type bytes for attributes and replies of any size.
+
+Unknown items (a newer firmware's channel, a variant's extra sensor) are skipped, and
+every known item in the frame is still decoded; ``decode_frame`` names what was
+skipped so the glue can count and log it. Since only the pair gives the size, an
+unknown item's size is inferred from the frame: the smallest size after which the rest
+of the frame is a run of known items ending exactly at its last byte, or, when there
+is none, the rest of the frame (the unknown item is the last one). Every known item is
+thus kept, unlike with Elsys, whose one-byte type codes make such a search unreliable;
+Milesight's own decoders stop at an unknown item and lose everything after it. When
+the rest of the frame is longer than any value the model defines, it is no plausible
+single item (several unknown items, or junk): it is dropped all the same, and reported
+as truncated. A known item that runs past the end of the frame is a truncated payload
+and still raises CodecError.
+
+The one wrong guess this rule can make: the unknown item's own value bytes, from some
+point to their end, spell a run of known items (a specific channel and type pair with
+its exact value length) followed by the real known items. The real items after it are
+still decoded correctly, and most known pairs that could appear by chance are
+configuration replies that yield no reading; this small risk is accepted as the price
+of keeping every known channel in frames from newer firmware.
 
 Sources (facts only, no code taken): the payload tables in Milesight-IoT/SensorDecoders
 (``<series>/<model>/README.md`` and the decoders next to them, which also list the
@@ -76,7 +98,8 @@ from typing import Final
 
 from ..errors import CodecError
 from ..quantities import INVALID_SUFFIX, Reading, Readings, invalid_key
-from .model import Category, Decoder, ModelInfo
+from .model import Category, ModelInfo, readings_only
+from .result import DecodeResult, FrameDecoder, Skipped
 
 _MANUFACTURER: Final = "Milesight"
 
@@ -325,8 +348,15 @@ _AM300_COMMON: Final = {
     (0x05, 0x00): _reading(
         "PIR", 1, "occupancy", _flag("PIR status", "idle", "trigger")
     ),
+    # Older firmware (the TTN Device Repository's AM307/AM307L example 1) reports the
+    # PIR as an activity count (uint16), as the AM100 series does: the number of PIR
+    # triggers in the report period, which is what the canonical ``motion`` counts.
+    (0x05, 0x6A): _reading("PIR activity", 2, "motion", _uint16),
     # Light as a level (0-5 on the display), not lux.
     (0x06, 0xCB): _reading("light level", 1, "light_level", _uint8),
+    # Older firmware, AM100 layout: illuminance in lux(2) + infrared and visible(2) +
+    # infrared(2) (the TTN AM307 codec's commented-out example 2); only lux is a reading.
+    (0x06, 0x65): _reading("illuminance", 6, "illuminance", _uint16),
     # TVOC: IAQ index or µg/m³, neither of which is the canonical ppb (see module doc).
     (0x08, 0x7D): _skip("TVOC as IAQ index", 2),
     (0x08, 0xE6): _skip("TVOC in µg/m³", 2),
@@ -775,13 +805,81 @@ def _check_port(name: str, f_port: int) -> None:
         raise CodecError(f"{name}: fPort {f_port} is not an application port (1-223)")
 
 
+def _item_size(
+    name: str, item: _Item, payload: bytes, offset: int
+) -> int:
+    """The value size of a known item at ``offset``; CodecError if it runs past the end."""
+    start = offset + 2
+    try:
+        size = item.size if isinstance(item.size, int) else item.size(payload[start:])
+    except CodecError as err:
+        raise CodecError(f"{name}: {err} at byte {offset}") from None
+    if size is None or start + size > len(payload):
+        raise CodecError(
+            f"{name}: truncated {item.name} (channel 0x{payload[offset]:02x} "
+            f"type 0x{payload[offset + 1]:02x}) at byte {offset}"
+        )
+    return size
+
+
+def _known_to_the_end(
+    name: str, items: Mapping[tuple[int, int], _Item], payload: bytes, offset: int
+) -> bool:
+    """Whether ``payload[offset:]`` is a run of known items that ends with the frame."""
+    while offset < len(payload):
+        if offset + 2 > len(payload):
+            return False
+        item = items.get((payload[offset], payload[offset + 1]))
+        if item is None:
+            return False
+        try:
+            size = _item_size(name, item, payload, offset)
+            if item.read is not None:
+                item.read(payload[offset + 2 : offset + 2 + size])
+        except CodecError:
+            return False
+        offset += 2 + size
+    return True
+
+
+def _unknown_size(
+    name: str, items: Mapping[tuple[int, int], _Item], payload: bytes, offset: int
+) -> int:
+    """The value size of the unknown item at ``offset``, inferred from what follows it.
+
+    Only the (channel, type) pair gives a value's size. A size fits when the rest of
+    the frame after it is a run of known items ending exactly at the frame's last
+    byte. Every item boundary after the unknown item fits, so the smallest fitting
+    size is the one where the known items start; when none fits, the unknown item is
+    the last one and takes the remaining bytes. The rest after this size is all known,
+    so a frame needs this search at most once.
+    """
+    start = offset + 2
+    remaining = len(payload) - start
+    for size in range(remaining):
+        if _known_to_the_end(name, items, payload, start + size):
+            return size
+    return remaining
+
+
+def _longest_value(items: Mapping[tuple[int, int], _Item]) -> int:
+    """The longest fixed value size among a model's items."""
+    return max(item.size for item in items.values() if isinstance(item.size, int))
+
+
 def _decode(
-    name: str, items: Mapping[tuple[int, int], _Item], f_port: int, payload: bytes
-) -> Readings:
+    name: str, items: Mapping[tuple[int, int], _Item], f_port: int, raw: bytes
+) -> DecodeResult:
+    if isinstance(f_port, bool) or not isinstance(f_port, int):
+        raise CodecError(f"{name}: fPort must be an integer, not {f_port!r}")
     _check_port(name, f_port)
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise CodecError(f"{name}: payload must be bytes, not {type(raw).__name__}")
+    payload = bytes(raw)
     if not payload:
         raise CodecError(f"{name}: empty payload")
     readings: Readings = {}
+    skipped: list[Skipped] = []
     offset = 0
     while offset < len(payload):
         if offset + 2 > len(payload):
@@ -789,26 +887,26 @@ def _decode(
         channel, kind = payload[offset], payload[offset + 1]
         item = items.get((channel, kind))
         if item is None:
-            raise CodecError(
-                f"{name}: unknown channel 0x{channel:02x} type 0x{kind:02x} at byte {offset}"
-            )
+            # Skipped, not rejected: the items around it are good (module doc).
+            what = f"channel 0x{channel:02x} type 0x{kind:02x}"
+            size = _unknown_size(name, items, payload, offset)
+            # Taking the rest of the frame is a guess when that is longer than any value
+            # this model defines: it may be several unknown items, or junk. The result
+            # is the same (the rest is dropped), and it is reported as a truncation.
+            rest = offset + 2 + size == len(payload)
+            truncated = rest and size > _longest_value(items)
+            skipped.append(Skipped(what, offset, truncated=truncated))
+            offset += 2 + size
+            continue
+        size = _item_size(name, item, payload, offset)
         start = offset + 2
-        try:
-            size = item.size if isinstance(item.size, int) else item.size(payload[start:])
-        except CodecError as err:
-            raise CodecError(f"{name}: {err} at byte {offset}") from None
-        if size is None or start + size > len(payload):
-            raise CodecError(
-                f"{name}: truncated {item.name} (channel 0x{channel:02x} type 0x{kind:02x}) "
-                f"at byte {offset}"
-            )
         if item.read is not None:
             try:
                 _merge_readings(readings, item.read(payload[start : start + size]))
             except CodecError as err:
                 raise CodecError(f"{name}: {err}") from None
         offset = start + size
-    return readings
+    return DecodeResult(readings, tuple(skipped))
 
 
 def _merge_readings(readings: Readings, new: Readings) -> None:
@@ -821,8 +919,8 @@ def _merge_readings(readings: Readings, new: Readings) -> None:
         readings[key] = value
 
 
-def _decoder(name: str, items: Mapping[tuple[int, int], _Item]) -> Decoder:
-    def decode(f_port: int, payload: bytes) -> Readings:
+def _decoder(name: str, items: Mapping[tuple[int, int], _Item]) -> FrameDecoder:
+    def decode(f_port: int, payload: bytes) -> DecodeResult:
         return _decode(name, items, f_port, payload)
 
     decode.__name__ = decode.__qualname__ = f"decode_{name.lower().replace('-', '_')}"
@@ -832,13 +930,15 @@ def _decoder(name: str, items: Mapping[tuple[int, int], _Item]) -> Decoder:
 def _model(
     model_id: str, name: str, category: Category, items: Mapping[tuple[int, int], _Item]
 ) -> ModelInfo:
+    frame_decoder = _decoder(name, items)
     return ModelInfo(
         model_id=model_id,
         manufacturer=_MANUFACTURER,
         name=name,
         category=category,
         keys=frozenset().union(*(item.keys for item in items.values())),
-        decoder=_decoder(name, items),
+        decoder=readings_only(frame_decoder),
+        frame_decoder=frame_decoder,
     )
 
 

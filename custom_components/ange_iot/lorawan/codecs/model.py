@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..quantities import Readings
+from .result import DecodeResult, FrameDecoder
 
 type Decoder = Callable[[int, bytes], Readings]
 """Decode one application payload, given its fPort. Raises CodecError."""
@@ -38,6 +39,14 @@ class ModelInfo:
     category: Category
     keys: frozenset[str]
     decoder: Decoder
+    # Codecs of item-by-item (TLV) payloads also say which items they skipped.
+    frame_decoder: FrameDecoder | None = None
+
+    def decode_frame(self, f_port: int, payload: bytes) -> DecodeResult:
+        """Decode one payload; fixed-layout codecs never skip anything."""
+        if self.frame_decoder is not None:
+            return self.frame_decoder(f_port, payload)
+        return DecodeResult(self.decoder(f_port, payload))
 
     @classmethod
     def of(
@@ -50,6 +59,7 @@ class ModelInfo:
         category: Category,
         keys: Iterable[str],
         decoder: Decoder,
+        frame_decoder: FrameDecoder | None = None,
     ) -> ModelInfo:
         """A model named by its TTN Device Repository vendor and device ids."""
         return cls(
@@ -59,12 +69,23 @@ class ModelInfo:
             category=category,
             keys=frozenset(keys),
             decoder=decoder,
+            frame_decoder=frame_decoder,
         )
 
     @property
     def title(self) -> str:
         """Manufacturer and model name, as shown in the model picker."""
         return f"{self.manufacturer} {self.name}"
+
+
+def readings_only(frame_decoder: FrameDecoder) -> Decoder:
+    """The plain decoder of a frame decoder: its readings, skipped items left out."""
+
+    def decode(f_port: int, payload: bytes) -> Readings:
+        return frame_decoder(f_port, payload).readings
+
+    decode.__name__ = decode.__qualname__ = getattr(frame_decoder, "__name__", "decode")
+    return decode
 
 
 def model_id(vendor_id: str, device_id: str) -> str:

@@ -26,12 +26,16 @@ use is the height of waste in a bin. It reports distance in mm: the TTN decoder
 the R718PE manual gives that field as "Distance (2Bytes, Unit:1mm)". It also reports the
 temperature in 0.1 °C, a fill level in %, a threshold status and a tilt angle.
 
+The R718X's own fill level (byte 9, "FillLevel" in the TTN decoder, 0-100 %) becomes
+``fill_level``. The device computes it from its own FillMaxDistance setting. Where an
+installer also configures a ``bin_depth_cm`` (DESIGN.md), the derived fill level is
+computed from the same uplink's distance after the codec's readings are applied, so
+the installer's depth wins and the entity does not alternate between two answers;
+without it, the device's own value is shown. A value above 100 % is outside the
+field's range and is reported as ``fill_level_invalid``.
+
 What is deliberately not turned into readings:
 
-* R718X fill level (byte 9): the device computes it from its own FillMaxDistance setting,
-  which this integration neither sets nor knows. ``fill_level`` is derived from the
-  ``bin_depth_cm`` an installer configures (DESIGN.md); a second value under the same key,
-  based on another depth, would make the entity jump between two answers.
 * R718X status (byte 4, an on/off state tied to its OnDistanceThreshold setting) and
   angle of inclination (byte 10): no canonical key.
 * The R718X sends no marker for an invalid distance in any Netvox or TTN source found,
@@ -52,7 +56,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..errors import CodecError
-from ..quantities import Readings
+from ..quantities import Readings, invalid_key
 from .model import Category, Decoder, ModelInfo, by_model_id
 
 _MANUFACTURER: Final = "Netvox"
@@ -165,15 +169,24 @@ def _one_probe_leak(name: str, data: bytes) -> Readings:
     }
 
 
+_FILL_MAX: Final = 100
+
+
 def _ultrasonic(name: str, data: bytes) -> Readings:
     # R718X: status (1), distance mm (2), temperature signed 0.1 °C (2), fill level %
-    # (1), angle (1). Status, fill level and angle are not passed on (module docstring).
+    # (1), angle (1). Status and angle are not passed on (module docstring).
     del name
-    return {
+    fill = data[6]
+    readings: Readings = {
         **_battery(data),
         "distance": _uint16(data, 2),
         "temperature": _int16(data, 4) / 10,
     }
+    if fill <= _FILL_MAX:
+        readings["fill_level"] = float(fill)
+    else:
+        readings[invalid_key("fill_level")] = True
+    return readings
 
 
 _BATTERY_KEYS: Final = ("battery_voltage", "battery_low")
@@ -204,7 +217,8 @@ _MODELS: Final = (
     ),
     _Model(
         "r718x", "R718X", 0x34, Category.DISTANCE,
-        (*_BATTERY_KEYS, "distance", "temperature"), _ultrasonic, _R718X_REPLIES,
+        (*_BATTERY_KEYS, "distance", "temperature", "fill_level", invalid_key("fill_level")),
+        _ultrasonic, _R718X_REPLIES,
     ),
 )  # fmt: skip
 
