@@ -28,7 +28,13 @@ from ..const import (
 )
 from ..lorawan.networks import Network
 from ..mqtt_transport import BRIDGE_PREFIX, default_topic
-from .connection import mqtt_problem, new_secret, valid_topic, webhook_placeholders, webhook_warnings
+from .connection import (
+    mqtt_problem,
+    new_secret,
+    valid_topic,
+    webhook_placeholders,
+    webhook_warnings,
+)
 
 NETWORK_TITLES: Final = {
     Network.CHIRPSTACK: "ChirpStack v4",
