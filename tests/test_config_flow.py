@@ -1362,7 +1362,16 @@ def test_every_reason_the_flows_use_is_translated() -> None:
         "discovery_confirm",
     ):
         assert step in config["step"]
-    assert set(STRINGS["options"]["error"]) == {"invalid_topic", "invalid_url"}
+    # The webhook URL's warnings show as a base error in the finish steps and the Connection step.
+    warnings = {
+        "address_private",
+        "address_unknown",
+        "plain_http",
+        "address_private_plain_http",
+        "address_unknown_plain_http",
+    }
+    assert warnings <= set(config["error"])
+    assert set(STRINGS["options"]["error"]) == {"invalid_topic", "invalid_url"} | warnings
     device = STRINGS["config_subentries"]["device"]
     assert {"user", "reconfigure"} <= set(device["step"])
     assert {

@@ -1,9 +1,11 @@
 """Connection details the installer can find again: the finish steps and the hub's Connection step.
 
 The URL shown is the one the network server must reach: Home Assistant's external URL
-when one is set, with a warning when it is plain http or a private address. The secret
-can be replaced; the old one then stops working at once. The texts are rendered with
-the frontend's own ICU library, so what is asserted is what the installer reads.
+when one is set, with a warning when it is plain http or a private address. The warning
+is the form's base error, which the frontend shows above the form in the installer's
+language without stopping the form from being submitted. The secret can be replaced; the
+old one then stops working at once. The texts are rendered with the frontend's own ICU
+library, so what is asserted is what the installer reads.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ange_iot.const import DOMAIN
-from custom_components.ange_iot.flows.connection import Address, address_of
+from custom_components.ange_iot.flows.connection import Address, address_of, webhook_warnings
 
 from .conftest import ERS_CO2, ERS_CO2_PAYLOAD, SECRET, WEBHOOK_ID
 from .helpers import post
@@ -70,13 +72,40 @@ def test_which_addresses_a_network_server_can_reach(url: str, address: Address) 
 
 
 @pytest.mark.parametrize(
-    ("config", "url_start", "address", "plain_http"),
+    ("url", "warning"),
+    [
+        ("https://ange.example.se/api/webhook/x", None),
+        ("http://iot.ange.se/api/webhook/x", "plain_http"),
+        ("https://homeassistant.local:8123/api/webhook/x", "address_private"),
+        ("http://192.168.1.20:8123/api/webhook/x", "address_private_plain_http"),
+        ("/api/webhook/x", "address_unknown"),
+        ("http:///api/webhook/x", "address_unknown_plain_http"),
+    ],
+)
+def test_each_warning_has_a_text_in_both_languages(url: str, warning: str | None) -> None:
+    """One error key per combination of warnings, each translated for the config and the options flow."""
+    assert webhook_warnings(url) == ({"base": warning} if warning else {})
+    if warning is None:
+        return
+    for language, word in (("en", "Warning:"), ("sv", "Varning:")):
+        for section in ("config", "options"):
+            text = _text(language, section, "error", warning)
+            assert text.startswith(word)
+            # The frontend shows a base error as plain text: no markdown, no placeholders.
+            assert "**" not in text
+            assert "{" not in text
+
+
+@pytest.mark.parametrize(
+    ("config", "url_start", "errors"),
     [
         ({"external_url": "https://ange.example.se", "internal_url": "http://192.168.1.20:8123"},
-         "https://ange.example.se/api/webhook/", "public", "no"),
-        ({"external_url": "http://iot.ange.se"}, "http://iot.ange.se/api/webhook/", "public", "yes"),
-        ({"internal_url": "http://192.168.1.20:8123"}, "http://192.168.1.20:8123/api/webhook/", "private", "yes"),
-        ({"internal_url": "https://homeassistant.local:8123"}, "https://homeassistant.local:8123/api/webhook/", "private", "no"),
+         "https://ange.example.se/api/webhook/", {}),
+        ({"external_url": "http://iot.ange.se"}, "http://iot.ange.se/api/webhook/", {"base": "plain_http"}),
+        ({"internal_url": "http://192.168.1.20:8123"}, "http://192.168.1.20:8123/api/webhook/",
+         {"base": "address_private_plain_http"}),
+        ({"internal_url": "https://homeassistant.local:8123"}, "https://homeassistant.local:8123/api/webhook/",
+         {"base": "address_private"}),
     ],
 )  # fmt: skip
 async def test_connection_step_shows_the_url_the_network_server_must_reach(
@@ -84,8 +113,7 @@ async def test_connection_step_shows_the_url_the_network_server_must_reach(
     setup_integration: MockConfigEntry,
     config: dict[str, str],
     url_start: str,
-    address: str,
-    plain_http: str,
+    errors: dict[str, str],
 ) -> None:
     await hass.config.async_update(**config)
     result = await _open_connection(hass, setup_integration)
@@ -97,9 +125,8 @@ async def test_connection_step_shows_the_url_the_network_server_must_reach(
         "url": f"{url_start}{WEBHOOK_ID}",
         "header": "X-Ange-Iot-Secret",
         "secret": SECRET,
-        "address": address,
-        "plain_http": plain_http,
     }
+    assert result["errors"] == errors
 
 
 async def test_connection_without_a_known_address_shows_the_path(
@@ -109,16 +136,15 @@ async def test_connection_without_a_known_address_shows_the_path(
     result = await _open_connection(hass, setup_integration)
     placeholders = result["description_placeholders"]
     assert placeholders["url"] == f"/api/webhook/{WEBHOOK_ID}"
-    assert placeholders["address"] == "unknown"
-    rendered = render(_text("en", "options", "step", "connection", "description"), placeholders)
-    assert "Home Assistant knows no address of its own" in rendered
+    assert result["errors"] == {"base": "address_unknown"}
+    warning = render(_text("en", "options", "error", "address_unknown"), placeholders)
+    assert "Home Assistant knows no address of its own" in warning
 
 
 @pytest.mark.parametrize("language", ["en", "sv"])
 async def test_connection_text_as_the_installer_reads_it(
     hass: HomeAssistant, setup_integration: MockConfigEntry, language: str
 ) -> None:
-    warning = {"en": "**Warning:**", "sv": "**Varning:**"}[language]
     await hass.config.async_update(internal_url="http://192.168.1.20:8123")
     result = await _open_connection(hass, setup_integration)
     text = _text(language, "options", "step", "connection", "description")
@@ -126,16 +152,22 @@ async def test_connection_text_as_the_installer_reads_it(
     assert f"`http://192.168.1.20:8123/api/webhook/{WEBHOOK_ID}`" in rendered
     assert f"`{SECRET}`" in rendered
     assert "`X-Ange-Iot-Secret`" in rendered
-    # Private and plain http: both warnings.
-    assert rendered.count(warning) == 2
     assert "{" not in rendered
+    # Private and plain http: one alert above the form says both.
+    warning = render(_text(language, "options", "error", result["errors"]["base"]), result["description_placeholders"])
+    assert warning.startswith({"en": "Warning:", "sv": "Varning:"}[language])
+    assert {"en": "private address", "sv": "privat adress"}[language] in warning
+    assert {"en": "plain http", "sv": "http utan kryptering"}[language] in warning
+
+    # The warning does not stop the installer from going on.
+    done = await hass.config_entries.options.async_configure(result["flow_id"], {"rotate_secret": False})
+    assert done["type"] is FlowResultType.CREATE_ENTRY
 
     await hass.config.async_update(external_url="https://ange.example.se")
-    hass.config_entries.options.async_abort(result["flow_id"])
     result = await _open_connection(hass, setup_integration)
     rendered = render(text, result["description_placeholders"])
     assert "https://ange.example.se/api/webhook/" in rendered
-    assert warning not in rendered
+    assert result["errors"] == {}
     assert _text(language, "options", "step", "connection", "title") == {"en": "Connection", "sv": "Anslutning"}[language]
 
 
@@ -173,6 +205,7 @@ async def test_rotating_the_secret(
     assert len(new) >= 32
     assert result["description_placeholders"]["secret"] == new
     assert result["description_placeholders"]["url"] == f"https://ange.example.se/api/webhook/{WEBHOOK_ID}"
+    assert result["errors"] == {}
     rendered = render(_text("sv", "options", "step", "connection_rotated", "description"), result["description_placeholders"])
     assert f"`{new}`" in rendered
     assert "Anslutning" in rendered
@@ -189,6 +222,20 @@ async def test_rotating_the_secret(
     assert entry.data["webhook_secret"] == new
     # The webhook id, and so the URL, stays.
     assert entry.data["webhook_id"] == WEBHOOK_ID
+
+
+async def test_new_secret_on_a_private_address_still_warns(
+    hass: HomeAssistant, setup_integration: MockConfigEntry
+) -> None:
+    await hass.config.async_update(internal_url="https://homeassistant.local:8123")
+    result = await _open_connection(hass, setup_integration)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {"rotate_secret": True})
+    await hass.async_block_till_done()
+    assert result["step_id"] == "connection_rotated"
+    assert result["errors"] == {"base": "address_private"}
+    warning = render(_text("sv", "options", "error", "address_private"), result["description_placeholders"])
+    assert "privat adress" in warning
+    assert "http utan kryptering" not in warning
 
 
 async def test_mqtt_hub_connection_shows_its_topic(hass: HomeAssistant) -> None:
@@ -234,7 +281,12 @@ async def test_finish_step_says_copy_now_and_where_to_find_it_later(
     assert placeholders["secret"] in rendered
     assert {"en": "Copy the URL and the secret now", "sv": "Kopiera adressen och hemligheten nu"}[language] in rendered
     assert {"en": "Configure → Connection", "sv": "Konfigurera → Anslutning"}[language] in rendered
-    assert rendered.count({"en": "**Warning:**", "sv": "**Varning:**"}[language]) == 2
+    assert "{" not in rendered.replace(placeholders.get("example", ""), "")
+    # Private and plain http: the alert above the form warns of both, in the installer's language.
+    assert result["errors"] == {"base": "address_private_plain_http"}
+    warning = render(_text(language, "config", "error", "address_private_plain_http"), placeholders)
+    assert {"en": "private address", "sv": "privat adress"}[language] in warning
+    assert {"en": "plain http", "sv": "http utan kryptering"}[language] in warning
     if network == "generic":
         example = json.loads(placeholders["example"])
         assert set(example) == {"devEui", "fPort", "fCnt", "data", "time"}

@@ -3,6 +3,12 @@
 Shown when the hub is created and again, any time later, in the hub's Connection step.
 The URL is the one the network server must reach, so Home Assistant's external URL is
 preferred, and the installer is warned when it is plain http or a private address.
+
+The warning is the form's base error, one translation key per combination, and not an ICU
+``select`` in the description: Home Assistant's backend checks every translation's
+placeholders with Python's ``string.Formatter``, which cannot parse a ``select`` and logs an
+error each time a non-English language loads. A base error shows above the form, in the
+installer's language, and does not stop the form from being submitted.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ _LOCAL_SUFFIXES: Final = (".local", ".lan", ".home", ".home.arpa", ".internal", 
 
 
 class Address(StrEnum):
-    """How far the webhook URL reaches; the strings select their warning by it (ICU select)."""
+    """How far the webhook URL reaches; a private or unknown address gets a warning."""
 
     PUBLIC = "public"
     PRIVATE = "private"
@@ -61,15 +67,24 @@ def address_of(url: str) -> Address:
 
 
 def webhook_placeholders(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:
-    """The URL, header and secret, and which warnings the text shows (plain http, private address)."""
-    url = webhook_url(hass, data[CONF_WEBHOOK_ID])
+    """The URL, header and secret the network server needs."""
     return {
-        "url": url,
+        "url": webhook_url(hass, data[CONF_WEBHOOK_ID]),
         "header": WEBHOOK_SECRET_HEADER,
         "secret": data[CONF_WEBHOOK_SECRET],
-        "address": address_of(url),
-        "plain_http": "yes" if urlsplit(url).scheme == "http" else "no",
     }
+
+
+def webhook_warnings(url: str) -> dict[str, str]:
+    """The form's errors for this URL: a base error naming every warning, or none.
+
+    The key is ``address_private``, ``address_unknown``, ``plain_http`` or an address key
+    followed by ``_plain_http``; each has its text under ``error`` in the translations.
+    """
+    parts = [] if (address := address_of(url)) is Address.PUBLIC else [f"address_{address}"]
+    if urlsplit(url).scheme == "http":
+        parts.append("plain_http")
+    return {"base": "_".join(parts)} if parts else {}
 
 
 def valid_topic(topic: str) -> bool:

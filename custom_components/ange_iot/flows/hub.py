@@ -28,7 +28,13 @@ from ..const import (
 )
 from ..lorawan.networks import Network
 from ..mqtt_transport import BRIDGE_PREFIX, default_topic
-from .connection import mqtt_problem, new_secret, valid_topic, webhook_placeholders
+from .connection import (
+    mqtt_problem,
+    new_secret,
+    valid_topic,
+    webhook_placeholders,
+    webhook_warnings,
+)
 
 NETWORK_TITLES: Final = {
     Network.CHIRPSTACK: "ChirpStack v4",
@@ -144,16 +150,24 @@ class HubSteps(ConfigFlow):
             title = hub_title(network, self._hub.get(CONF_APPLICATION_ID))
             return self.async_create_entry(title=title, data=self._hub, options=self._options)
         placeholders = {"network": NETWORK_TITLES[network]}
+        # Warnings about the URL (private address, plain http) show above the form; the
+        # installer can still submit it.
+        warnings: dict[str, str] = {}
         if self._hub[CONF_TRANSPORT] == TRANSPORT_MQTT:
             step = "finish_mqtt"
             placeholders["topic"] = self._options[CONF_MQTT_TOPIC]
         else:
             step = f"finish_{network}"
             placeholders |= webhook_placeholders(self.hass, self._hub)
+            warnings = webhook_warnings(placeholders["url"])
             if network == Network.GENERIC:
                 placeholders["example"] = GENERIC_EXAMPLE
         return self.async_show_form(
-            step_id=step, data_schema=vol.Schema({}), description_placeholders=placeholders, last_step=True
+            step_id=step,
+            data_schema=vol.Schema({}),
+            errors=warnings,
+            description_placeholders=placeholders,
+            last_step=True,
         )
 
     async def async_step_finish_chirpstack(

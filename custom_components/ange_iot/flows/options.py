@@ -32,7 +32,7 @@ from ..const import (
     TRANSPORT_MQTT,
 )
 from ..mqtt_transport import default_topic
-from .connection import new_secret, valid_topic, webhook_placeholders
+from .connection import new_secret, valid_topic, webhook_placeholders, webhook_warnings
 
 CONF_ROTATE_SECRET: Final = "rotate_secret"
 MENU: Final = ["connection", "settings"]
@@ -73,10 +73,12 @@ class AngeIotOptionsFlow(OptionsFlow):
                 entry, data={**entry.data, CONF_WEBHOOK_SECRET: new_secret()}
             )
             return await self.async_step_connection_rotated()
+        placeholders = webhook_placeholders(self.hass, entry.data)
         return self.async_show_form(
             step_id="connection",
             data_schema=vol.Schema({vol.Optional(CONF_ROTATE_SECRET, default=False): BooleanSelector()}),
-            description_placeholders=webhook_placeholders(self.hass, entry.data),
+            errors=webhook_warnings(placeholders["url"]),
+            description_placeholders=placeholders,
             last_step=True,
         )
 
@@ -86,10 +88,12 @@ class AngeIotOptionsFlow(OptionsFlow):
         """The new secret, to paste into the network server now."""
         if user_input is not None:
             return self._done()
+        placeholders = webhook_placeholders(self.hass, self.config_entry.data)
         return self.async_show_form(
             step_id="connection_rotated",
             data_schema=vol.Schema({}),
-            description_placeholders=webhook_placeholders(self.hass, self.config_entry.data),
+            errors=webhook_warnings(placeholders["url"]),
+            description_placeholders=placeholders,
             last_step=True,
         )
 
