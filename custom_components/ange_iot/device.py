@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from homeassistant.config_entries import ConfigSubentry
+from typing import TYPE_CHECKING, Any
 
 from .const import (
     CONF_AREA,
@@ -22,6 +20,9 @@ from .derived import Feature, Value, build_features
 from .lorawan.activity import ActivityTracker
 from .lorawan.codecs import MODELS, ModelInfo
 from .lorawan.frame_guard import FrameGuard
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigSubentry
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
