@@ -95,6 +95,9 @@ class Device:
     # downlinks (X-Downlink-Push, X-Downlink-Apikey). Kept in memory only: it is a secret,
     # and the next uplink brings it again after a restart.
     downlink_push: DownlinkPush | None = None
+    # When the newest applied uplink was measured, and each key's value (ingest.py).
+    measured_at: datetime | None = None
+    key_times: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def dev_eui(self) -> str:
@@ -114,6 +117,8 @@ class Device:
             "application_id": self.application_id,
             "device_id": self.device_id,
             "features": {name: feature.as_dict() for name, feature in self.features.items()},
+            "measured_at": self.measured_at.isoformat() if self.measured_at else None,
+            "key_times": {key: at.isoformat() for key, at in self.key_times.items()},
         }
 
     def configure(self, config: DeviceConfig) -> None:
@@ -141,3 +146,24 @@ class Device:
         features = stored.get("features")
         if isinstance(features, dict):
             self._restore_features(features)
+        self.measured_at = _time(stored.get("measured_at"))
+        key_times = stored.get("key_times")
+        if isinstance(key_times, dict):
+            for key, value in key_times.items():
+                if (at := _time(value)) is not None:
+                    self.key_times[str(key)] = at
+
+    def measured_time(self, key: str) -> datetime | None:
+        """When the value of ``key`` was measured; the newest uplink's time for radio data."""
+        return self.key_times.get(key) or self.measured_at
+
+
+def _time(value: object) -> datetime | None:
+    """A stored ISO 8601 time, or None when missing or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

@@ -9,7 +9,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 
-from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN, signal_device_update
+from .const import ATTR_CATEGORY, ATTR_MEASURED_AT, CATEGORY_CARE, DOMAIN, signal_device_update
 from .device import Device
 from .hub import Hub
 
@@ -35,6 +35,12 @@ class AngeIotEntity(Entity):
         if not self.device.config.is_care:
             return attributes
         return {**(attributes or {}), ATTR_CATEGORY: CATEGORY_CARE}
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """When the shown value was measured (ISO 8601), which may be well before now."""
+        at = self.device.measured_time(self.entity_description.key)
+        return None if at is None else {ATTR_MEASURED_AT: at.isoformat()}
 
     @property
     def available(self) -> bool:

@@ -45,6 +45,7 @@ from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
 from .discovery import Discovery
 from .ingest import BASE_KEYS, RADIO_KEYS, Ingest, IngestResult, static_keys
+from .late_statistics import LateStatistics
 from .lorawan.uplink import Uplink
 from .rejections import Rejection, RejectionCounter
 from .windowed_save import WindowedSave
@@ -66,7 +67,8 @@ class Hub:
         self.transport: str = entry.data.get(CONF_TRANSPORT, TRANSPORT_WEBHOOK)
         self.application_id: str | None = entry.data.get(CONF_APPLICATION_ID) or None
         self.devices: dict[str, Device] = {}
-        self.ingest = Ingest(self.network, self.devices, self, dt_util.as_local)
+        self.ingest = Ingest(self.network, self.devices, self, dt_util.as_local, dt_util.utcnow)
+        self.late_statistics = LateStatistics(hass)
         self.discovery = Discovery(hass, entry, self.ingest)
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True
@@ -137,6 +139,7 @@ class Hub:
         while self._unsubscribers:
             self._unsubscribers.pop()()
         await self.care.async_stop()
+        await self.late_statistics.async_flush()
         await self._store.async_save(self._storage_data())
 
     @callback
@@ -316,6 +319,13 @@ class Hub:
         device_heard(self, device)
         async_dispatcher_send(self.hass, self._device_signal(device.dev_eui), changed)
         self._save_soon.schedule()
+
+    @callback
+    def history(
+        self, device: Device, values: Mapping[str, Value], at: datetime, *, in_order: bool
+    ) -> None:
+        """Late readings go to the statistics of the hour they were measured in."""
+        self.late_statistics.add(device, values, at, in_order=in_order)
 
     def _device_signal(self, dev_eui: str) -> str:
         signal = self._device_signals.get(dev_eui)

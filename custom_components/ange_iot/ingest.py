@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
 from .const import LOGGER as _LOGGER, MODEL_NETWORK_DECODED
@@ -33,6 +33,15 @@ BASE_KEYS: Final = frozenset({"last_seen", "rssi", "snr", "f_cnt"})
 # Keys every accepted uplink updates, whatever it carries.
 RADIO_KEYS: Final = frozenset({"last_seen", "rssi", "snr", "f_cnt", "gateway_count"})
 _INTRUSION_KEYS: Final = BASE_KEYS | {"intrusion"}
+# A reading measured longer ago than this when it arrives is late history (a backlog
+# drained, a replayed day, a meter's stored frames): its state would be written now,
+# in the wrong hour, so it also goes to the long-term statistics of its own hour. Five
+# minutes is one short-term statistics period of the recorder.
+LATE_AFTER: Final = timedelta(minutes=5)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def static_keys(device: Device) -> frozenset[str]:
@@ -69,6 +78,14 @@ class IngestSink(Protocol):
     def updated(self, device: Device, changed: frozenset[str]) -> None:
         """A device took an uplink; ``changed`` are the keys whose entities must write."""
 
+    def history(
+        self, device: Device, values: Mapping[str, Value], at: datetime, *, in_order: bool
+    ) -> None:
+        """Values measured at ``at`` that arrived late: for the statistics of their hour.
+
+        ``in_order`` is False for values older than the device's shown state.
+        """
+
 
 class Ingest:
     """The path from a network server's message to device values, without Home Assistant."""
@@ -79,12 +96,18 @@ class Ingest:
         devices: dict[str, Device],
         sink: IngestSink,
         local_time: Callable[[datetime], datetime] = datetime.astimezone,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        """Work on ``devices`` (shared with the owner); ``local_time`` gives "today"."""
+        """Work on ``devices`` (shared with the owner).
+
+        ``local_time`` turns a time into local time ("today" of derived values), ``clock``
+        tells the time now (UTC), which late history and clock skew are judged against.
+        """
         self.network = network
         self.devices = devices
         self.sink = sink
         self.local_time = local_time
+        self.clock = clock
         self.rejections = RejectionCounter()
         self.uplinks_received = 0
         self.pending: OrderedDict[str, list[Uplink]] = OrderedDict()
@@ -129,14 +152,23 @@ class Ingest:
         except EnvelopeError as err:
             self.reject(Rejection.MALFORMED_ENVELOPE, _dev_eui_hint(body), str(err), result)
             return result
+        now = self.clock()
         for uplink in uplinks:
-            self.process(uplink, result, downlink_push)
+            self.process(uplink, result, downlink_push, now)
         return result
 
     def process(
-        self, uplink: Uplink, result: IngestResult, downlink_push: DownlinkPush | None = None
+        self,
+        uplink: Uplink,
+        result: IngestResult,
+        downlink_push: DownlinkPush | None = None,
+        now: datetime | None = None,
     ) -> None:
-        """Apply one uplink: judge its frame counter, decode it, update the device."""
+        """Apply one uplink: judge its frame counter and time, decode it, update the device.
+
+        An uplink measured before the device's newest one (a backlog arriving out of
+        order) never overwrites the newer state: it is history only.
+        """
         device = self.devices.get(uplink.dev_eui)
         if device is None:
             self.reject(
@@ -147,17 +179,29 @@ class Ingest:
             )
             self.sink.unknown_device(uplink)
             return
+        if now is None:
+            now = self.clock()
+        at = uplink.received_at
+        # A gateway or server clock ahead of ours cannot date readings in the future
+        # (it would hide every later reading as older); it is taken as arrival time.
+        at = min(at, now)
+        newest = device.measured_at
+        stale = newest is not None and at < newest
         kind = uplink.kind
         if kind is UplinkKind.JOIN:
             device.guard.joined()
-            self._seen(device, uplink, frozenset())
+            if not stale:
+                self._seen(device, uplink, at, frozenset())
             result.accepted += 1
             return
         if kind is UplinkKind.STATUS:
             readings: Readings = (
                 {} if uplink.battery is None else {"battery": round(uplink.battery)}
             )
-            self._seen(device, uplink, self._apply(device, readings, uplink.received_at))
+            if stale:
+                self._history(device, readings, at, now)
+            else:
+                self._seen(device, uplink, at, self._apply(device, readings, at, now))
             result.accepted += 1
             return
         verdict = device.guard.check(uplink.f_cnt, uplink.payload)
@@ -166,7 +210,7 @@ class Ingest:
             result.duplicates += 1
             _LOGGER.debug("Duplicate uplink %s from %s ignored", uplink.f_cnt, device.dev_eui)
             return
-        if verdict is Verdict.REPLAY:
+        if verdict is Verdict.REPLAY and not stale:
             self.reject(
                 Rejection.REPLAYED_FRAME,
                 device.dev_eui,
@@ -184,7 +228,12 @@ class Ingest:
         if downlink_push:
             device.downlink_push = downlink_push
         readings = self._decode(device, uplink, result)
-        self._seen(device, uplink, self._apply(device, readings, uplink.received_at))
+        if stale:
+            # An older frame arriving after a newer one (its counter is lower, and so is
+            # its network-server time, which a replay cannot fake): history, not state.
+            self._history(device, readings, at, now)
+        else:
+            self._seen(device, uplink, at, self._apply(device, readings, at, now))
         result.accepted += 1
 
     def _decode(self, device: Device, uplink: Uplink, result: IngestResult) -> Readings:
@@ -200,14 +249,10 @@ class Ingest:
             return readings_from_decoded(uplink.decoded)
         return {}
 
-    def _apply(self, device: Device, readings: Readings, at: datetime) -> frozenset[str]:
-        values: dict[str, Value] = {}
-        for key, reading in readings.items():
-            if key.endswith(INVALID_SUFFIX):
-                # The sensor says this measurement is invalid: unknown, not the old value.
-                values[key.removesuffix(INVALID_SUFFIX)] = None
-            else:
-                values[key] = reading
+    def _apply(
+        self, device: Device, readings: Readings, at: datetime, now: datetime
+    ) -> frozenset[str]:
+        values = _values(readings)
         device.values.update(values)
         changed = set(values)
         if device.features:
@@ -217,8 +262,26 @@ class Ingest:
                 derived = feature.update(device.values, changed, now)
                 device.values.update(derived)
                 changed.update(derived)
+        device.measured_at = at
+        key_times = device.key_times
+        for key in changed:
+            key_times[key] = at
         self.sink.readings(device, changed, at)
+        if now - at > LATE_AFTER:
+            current = device.values
+            self.sink.history(device, {key: current[key] for key in changed}, at, in_order=True)
         return self.announce(device, changed)
+
+    def _history(self, device: Device, readings: Readings, at: datetime, now: datetime) -> None:
+        """Readings older than the device's state: only their hour's statistics take them."""
+        if now - at > LATE_AFTER:
+            self.sink.history(device, _values(readings), at, in_order=False)
+        else:
+            _LOGGER.debug(
+                "Uplink from %s measured at %s, before its newest reading, is not shown",
+                device.dev_eui,
+                at.isoformat(),
+            )
 
     def announce(self, device: Device, changed: set[str]) -> frozenset[str]:
         """Tell the sink about keys seen for the first time; return the changed keys."""
@@ -235,8 +298,12 @@ class Ingest:
         """A device was removed: its keys count as new if it comes back."""
         self._announced.pop(dev_eui, None)
 
-    def _seen(self, device: Device, uplink: Uplink, changed: frozenset[str]) -> None:
-        device.activity.seen(uplink.received_at)
+    def _seen(
+        self, device: Device, uplink: Uplink, at: datetime, changed: frozenset[str]
+    ) -> None:
+        device.activity.seen(at)
+        if device.measured_at is None or at > device.measured_at:
+            device.measured_at = at
         if uplink.rssi is not None:
             device.rssi = uplink.rssi
             device.snr = uplink.snr
@@ -266,6 +333,17 @@ class Ingest:
         """Apply the uplinks held for a device that was just added."""
         for uplink in self.pending.pop(dev_eui, []):
             self.process(uplink, IngestResult())
+
+
+def _values(readings: Readings) -> dict[str, Value]:
+    """Readings as device values: one the sensor marks invalid is unknown, not its old value."""
+    values: dict[str, Value] = {}
+    for key, reading in readings.items():
+        if key.endswith(INVALID_SUFFIX):
+            values[key.removesuffix(INVALID_SUFFIX)] = None
+        else:
+            values[key] = reading
+    return values
 
 
 def _dev_eui_hint(body: Mapping[str, Any]) -> str | None:

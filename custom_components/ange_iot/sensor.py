@@ -236,11 +236,16 @@ class AngeIotSensor(AngeIotEntity, RestoreSensor):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """A place's headline value carries its position, so a map card can show it."""
+        """When it was measured; a place's headline value also carries its position (maps)."""
+        attributes = super().extra_state_attributes
         settings = self.device.config.settings
         if self.entity_description.key not in LOCATED_KEYS or CONF_LATITUDE not in settings:
-            return None
-        return {"latitude": settings[CONF_LATITUDE], "longitude": settings[CONF_LONGITUDE]}
+            return attributes
+        return {
+            **(attributes or {}),
+            "latitude": settings[CONF_LATITUDE],
+            "longitude": settings[CONF_LONGITUDE],
+        }
 
     @callback
     def _update_from_device(self) -> None:
