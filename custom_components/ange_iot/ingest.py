@@ -257,9 +257,9 @@ class Ingest:
         changed = set(values)
         if device.features:
             # Only derived values need the local time ("today"); most uplinks have none.
-            now = self.local_time(at)
+            local = self.local_time(at)
             for feature in device.features.values():
-                derived = feature.update(device.values, changed, now)
+                derived = feature.update(device.values, changed, local)
                 device.values.update(derived)
                 changed.update(derived)
         device.measured_at = at

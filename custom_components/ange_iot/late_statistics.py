@@ -39,9 +39,8 @@ FLUSH_DELAY: Final = 2.0
 # How far back the last row before a backlog is looked for, for a counter's running sum.
 _REFERENCE_LOOKBACK: Final = timedelta(days=31)
 _HOUR: Final = timedelta(hours=1)
-_IMPORTED: Final = frozenset(
-    {SensorStateClass.MEASUREMENT, SensorStateClass.TOTAL_INCREASING}
-)
+_COUNTER: Final = SensorStateClass.TOTAL_INCREASING
+_IMPORTED: Final = frozenset({SensorStateClass.MEASUREMENT, _COUNTER})
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -61,13 +60,19 @@ class _Series:
         self.samples: dict[datetime, float] = {}
 
 
+# Samples by (DevEUI, key): time -> (value, in order). Entities are looked up when the
+# batch is imported, so the first readings of a new device (whose entities are being
+# created meanwhile) are not lost.
+type _Pending = dict[tuple[str, str], dict[datetime, tuple[float, bool]]]
+
+
 class LateStatistics:
     """Collects late readings of one hub and imports them hour by hour."""
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Import into ``hass``'s recorder, when it runs."""
         self.hass = hass
-        self._series: dict[str, _Series] = {}
+        self._pending: _Pending = {}
         self._flush_timer: CALLBACK_TYPE | None = None
 
     @callback
@@ -77,50 +82,60 @@ class LateStatistics:
         """Take a device's late values measured at ``at``; import them soon."""
         if "recorder" not in self.hass.config.components:
             return
-        registry = er.async_get(self.hass)
         for key, value in values.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
-            entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{device.dev_eui}_{key}")
-            entry = registry.async_get(entity_id) if entity_id else None
-            if entry is None or entry.disabled:
-                continue
-            state_class = (entry.capabilities or {}).get("state_class")
-            if state_class not in _IMPORTED:
-                continue
-            counter = state_class == SensorStateClass.TOTAL_INCREASING
-            if counter and not in_order:
-                continue
-            series = self._series.get(entry.entity_id)
-            if series is None:
-                series = self._series[entry.entity_id] = _Series(
-                    entry.unit_of_measurement, counter
-                )
-            series.samples[at] = float(value)
-        if self._series and self._flush_timer is None:
+            samples = self._pending.get((device.dev_eui, key))
+            if samples is None:
+                samples = self._pending[device.dev_eui, key] = {}
+            samples[at] = (float(value), in_order)
+        if self._pending and self._flush_timer is None:
             self._flush_timer = async_call_later(self.hass, FLUSH_DELAY, self._flush)
 
     @callback
     def _flush(self, _now: datetime | None = None) -> None:
         self._flush_timer = None
-        batch, self._series = self._series, {}
-        if batch:
-            self.hass.async_create_task(self.async_import(batch), "ange_iot late statistics")
+        pending, self._pending = self._pending, {}
+        if pending:
+            self.hass.async_create_task(self.async_import(pending), "ange_iot late statistics")
 
     async def async_flush(self) -> None:
         """Import what is collected now (when the hub stops, and in tests)."""
         if self._flush_timer is not None:
             self._flush_timer()
             self._flush_timer = None
-        batch, self._series = self._series, {}
-        if batch:
-            await self.async_import(batch)
+        pending, self._pending = self._pending, {}
+        if pending:
+            await self.async_import(pending)
 
-    async def async_import(self, batch: dict[str, _Series]) -> None:
+    @callback
+    def _series(self, pending: _Pending) -> dict[str, _Series]:
+        """The pending samples by statistic id, for sensors that keep statistics."""
+        registry = er.async_get(self.hass)
+        batch: dict[str, _Series] = {}
+        for (dev_eui, key), samples in pending.items():
+            entity_id = registry.async_get_entity_id("sensor", DOMAIN, f"{dev_eui}_{key}")
+            entry = registry.async_get(entity_id) if entity_id else None
+            if entry is None or entry.disabled:
+                continue
+            state_class = (entry.capabilities or {}).get("state_class")
+            if state_class not in _IMPORTED:
+                continue
+            series = _Series(entry.unit_of_measurement, state_class == _COUNTER)
+            series.samples = {
+                at: value
+                for at, (value, in_order) in samples.items()
+                if in_order or not series.counter
+            }
+            if series.samples:
+                batch[entry.entity_id] = series
+        return batch
+
+    async def async_import(self, pending: _Pending) -> None:
         """Import each entity's late hours."""
         from homeassistant.components.recorder.statistics import async_import_statistics
 
-        for entity_id, series in batch.items():
+        for entity_id, series in self._series(pending).items():
             try:
                 if series.counter:
                     rows = await self._counter_rows(entity_id, series)
