@@ -98,6 +98,9 @@ class Device:
     # When the newest applied uplink was measured, and each key's value (ingest.py).
     measured_at: datetime | None = None
     key_times: dict[str, datetime] = field(default_factory=dict)
+    # The same as ISO 8601 text, made once per uplink rather than once per entity write.
+    measured_iso: str | None = None
+    key_iso: dict[str, str] = field(default_factory=dict)
 
     @property
     def dev_eui(self) -> str:
@@ -147,15 +150,21 @@ class Device:
         if isinstance(features, dict):
             self._restore_features(features)
         self.measured_at = _time(stored.get("measured_at"))
+        self.measured_iso = self.measured_at.isoformat() if self.measured_at else None
         key_times = stored.get("key_times")
         if isinstance(key_times, dict):
             for key, value in key_times.items():
                 if (at := _time(value)) is not None:
                     self.key_times[str(key)] = at
+                    self.key_iso[str(key)] = at.isoformat()
 
     def measured_time(self, key: str) -> datetime | None:
         """When the value of ``key`` was measured; the newest uplink's time for radio data."""
         return self.key_times.get(key) or self.measured_at
+
+    def measured_text(self, key: str) -> str | None:
+        """``measured_time`` as ISO 8601 text, for the entities' ``measured_at``."""
+        return self.key_iso.get(key) or self.measured_iso
 
 
 def _time(value: object) -> datetime | None:

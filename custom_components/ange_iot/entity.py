@@ -39,8 +39,8 @@ class AngeIotEntity(Entity):
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """When the shown value was measured (ISO 8601), which may be well before now."""
-        at = self.device.measured_time(self.entity_description.key)
-        return None if at is None else {ATTR_MEASURED_AT: at.isoformat()}
+        at = self.device.measured_text(self.entity_description.key)
+        return None if at is None else {ATTR_MEASURED_AT: at}
 
     @property
     def available(self) -> bool:

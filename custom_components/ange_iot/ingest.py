@@ -262,10 +262,12 @@ class Ingest:
                 derived = feature.update(device.values, changed, local)
                 device.values.update(derived)
                 changed.update(derived)
-        device.measured_at = at
-        key_times = device.key_times
+        iso = at.isoformat()
+        device.measured_at, device.measured_iso = at, iso
+        key_times, key_iso = device.key_times, device.key_iso
         for key in changed:
             key_times[key] = at
+            key_iso[key] = iso
         self.sink.readings(device, changed, at)
         if now - at > LATE_AFTER:
             current = device.values
@@ -303,7 +305,7 @@ class Ingest:
     ) -> None:
         device.activity.seen(at)
         if device.measured_at is None or at > device.measured_at:
-            device.measured_at = at
+            device.measured_at, device.measured_iso = at, at.isoformat()
         if uplink.rssi is not None:
             device.rssi = uplink.rssi
             device.snr = uplink.snr

@@ -32,7 +32,10 @@ def normalize_dev_eui(value: object) -> str:
     return cleaned
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
+# building an Uplink the dearest step of parsing an event. Nothing changes an Uplink
+# after its parser made it (treat it as read-only).
+@dataclass(slots=True, kw_only=True)
 class Uplink:
     """A network-server event about one end device, independent of the network server."""
 

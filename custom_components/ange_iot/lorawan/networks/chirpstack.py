@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from ..errors import EnvelopeError
 from ..uplink import Uplink, UplinkKind
+from .chirpstack_fast import fast_up
 from .generic import (
     Context,
     GatewayReading,
@@ -72,6 +73,8 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
         )
     if name in _IGNORED_EVENTS:
         return []
+    if name == "up" and (uplink := fast_up(body, _device_extra)) is not None:
+        return [uplink]
 
     ctx = Context(NETWORK, name)
     if not present(body, "deviceInfo") and ("devEUI" in body or "applicationID" in body):

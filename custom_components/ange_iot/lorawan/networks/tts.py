@@ -191,14 +191,17 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
 def _reception_time(
     ctx: Context, body: Mapping[str, Any], inner: Mapping[str, Any], message: str
 ) -> datetime:
-    """When the uplink was received: by the Network Server, else by a gateway.
+    """When the uplink was received: by the network server, else by a gateway.
 
-    ``uplink_message.received_at`` is the Network Server's time. Without it, the
-    gateway's time of reception (``settings.time``, else the first ``rx_metadata[].time``),
-    then the Application Server's ``received_at``; arrival here is the last resort.
+    ``uplink_message.received_at`` is the Network Server's time, the message's own
+    ``received_at`` the Application Server's. Without both, the gateway's time of
+    reception (``settings.time``, else the first ``rx_metadata[].time``); arrival here is
+    the last resort.
     """
     if present(inner, "received_at"):
         return parse_time(ctx, inner["received_at"], f"{message}.received_at")
+    if present(body, "received_at"):
+        return parse_time(ctx, body["received_at"], "received_at")
     settings = inner.get("settings")
     if isinstance(settings, Mapping) and present(settings, "time"):
         return parse_time(ctx, settings["time"], f"{message}.settings.time")
@@ -207,8 +210,6 @@ def _reception_time(
         for index, item in enumerate(rx_metadata):
             if isinstance(item, Mapping) and present(item, "time"):
                 return parse_time(ctx, item["time"], f"{message}.rx_metadata[{index}].time")
-    if present(body, "received_at"):
-        return parse_time(ctx, body["received_at"], "received_at")
     return now_utc()
 
 
