@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER, SILENT_REPAIR_AFTER, signal_device_update
+from .const import DOMAIN, LOGGER, SILENT_REPAIR_AFTER
 from .device import Device
 
 if TYPE_CHECKING:
@@ -49,7 +48,7 @@ def check_offline(hub: Hub, now: datetime) -> None:
                 device.dev_eui,
                 last_seen.isoformat(timespec="minutes"),
             )
-            async_dispatcher_send(hub.hass, signal_device_update(entry_id, device.dev_eui), None)
+            hub.notify(device.dev_eui, None)
             hub.care.on_offline(device, now)
         if not device.silent_issue_raised and now - last_seen > SILENT_REPAIR_AFTER:
             device.silent_issue_raised = True

@@ -36,7 +36,6 @@ from .const import (
     OFFLINE_CHECK_INTERVAL,
     SUBENTRY_DEVICE,
     TRANSPORT_WEBHOOK,
-    signal_device_update,
     signal_hub_update,
     signal_new_keys,
 )
@@ -50,7 +49,9 @@ from .lorawan.uplink import Uplink
 from .rejections import Rejection, RejectionCounter
 from .windowed_save import WindowedSave
 
-__all__ = ["BASE_KEYS", "RADIO_KEYS", "Hub", "IngestResult", "static_keys"]
+__all__ = ["BASE_KEYS", "RADIO_KEYS", "DeviceListener", "Hub", "IngestResult", "static_keys"]
+
+type DeviceListener = Callable[[frozenset[str] | None], None]
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 30
@@ -76,8 +77,10 @@ class Hub:
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._hub_signal = signal_hub_update(entry.entry_id)
         self._new_keys_signal = signal_new_keys(entry.entry_id)
-        # Each device's update signal, formatted once rather than per uplink.
-        self._device_signals: dict[str, str] = {}
+        # The entities of each device: (their key, or None for every update; handler).
+        # Called directly rather than through a dispatcher signal: per uplink, only the
+        # entities whose key changed are called, with no dispatch machinery between.
+        self._device_listeners: dict[str, list[tuple[str | None, DeviceListener]]] = {}
         self._stored: dict[str, Any] = {}
         self._sync_listeners: list[Callable[[], None]] = []
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
@@ -317,8 +320,36 @@ class Hub:
     def updated(self, device: Device, changed: frozenset[str]) -> None:
         """Let the device's entities write their new state."""
         device_heard(self, device)
-        async_dispatcher_send(self.hass, self._device_signal(device.dev_eui), changed)
+        self.notify(device.dev_eui, changed)
         self._save_soon.schedule()
+
+    @callback
+    def add_device_listener(
+        self, dev_eui: str, key: str | None, listener: DeviceListener
+    ) -> Callable[[], None]:
+        """Call ``listener(changed)`` when ``key`` (None: anything) of a device changes.
+
+        ``changed`` is None when the device's availability changed. Returns the remover.
+        """
+        entry = (key, listener)
+        self._device_listeners.setdefault(dev_eui, []).append(entry)
+
+        def remove() -> None:
+            listeners = self._device_listeners.get(dev_eui)
+            if listeners is not None and entry in listeners:
+                listeners.remove(entry)
+
+        return remove
+
+    @callback
+    def notify(self, dev_eui: str, changed: frozenset[str] | None) -> None:
+        """Tell a device's entities that ``changed`` keys (None: availability) changed."""
+        listeners = self._device_listeners.get(dev_eui)
+        if not listeners:
+            return
+        for key, listener in list(listeners):
+            if changed is None or key is None or key in changed:
+                listener(changed)
 
     @callback
     def history(
@@ -326,14 +357,6 @@ class Hub:
     ) -> None:
         """Late readings go to the statistics of the hour they were measured in."""
         self.late_statistics.add(device, values, at, in_order=in_order)
-
-    def _device_signal(self, dev_eui: str) -> str:
-        signal = self._device_signals.get(dev_eui)
-        if signal is None:
-            signal = self._device_signals[dev_eui] = signal_device_update(
-                self.entry.entry_id, dev_eui
-            )
-        return signal
 
     @callback
     def _follow_meter_backwards(self, device: Device) -> None:
@@ -376,8 +399,7 @@ class Hub:
         if not derived:
             return
         device.values.update(derived)
-        changed = self.ingest.announce(device, set(derived))
-        async_dispatcher_send(self.hass, self._device_signal(device.dev_eui), changed)
+        self.notify(device.dev_eui, self.ingest.announce(device, set(derived)))
         self._save_soon.schedule()
 
     @callback
