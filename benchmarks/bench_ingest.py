@@ -614,13 +614,18 @@ class Bench:
         rounds = max(self.options.rounds, 5)
         progress(f"interleaved: {rounds} rounds each of ange_iot, floor and peer (MQTT)")
         mqtt_rates: dict[str, list[float]] = {"ours": [], "floor": [], "peer": []}
+        # CPU seconds of this process per uplink: far less sensitive to other processes'
+        # load than wall time, which is what a busy shared machine disturbs most.
+        mqtt_cpu: dict[str, list[float]] = {"ours": [], "floor": [], "peer": []}
         for _ in range(rounds):
             for path, app in (("ours", APP_MQTT), ("floor", APP_FLOOR), ("peer", APP_PEER)):
                 batch = self.messages(app, next_round[path])
                 next_round[path] += 1
                 gc.collect()
+                cpu = time.process_time()
                 with self.profiled(f"interleaved_{path}_round{next_round[path]}"):
                     seconds = await self.mqtt_round(batch)
+                mqtt_cpu[path].append((time.process_time() - cpu) / len(batch))
                 mqtt_rates[path].append(len(batch) / seconds)
             progress(
                 "  MQTT uplinks/s: "
@@ -635,15 +640,21 @@ class Bench:
         )
         client = await client_factory()
         webhook_rates: dict[str, list[float]] = {"ours": [], "floor": []}
+        webhook_cpu: dict[str, list[float]] = {"ours": [], "floor": []}
+        n = len(self.webhook_euis)
         for _ in range(rounds):
             ours_round = next_round["webhook"]
             next_round["webhook"] += 1
             gc.collect()
+            cpu = time.process_time()
             with self.profiled(f"interleaved_webhook_round{ours_round}"):
                 ours = await self.in_loop_round(client, ours_round)
+            webhook_cpu["ours"].append((time.process_time() - cpu) / n)
             self.floor.prepare_webhook(ours_round)
             gc.collect()
+            cpu = time.process_time()
             floor = await self.in_loop_round(client, ours_round, FLOOR_WEBHOOK_ID)
+            webhook_cpu["floor"].append((time.process_time() - cpu) / n)
             webhook_rates["ours"].append(ours["uplinks_per_s"])
             webhook_rates["floor"].append(floor["uplinks_per_s"])
             progress(
@@ -655,8 +666,25 @@ class Bench:
         def ratios(a: list[float], b: list[float]) -> list[float]:
             return [x / y for x, y in zip(a, b, strict=True)]
 
+        def cpu_ratios(ours: list[float], floor: list[float]) -> list[float]:
+            # Throughput ratio by CPU: the floor's CPU per uplink over ours.
+            return [f / o for o, f in zip(ours, floor, strict=True)]
+
         return {
             "rounds": rounds,
+            "mqtt_cpu_us_per_uplink": {k: 1e6 * statistics.median(v) for k, v in mqtt_cpu.items()},
+            "webhook_cpu_us_per_uplink": {
+                k: 1e6 * statistics.median(v) for k, v in webhook_cpu.items()
+            },
+            "mqtt_ours_vs_floor_by_cpu": statistics.median(
+                cpu_ratios(mqtt_cpu["ours"], mqtt_cpu["floor"])
+            ),
+            "mqtt_ours_vs_peer_by_cpu": statistics.median(
+                cpu_ratios(mqtt_cpu["ours"], mqtt_cpu["peer"])
+            ),
+            "webhook_ours_vs_floor_by_cpu": statistics.median(
+                cpu_ratios(webhook_cpu["ours"], webhook_cpu["floor"])
+            ),
             "mqtt_uplinks_per_s": {k: statistics.median(v) for k, v in mqtt_rates.items()},
             "mqtt_round_uplinks_per_s": mqtt_rates,
             "webhook_uplinks_per_s": {k: statistics.median(v) for k, v in webhook_rates.items()},
