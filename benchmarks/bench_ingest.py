@@ -58,6 +58,7 @@ from .envelopes import (
     up_topic,
     webhook_dev_eui,
 )
+from .floor import APP_FLOOR, FLOOR_WEBHOOK_ID, Floor
 from .webhook_load import percentile
 
 WEBHOOK_ID = "ange_bench_webhook"
@@ -205,6 +206,7 @@ class Bench:
         self.builder = EnvelopeBuilder()
         self.mqtt_euis = [mqtt_dev_eui(i) for i in range(options.devices)]
         self.webhook_euis = [webhook_dev_eui(i) for i in range(options.devices)]
+        self.floor = Floor(hass, self.mqtt_euis)
 
     # ------------------------------------------------------------ helpers
 
@@ -230,6 +232,8 @@ class Bench:
     ) -> list[Message]:
         """One round of ChirpStack up events on MQTT, built before any clock starts."""
         euis = self.mqtt_euis[: count or len(self.mqtt_euis)]
+        if application_id == APP_FLOOR:
+            self.floor.prepare_mqtt(round_no, count)
         return [
             (up_topic(application_id, eui), self.builder.payload(eui, application_id, round_no, i))
             for i, eui in enumerate(euis)
@@ -512,6 +516,7 @@ class Bench:
         progress(f"  {in_loop['uplinks_per_s']:,.0f} uplinks/s")
         self.check_states(self.hub_temperature(self.webhook_euis), lambda _: sample_round + 1)
         return {
+            "last_round": sample_round + 1,
             "cold_start_s": cold_start,
             "concurrency": options.concurrency,
             "uplinks_per_s": statistics.median(loaded["round_uplinks_per_s"]),
@@ -557,14 +562,16 @@ class Bench:
         result: dict[str, Any] = json.loads(out)
         return result
 
-    async def in_loop_round(self, client: TestClient[Any, Any], round_no: int) -> dict[str, Any]:
+    async def in_loop_round(
+        self, client: TestClient[Any, Any], round_no: int, webhook_id: str = WEBHOOK_ID
+    ) -> dict[str, Any]:
         """One round posted by the harness's test client, sharing HA's event loop."""
         bodies = [
             self.builder.payload(eui, APP_WEBHOOK, round_no, i)
             for i, eui in enumerate(self.webhook_euis)
         ]
         headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
-        path = f"/api/webhook/{WEBHOOK_ID}?event=up"
+        path = f"/api/webhook/{webhook_id}?event=up"
         latencies: list[float] = []
         pending = iter(bodies)
 
@@ -581,6 +588,115 @@ class Bench:
         wall = time.perf_counter() - start
         await self.hass.async_block_till_done()
         return {"uplinks_per_s": len(bodies) / wall, **latency_summary(latencies)}
+
+    async def floor_paths(self, client_factory: ClientSessionGenerator) -> dict[str, Any]:
+        """HA's own floor over MQTT and over the webhook: set up, warm up, measure."""
+        progress(f"floor: {5 * self.options.devices} plain sensor entities")
+        await self.floor.async_setup()
+        await self.hass.async_block_till_done()
+        await self.mqtt_round(self.messages(APP_FLOOR, 1))
+        progress(f"floor MQTT: {self.options.rounds} measured rounds")
+        result = await self.measure_mqtt_path("floor", APP_FLOOR, 2, self.floor.temperature)
+        client = await client_factory()
+        self.floor.prepare_webhook(1)
+        await self.in_loop_round(client, 1, FLOOR_WEBHOOK_ID)  # warm-up
+        return {"mqtt": result}
+
+    async def interleaved(
+        self, client_factory: ClientSessionGenerator, next_round: dict[str, int]
+    ) -> dict[str, Any]:
+        """Ours, the floor and the peer in alternating rounds: ratios robust to load.
+
+        On a shared machine the load changes from minute to minute; a ratio of two
+        rounds run back to back sees nearly the same load, so each ratio is taken per
+        pair (or triple) of rounds and the median of those is reported.
+        """
+        rounds = max(self.options.rounds, 5)
+        progress(f"interleaved: {rounds} rounds each of ange_iot, floor and peer (MQTT)")
+        mqtt_rates: dict[str, list[float]] = {"ours": [], "floor": [], "peer": []}
+        # CPU seconds of this process per uplink: far less sensitive to other processes'
+        # load than wall time, which is what a busy shared machine disturbs most.
+        mqtt_cpu: dict[str, list[float]] = {"ours": [], "floor": [], "peer": []}
+        for _ in range(rounds):
+            for path, app in (("ours", APP_MQTT), ("floor", APP_FLOOR), ("peer", APP_PEER)):
+                batch = self.messages(app, next_round[path])
+                next_round[path] += 1
+                gc.collect()
+                cpu = time.process_time()
+                with self.profiled(f"interleaved_{path}_round{next_round[path]}"):
+                    seconds = await self.mqtt_round(batch)
+                mqtt_cpu[path].append((time.process_time() - cpu) / len(batch))
+                mqtt_rates[path].append(len(batch) / seconds)
+            progress(
+                "  MQTT uplinks/s: "
+                + ", ".join(f"{path} {rates[-1]:,.0f}" for path, rates in mqtt_rates.items())
+            )
+        self.check_states(self.hub_temperature(self.mqtt_euis), lambda _: next_round["ours"] - 1)
+        self.check_states(self.floor.temperature, lambda _: next_round["floor"] - 1)
+
+        progress(
+            f"interleaved: {rounds} webhook rounds each of ange_iot and the floor, "
+            f"{self.options.concurrency} in flight from the same process"
+        )
+        client = await client_factory()
+        webhook_rates: dict[str, list[float]] = {"ours": [], "floor": []}
+        webhook_cpu: dict[str, list[float]] = {"ours": [], "floor": []}
+        n = len(self.webhook_euis)
+        for _ in range(rounds):
+            ours_round = next_round["webhook"]
+            next_round["webhook"] += 1
+            gc.collect()
+            cpu = time.process_time()
+            with self.profiled(f"interleaved_webhook_round{ours_round}"):
+                ours = await self.in_loop_round(client, ours_round)
+            webhook_cpu["ours"].append((time.process_time() - cpu) / n)
+            self.floor.prepare_webhook(ours_round)
+            gc.collect()
+            cpu = time.process_time()
+            floor = await self.in_loop_round(client, ours_round, FLOOR_WEBHOOK_ID)
+            webhook_cpu["floor"].append((time.process_time() - cpu) / n)
+            webhook_rates["ours"].append(ours["uplinks_per_s"])
+            webhook_rates["floor"].append(floor["uplinks_per_s"])
+            progress(
+                f"  webhook uplinks/s: ours {ours['uplinks_per_s']:,.0f}, "
+                f"floor {floor['uplinks_per_s']:,.0f}"
+            )
+        self.check_states(self.hub_temperature(self.webhook_euis), lambda _: next_round["webhook"] - 1)
+
+        def ratios(a: list[float], b: list[float]) -> list[float]:
+            return [x / y for x, y in zip(a, b, strict=True)]
+
+        def cpu_ratios(ours: list[float], floor: list[float]) -> list[float]:
+            # Throughput ratio by CPU: the floor's CPU per uplink over ours.
+            return [f / o for o, f in zip(ours, floor, strict=True)]
+
+        return {
+            "rounds": rounds,
+            "mqtt_cpu_us_per_uplink": {k: 1e6 * statistics.median(v) for k, v in mqtt_cpu.items()},
+            "webhook_cpu_us_per_uplink": {
+                k: 1e6 * statistics.median(v) for k, v in webhook_cpu.items()
+            },
+            "mqtt_ours_vs_floor_by_cpu": statistics.median(
+                cpu_ratios(mqtt_cpu["ours"], mqtt_cpu["floor"])
+            ),
+            "mqtt_ours_vs_peer_by_cpu": statistics.median(
+                cpu_ratios(mqtt_cpu["ours"], mqtt_cpu["peer"])
+            ),
+            "webhook_ours_vs_floor_by_cpu": statistics.median(
+                cpu_ratios(webhook_cpu["ours"], webhook_cpu["floor"])
+            ),
+            "mqtt_uplinks_per_s": {k: statistics.median(v) for k, v in mqtt_rates.items()},
+            "mqtt_round_uplinks_per_s": mqtt_rates,
+            "webhook_uplinks_per_s": {k: statistics.median(v) for k, v in webhook_rates.items()},
+            "webhook_round_uplinks_per_s": webhook_rates,
+            "mqtt_ours_vs_floor": statistics.median(ratios(mqtt_rates["ours"], mqtt_rates["floor"])),
+            "mqtt_ours_vs_peer": statistics.median(ratios(mqtt_rates["ours"], mqtt_rates["peer"])),
+            "mqtt_ours_vs_floor_per_round": ratios(mqtt_rates["ours"], mqtt_rates["floor"]),
+            "webhook_ours_vs_floor": statistics.median(
+                ratios(webhook_rates["ours"], webhook_rates["floor"])
+            ),
+            "webhook_ours_vs_floor_per_round": ratios(webhook_rates["ours"], webhook_rates["floor"]),
+        }
 
     async def peer(self) -> dict[str, Any]:
         """HA MQTT sensors with value_templates: the same devices, the same bodies."""
@@ -645,7 +761,17 @@ async def test_ingest(
     mqtt_entry, results["mqtt"] = await bench.mqtt_hub()
     results["restart"] = await bench.restart(mqtt_entry, results["mqtt"]["last_round"])
     results["webhook"] = await bench.webhook_hub(hass_client_no_auth)
+    results["floor"] = await bench.floor_paths(hass_client_no_auth)
     results["peer"] = await bench.peer()
+    results["interleaved"] = await bench.interleaved(
+        hass_client_no_auth,
+        {
+            "ours": results["mqtt"]["last_round"] + 1,
+            "floor": results["floor"]["mqtt"]["last_round"] + 1,
+            "peer": results["peer"]["last_round"] + 1,
+            "webhook": results["webhook"]["last_round"] + 1,
+        },
+    )
     results["state_changed_listeners"] = hass.bus.async_listeners().get("state_changed", 0)
     results["whole_run"] = asdict(whole_run.stop())
     if bench_options.results is not None:

@@ -33,6 +33,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 
 GOAL_MQTT_VS_PEER = 3.0
+GOAL_MQTT_VS_FLOOR = 0.85
+GOAL_WEBHOOK_VS_FLOOR = 0.9
 GOAL_WEBHOOK_UPLINKS_PER_S = 2000.0
 GOAL_STARTUP_S = 10.0
 GOAL_STARTUP_DEVICES = 2000
@@ -130,6 +132,7 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
     n = results["devices"]
     mqtt, peer, webhook = results["mqtt"], results["peer"], results["webhook"]
     restart, harness = results["restart"], results["harness"]
+    floor, mixed = results["floor"]["mqtt"], results["interleaved"]
     loaded, unloaded, in_loop = webhook["out_of_process"], webhook["unloaded"], webhook["in_loop"]
     c = webhook["concurrency"]
     ratio = mqtt["uplinks_per_s"] / peer["uplinks_per_s"]
@@ -170,6 +173,33 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"| Peer: HA MQTT sensors + `value_template`, 5 per device | {peer['uplinks_per_s']:,.0f} "
         f"| {spread(peer['round_uplinks_per_s'])} | {peer['ha_cpu_us_per_uplink']:.0f} us "
         f"| {ms(peer['latency_mean_ms'])} | {ms(peer['latency_p95_ms'])} |",
+        f"| Floor: an MQTT callback writing the same 5 entities, values precomputed "
+        f"| {floor['uplinks_per_s']:,.0f} | {spread(floor['round_uplinks_per_s'])} "
+        f"| {floor['ha_cpu_us_per_uplink']:.0f} us | {ms(floor['latency_mean_ms'])} "
+        f"| {ms(floor['latency_p95_ms'])} |",
+        "",
+        f"Interleaved rounds ({mixed['rounds']} each; a ratio is taken per pair of rounds run "
+        "back to back, then the median of those ratios):",
+        "",
+        "| Path | Uplinks/s (median round) | All rounds | Process CPU per uplink (median) |",
+        "|---|---:|---:|---:|",
+        f"| ange_iot MQTT | {mixed['mqtt_uplinks_per_s']['ours']:,.0f} "
+        f"| {spread(mixed['mqtt_round_uplinks_per_s']['ours'])} "
+        f"| {mixed['mqtt_cpu_us_per_uplink']['ours']:.0f} us |",
+        f"| Floor MQTT | {mixed['mqtt_uplinks_per_s']['floor']:,.0f} "
+        f"| {spread(mixed['mqtt_round_uplinks_per_s']['floor'])} "
+        f"| {mixed['mqtt_cpu_us_per_uplink']['floor']:.0f} us |",
+        f"| Peer MQTT | {mixed['mqtt_uplinks_per_s']['peer']:,.0f} "
+        f"| {spread(mixed['mqtt_round_uplinks_per_s']['peer'])} "
+        f"| {mixed['mqtt_cpu_us_per_uplink']['peer']:.0f} us |",
+        f"| ange_iot webhook, {c} in flight, client in HA's process "
+        f"| {mixed['webhook_uplinks_per_s']['ours']:,.0f} "
+        f"| {spread(mixed['webhook_round_uplinks_per_s']['ours'])} "
+        f"| {mixed['webhook_cpu_us_per_uplink']['ours']:.0f} us |",
+        f"| Floor webhook (reads the body, writes the 5 entities), same client "
+        f"| {mixed['webhook_uplinks_per_s']['floor']:,.0f} "
+        f"| {spread(mixed['webhook_round_uplinks_per_s']['floor'])} "
+        f"| {mixed['webhook_cpu_us_per_uplink']['floor']:.0f} us |",
         "",
         "| Start-up and memory | Value |",
         "|---|---:|",
@@ -187,6 +217,17 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"| MQTT path vs peer (uplinks/s) | {ratio:.2f}x ({net_ratio:.2f}x without harness cost, "
         f"{cpu_ratio:.2f}x by HA CPU) | >= {GOAL_MQTT_VS_PEER:.0f}x "
         f"| {verdict(ratio >= GOAL_MQTT_VS_PEER)} |",
+        f"| MQTT ours/floor (interleaved) | {mixed['mqtt_ours_vs_floor']:.2f} by uplinks/s, "
+        f"{mixed['mqtt_ours_vs_floor_by_cpu']:.2f} by CPU "
+        f"| >= {GOAL_MQTT_VS_FLOOR:.2f} | {verdict(mixed['mqtt_ours_vs_floor'] >= GOAL_MQTT_VS_FLOOR)} "
+        f"(by CPU: {verdict(mixed['mqtt_ours_vs_floor_by_cpu'] >= GOAL_MQTT_VS_FLOOR)}) |",
+        f"| MQTT ours/peer (interleaved) | {mixed['mqtt_ours_vs_peer']:.2f}x by uplinks/s, "
+        f"{mixed['mqtt_ours_vs_peer_by_cpu']:.2f}x by CPU | | |",
+        f"| Webhook ours/floor (interleaved, {c} in flight, same process) "
+        f"| {mixed['webhook_ours_vs_floor']:.2f} by uplinks/s, "
+        f"{mixed['webhook_ours_vs_floor_by_cpu']:.2f} by CPU | >= {GOAL_WEBHOOK_VS_FLOOR:.2f} "
+        f"| {verdict(mixed['webhook_ours_vs_floor'] >= GOAL_WEBHOOK_VS_FLOOR)} "
+        f"(by CPU: {verdict(mixed['webhook_ours_vs_floor_by_cpu'] >= GOAL_WEBHOOK_VS_FLOOR)}) |",
         f"| Webhook path | {webhook['uplinks_per_s']:,.0f} uplinks/s "
         f"| >= {GOAL_WEBHOOK_UPLINKS_PER_S:,.0f}/s "
         f"| {verdict(webhook['uplinks_per_s'] >= GOAL_WEBHOOK_UPLINKS_PER_S)} |",
@@ -246,6 +287,9 @@ PROFILED_PHASES = {
     "mqtt_round*": "ange_iot MQTT transport, measured rounds",
     "webhook_rounds": "ange_iot webhook, measured rounds (HA process)",
     "peer_round*": "peer MQTT sensors, measured rounds",
+    "floor_round*": "floor MQTT callback, measured rounds",
+    "interleaved_ours_round*": "ange_iot MQTT, interleaved rounds",
+    "interleaved_webhook_round*": "ange_iot webhook in-process, interleaved rounds",
     "mqtt_hub_cold_start": "start-up, empty registry",
     "mqtt_hub_restart": "restart, populated registry",
 }

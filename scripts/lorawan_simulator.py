@@ -17,8 +17,9 @@ S:t Olavsleden and the school kitchen's cold chain, in early-winter (late Novemb
 weather. Three faults are built in and timed from the start, so they show at once: a
 meter with a leak, a freezer warming up and a full bin. Sensors like these report on a
 fixed period (meters hourly); at start the simulator first delivers the last day of
-their uplinks with their own timestamps (``--history``), so values that look back 24
-hours are there from the first minute.
+every sensor's uplinks with their own timestamps (``--history``; room sensors one per
+ten minutes), so values that look back 24 hours are there from the first minute, and the
+hub files them in the statistics of the hours they were measured in: graphs are full.
 
 For care, it simulates the elder-care unit SOL-2 (rooms R1-R4, each with an outer door,
 a bed sensor, a presence sensor, a call button and a leak sensor) and home care HEMTJ-1's
@@ -2154,16 +2155,21 @@ async def send_uplink(
     return status
 
 
+# The step of a room sensor's replayed history: as fine as a 24-hour graph draws, and
+# short to deliver (about 150 uplinks a day per sensor).
+ROOM_HISTORY_STEP: Final = timedelta(minutes=10)
+
+
 def report_times(device: SimulatedDevice, after: datetime, until: datetime) -> list[datetime]:
-    """When a sensor with a reporting ``period`` reports, in (``after``, ``until``].
+    """When a sensor reports, in (``after``, ``until``].
 
     Each sensor keeps its own fixed phase, as a real one does from the moment it was
     switched on, so twenty meters do not all report on the hour. Sensors that also
-    report events (a door, a bed, a button) add those moments.
+    report events (a door, a bed, a button) add those moments. A room sensor, which
+    reports every few seconds live, has a replayed history of one uplink per
+    ROOM_HISTORY_STEP.
     """
-    if device.period is None:
-        raise ValueError(f"{device.name} has no reporting period")
-    period = device.period.total_seconds()
+    period = (device.period or ROOM_HISTORY_STEP).total_seconds()
     phase = unit_hash(device.dev_eui, "phase") * period
     # The tolerance keeps a time that came from this schedule (and lost a fraction of a
     # microsecond on the way) from counting as before its own slot.
@@ -2190,8 +2196,10 @@ async def catch_up(
     Derived values look back in time: leak suspicion needs 24 hours of hourly readings,
     the 24-hour snow change a reading from a day ago, an out-of-range alarm its 30
     minutes. So the demo starts as if the sensors had been running all along, as after a
-    network outage whose queued uplinks arrive at once with their own timestamps. Only
-    sensors with a reporting period take part; none goes back before its last uplink.
+    network outage whose queued uplinks arrive at once with their own timestamps: the hub
+    dates each reading by that time (``measured_at``) and files it in the statistics of
+    its own hour, so every graph is full from the first minute. Room sensors replay one
+    uplink per ROOM_HISTORY_STEP; none goes back before its last uplink.
     Care sensors go first and back to their ``history_from``: the hub judges a room's
     morning activity from them, so they should not arrive after the other sensors' day.
     """
@@ -2211,7 +2219,7 @@ async def catch_up(
         return sent
 
     ordered = sorted(
-        (d for d in devices if d.period is not None), key=lambda d: d.care_unit is None
+        devices, key=lambda d: d.care_unit is None
     )
     counts = await asyncio.gather(*(one(d) for d in ordered))
     return sum(counts)

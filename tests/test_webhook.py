@@ -196,7 +196,7 @@ async def test_unknown_type_code_keeps_the_readings_before_it(
     assert status == 200
     assert answer["rejected"] == []
     assert float(state_of(hass, "sensor", ERS_CO2, "temperature").state) == pytest.approx(22.6)
-    skipped = setup_integration.runtime_data.skipped_items
+    skipped = setup_integration.runtime_data.ingest.skipped_items
     assert skipped.as_dict() == {"elsys_ers_co2: type code 0x7F": 1}
     assert skipped.truncated == 1
 

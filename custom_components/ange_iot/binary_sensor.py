@@ -125,6 +125,8 @@ class AngeIotBinarySensor(AngeIotEntity, BinarySensorEntity, RestoreEntity):
 class IntrusionBinarySensor(AngeIotBinarySensor):
     """On while the device sees someone and the opening-hours schedule is off."""
 
+    _follows_every_update = True
+
     async def async_added_to_hass(self) -> None:
         """Also follow the schedule, which changes without any uplink."""
         await super().async_added_to_hass()

@@ -11,6 +11,9 @@ from .lorawan.networks import Network
 DOMAIN: Final = "ange_iot"
 LOGGER = logging.getLogger(__package__)
 
+# State attribute of every device entity with a reading: when it was measured (ISO 8601).
+ATTR_MEASURED_AT: Final = "measured_at"
+
 # Hub config entry data (DESIGN.md contract keys, plus the optional application id).
 CONF_NETWORK: Final = "network"
 CONF_TRANSPORT: Final = "transport"

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from homeassistant.config_entries import ConfigSubentry
+from typing import TYPE_CHECKING, Any
 
 from .const import (
     CONF_AREA,
@@ -22,6 +20,9 @@ from .derived import Feature, Value, build_features
 from .lorawan.activity import ActivityTracker
 from .lorawan.codecs import MODELS, ModelInfo
 from .lorawan.frame_guard import FrameGuard
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigSubentry
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
@@ -94,6 +95,12 @@ class Device:
     # downlinks (X-Downlink-Push, X-Downlink-Apikey). Kept in memory only: it is a secret,
     # and the next uplink brings it again after a restart.
     downlink_push: DownlinkPush | None = None
+    # When the newest applied uplink was measured, and each key's value (ingest.py).
+    measured_at: datetime | None = None
+    key_times: dict[str, datetime] = field(default_factory=dict)
+    # The same as ISO 8601 text, made once per uplink rather than once per entity write.
+    measured_iso: str | None = None
+    key_iso: dict[str, str] = field(default_factory=dict)
 
     @property
     def dev_eui(self) -> str:
@@ -113,6 +120,8 @@ class Device:
             "application_id": self.application_id,
             "device_id": self.device_id,
             "features": {name: feature.as_dict() for name, feature in self.features.items()},
+            "measured_at": self.measured_at.isoformat() if self.measured_at else None,
+            "key_times": {key: at.isoformat() for key, at in self.key_times.items()},
         }
 
     def configure(self, config: DeviceConfig) -> None:
@@ -140,3 +149,30 @@ class Device:
         features = stored.get("features")
         if isinstance(features, dict):
             self._restore_features(features)
+        self.measured_at = _time(stored.get("measured_at"))
+        self.measured_iso = self.measured_at.isoformat() if self.measured_at else None
+        key_times = stored.get("key_times")
+        if isinstance(key_times, dict):
+            for key, value in key_times.items():
+                if (at := _time(value)) is not None:
+                    self.key_times[str(key)] = at
+                    self.key_iso[str(key)] = at.isoformat()
+
+    def measured_time(self, key: str) -> datetime | None:
+        """When the value of ``key`` was measured; the newest uplink's time for radio data."""
+        return self.key_times.get(key) or self.measured_at
+
+    def measured_text(self, key: str) -> str | None:
+        """``measured_time`` as ISO 8601 text, for the entities' ``measured_at``."""
+        return self.key_iso.get(key) or self.measured_iso
+
+
+def _time(value: object) -> datetime | None:
+    """A stored ISO 8601 time, or None when missing or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

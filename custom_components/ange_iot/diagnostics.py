@@ -56,7 +56,7 @@ async def async_get_config_entry_diagnostics(
             "uplinks_received": hub.uplinks_received,
             "rejected": dict(hub.rejections.by_reason),
             "duplicates": hub.rejections.duplicates,
-            "skipped_items": hub.skipped_items.as_dict(),
+            "skipped_items": hub.ingest.skipped_items.as_dict(),
         },
         "devices": [_device(device) for device in hub.devices.values()],
         # Counts only: unit, room and client codes are pseudonymous but still care data.

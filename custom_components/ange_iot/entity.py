@@ -6,10 +6,9 @@ from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 
-from .const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN, signal_device_update
+from .const import ATTR_CATEGORY, ATTR_MEASURED_AT, CATEGORY_CARE, DOMAIN
 from .device import Device
 from .hub import Hub
 
@@ -25,6 +24,8 @@ class AngeIotEntity(Entity):
         self.hub = hub
         self.device = device
         self.entity_description = description
+        # Read on every state write: kept at hand rather than looked up each time.
+        self._key = description.key
         self._attr_unique_id = f"{device.dev_eui}_{description.key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device.dev_eui)})
 
@@ -37,17 +38,27 @@ class AngeIotEntity(Entity):
         return {**(attributes or {}), ATTR_CATEGORY: CATEGORY_CARE}
 
     @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """When the shown value was measured (ISO 8601), which may be well before now."""
+        device = self.device
+        at = device.key_iso.get(self._key) or device.measured_iso
+        return None if at is None else {ATTR_MEASURED_AT: at}
+
+    @property
     def available(self) -> bool:
         """Unavailable once the device is silent beyond its offline timeout."""
         return self.device.available
+
+    # True for an entity whose state depends on other keys than its own (intrusion).
+    _follows_every_update = False
 
     async def async_added_to_hass(self) -> None:
         """Follow the device's pushes."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                signal_device_update(self.hub.entry.entry_id, self.device.dev_eui),
+            self.hub.add_device_listener(
+                self.device.dev_eui,
+                None if self._follows_every_update else self._key,
                 self._handle_device_update,
             )
         )
@@ -55,7 +66,7 @@ class AngeIotEntity(Entity):
     @callback
     def _handle_device_update(self, changed: frozenset[str] | None) -> None:
         """Write state when this entity's key changed, or availability did (None)."""
-        if changed is None or self.entity_description.key in changed:
+        if changed is None or self._key in changed:
             self._update_from_device()
             self.async_write_ha_state()
 

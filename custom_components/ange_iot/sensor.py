@@ -236,17 +236,24 @@ class AngeIotSensor(AngeIotEntity, RestoreSensor):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """A place's headline value carries its position, so a map card can show it."""
+        """When it was measured; a place's headline value also carries its position (maps)."""
+        attributes = super().extra_state_attributes
+        if self._key not in LOCATED_KEYS:
+            return attributes
         settings = self.device.config.settings
-        if self.entity_description.key not in LOCATED_KEYS or CONF_LATITUDE not in settings:
-            return None
-        return {"latitude": settings[CONF_LATITUDE], "longitude": settings[CONF_LONGITUDE]}
+        if CONF_LATITUDE not in settings:
+            return attributes
+        return {
+            **(attributes or {}),
+            "latitude": settings[CONF_LATITUDE],
+            "longitude": settings[CONF_LONGITUDE],
+        }
 
     @callback
     def _update_from_device(self) -> None:
         value = self.entity_description.value_fn(self.device)
         # A key present as None is a measurement known to be invalid: show unknown.
-        if value is not None or self.entity_description.key in self.device.values:
+        if value is not None or self._key in self.device.values:
             self._attr_native_value = value
 
 

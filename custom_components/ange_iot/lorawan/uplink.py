@@ -32,7 +32,10 @@ def normalize_dev_eui(value: object) -> str:
     return cleaned
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
+# building an Uplink the dearest step of parsing an event. Nothing changes an Uplink
+# after its parser made it (treat it as read-only).
+@dataclass(slots=True, kw_only=True)
 class Uplink:
     """A network-server event about one end device, independent of the network server."""
 
@@ -47,6 +50,9 @@ class Uplink:
     rssi: float | None = None
     snr: float | None = None
     gateway_count: int = 0
+    # When the uplink was measured: the network server's reception time, else a gateway's
+    # time, else when the envelope was parsed (networks/*). The time every reading of
+    # this uplink carries (``measured_at``), and what ordering and late history go by.
     received_at: datetime
     device_name: str | None = None
     profile_name: str | None = None
@@ -59,3 +65,8 @@ class Uplink:
     device_id: str | None = None
     dedup_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def measured_at(self) -> datetime:
+        """When the readings of this uplink were measured (``received_at``)."""
+        return self.received_at

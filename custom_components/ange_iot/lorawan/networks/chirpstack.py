@@ -18,10 +18,12 @@ ChirpStack v3 events (``devEUI``, ``applicationID``, no ``deviceInfo``) are not 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from ..errors import EnvelopeError
 from ..uplink import Uplink, UplinkKind
+from .chirpstack_fast import fast_up
 from .generic import (
     Context,
     GatewayReading,
@@ -71,6 +73,8 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
         )
     if name in _IGNORED_EVENTS:
         return []
+    if name == "up" and (uplink := fast_up(body, _device_extra)) is not None:
+        return [uplink]
 
     ctx = Context(NETWORK, name)
     if not present(body, "deviceInfo") and ("devEUI" in body or "applicationID" in body):
@@ -80,7 +84,7 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
         )
     device_info = require_mapping(ctx, body, "deviceInfo", "deviceInfo")
     dev_eui = read_dev_eui(ctx, device_info, "devEui", "deviceInfo.devEui")
-    received_at = parse_time(ctx, body["time"], "time") if present(body, "time") else now_utc()
+    received_at = _event_time(ctx, body)
     common: dict[str, Any] = {
         "network": NETWORK,
         "dev_eui": dev_eui,
@@ -105,6 +109,26 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
     if dev_addr is not None:
         extra["dev_addr"] = dev_addr
     return [Uplink(kind=UplinkKind.JOIN, extra=extra, **common)]
+
+
+def _event_time(ctx: Context, body: Mapping[str, Any]) -> datetime:
+    """When the uplink was received: the network server's ``time``, else a gateway's.
+
+    ``time`` is set by ChirpStack when it received the uplink. Without it, a receiving
+    gateway's ``nsTime`` (the network server's reception time) or ``gwTime`` (the
+    gateway's own, GPS) time is the next best; arrival here is the last resort.
+    """
+    if present(body, "time"):
+        return parse_time(ctx, body["time"], "time")
+    rx_info = body.get("rxInfo")
+    if isinstance(rx_info, list):
+        for index, item in enumerate(rx_info):
+            if not isinstance(item, Mapping):
+                continue
+            for key in ("nsTime", "gwTime"):
+                if present(item, key):
+                    return parse_time(ctx, item[key], f"rxInfo[{index}].{key}")
+    return now_utc()
 
 
 def _infer_event(body: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ an empty payload and a missing ``snr`` of a LoRa reception is 0 dB.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from ..codecs.guess import model_id_from_version_ids
@@ -121,13 +122,7 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
     if isinstance(attributes, Mapping) and attributes:
         extra["attributes"] = dict(attributes)
 
-    # The Network Server's reception time of the uplink, else the Application Server's.
-    if present(inner, "received_at"):
-        received_at = parse_time(ctx, inner["received_at"], f"{message}.received_at")
-    elif present(body, "received_at"):
-        received_at = parse_time(ctx, body["received_at"], "received_at")
-    else:
-        received_at = now_utc()
+    received_at = _reception_time(ctx, body, inner, message)
     dedup_id = _uplink_correlation_id(ctx, body)
 
     if kind is UplinkKind.JOIN:
@@ -191,6 +186,31 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
             extra=extra,
         )
     ]
+
+
+def _reception_time(
+    ctx: Context, body: Mapping[str, Any], inner: Mapping[str, Any], message: str
+) -> datetime:
+    """When the uplink was received: by the network server, else by a gateway.
+
+    ``uplink_message.received_at`` is the Network Server's time, the message's own
+    ``received_at`` the Application Server's. Without both, the gateway's time of
+    reception (``settings.time``, else the first ``rx_metadata[].time``); arrival here is
+    the last resort.
+    """
+    if present(inner, "received_at"):
+        return parse_time(ctx, inner["received_at"], f"{message}.received_at")
+    if present(body, "received_at"):
+        return parse_time(ctx, body["received_at"], "received_at")
+    settings = inner.get("settings")
+    if isinstance(settings, Mapping) and present(settings, "time"):
+        return parse_time(ctx, settings["time"], f"{message}.settings.time")
+    rx_metadata = inner.get("rx_metadata")
+    if isinstance(rx_metadata, list):
+        for index, item in enumerate(rx_metadata):
+            if isinstance(item, Mapping) and present(item, "time"):
+                return parse_time(ctx, item["time"], f"{message}.rx_metadata[{index}].time")
+    return now_utc()
 
 
 def _message_field(body: Mapping[str, Any], name: str | None, event: str | None) -> str | None:
