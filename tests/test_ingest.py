@@ -235,7 +235,8 @@ def test_malformed_envelopes_are_rejected_with_nothing_applied(
 def test_an_undecodable_frame_still_counts_as_heard(
     ingest: Ingest, device: Device, sink: RecordingSink
 ) -> None:
-    result = ingest.handle_envelope(chirpstack(1, b"\xff\x01", NOW), "up")
+    # Elsys payload spec: TYPE_TEMP (0x01) takes two bytes; this frame is cut after one.
+    result = ingest.handle_envelope(chirpstack(1, b"\x01\x00", NOW), "up")
     assert [reason for _, reason in result.rejected] == [Rejection.UNDECODABLE_PAYLOAD]
     assert device.last_seen == NOW
     assert sink.updates == [RADIO_KEYS]
