@@ -9,6 +9,7 @@ from pathlib import Path
 import re
 from typing import Any, Final
 
+from .ack import DEFAULT_ACK_TIMEOUT_S, DEFAULT_BIRTH_TOPIC
 from .events import NETWORKS
 
 DEFAULT_QUEUE_MAX_MB: Final = 1024
@@ -40,6 +41,8 @@ class Options:
     downstream_username: str = ""
     downstream_password: str = ""
     queue_max_mb: int = DEFAULT_QUEUE_MAX_MB
+    ack_timeout_s: int = DEFAULT_ACK_TIMEOUT_S
+    ha_birth_topic: str = DEFAULT_BIRTH_TOPIC
 
     @property
     def queue_max_bytes(self) -> int:
@@ -121,7 +124,11 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
         downstream_username=_str(raw, "downstream_username"),
         downstream_password=_str(raw, "downstream_password"),
         queue_max_mb=_int(raw, "queue_max_mb", DEFAULT_QUEUE_MAX_MB, 1, 1024 * 1024),
+        ack_timeout_s=_int(raw, "ack_timeout_s", DEFAULT_ACK_TIMEOUT_S, 2, 3600),
+        ha_birth_topic=_str(raw, "ha_birth_topic") or DEFAULT_BIRTH_TOPIC,
     )
+    if any(c in options.ha_birth_topic for c in "+#"):
+        raise OptionsError("ha_birth_topic must be a topic, without + or #")
     if not options.upstream_host and not options.http_port:
         raise OptionsError("set upstream_host (MQTT) or http_port (HTTP receiver), or both")
     if options.http_port and not options.http_secret:
