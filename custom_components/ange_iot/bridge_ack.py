@@ -153,7 +153,9 @@ class BridgeAcks:
                 self._publish(self.hello_topic, {"protocol": PROTOCOL}, retain=True)
 
         self._unsubscribers.append(mqtt.async_subscribe_connection_status(self._hass, connection_changed))
-        await self._async_publish(self.hello_topic, json.dumps({"protocol": PROTOCOL}), retain=True)
+        await self._async_publish(
+            self.hello_topic, json.dumps({"protocol": PROTOCOL}, separators=(",", ":")), retain=True
+        )
 
     @callback
     def async_stop(self) -> None:
