@@ -139,6 +139,8 @@ class AckState:
         self.mode = AckMode(remembered) if remembered in known else AckMode.WAITING
         self.mode_since = now
         self.connected_at: float | None = None
+        self.listening = False
+        """Whether the integration is known to be subscribed now (see window())."""
         self.ha_online: bool | None = None
         self.birth_at: float | None = None
         self.last_ack_at: float | None = None
@@ -171,6 +173,18 @@ class AckState:
         """Connected to Home Assistant's broker: the wait for the announcement starts now."""
         if self.connected_at is None:
             self.connected_at = now
+        # The broker may have restarted, and HA's clean session with it.
+        self.listening = False
+
+    def window(self, full: int) -> int:
+        """How many events may be out unacknowledged.
+
+        While it is not known that the integration is subscribed, only the oldest event
+        goes out, as a probe. Otherwise events sent into the void (dropped by the broker)
+        would be overtaken by later ones once HA subscribes again, and the integration's
+        frame-counter guard refuses an older frame after a newer one as a replay.
+        """
+        return full if self.listening else 1
 
     def hello(self, payload: bytes, now: float) -> bool:
         """The retained announcement arrived or was withdrawn; True if the mode changed."""
@@ -181,11 +195,14 @@ class AckState:
     def acked(self, now: float) -> bool:
         """An acknowledgement for us arrived: proof enough; True if the mode changed."""
         self.last_ack_at = now
+        self.listening = True
         return self._set(AckMode.END_TO_END, now, "acknowledgement received")
 
     def ha_status(self, online: bool, now: float) -> None:
         """Home Assistant's birth (``online``) or last will (``offline``)."""
         self.ha_online = online
+        # HA sends its birth after it has subscribed again; its will when it is gone.
+        self.listening = online
         if online:
             self.birth_at = now
 

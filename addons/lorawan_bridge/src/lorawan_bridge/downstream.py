@@ -286,7 +286,7 @@ class _Forwarder:
         if mode is AckMode.WAITING or not down._client.is_connected():
             return
         if mode is AckMode.END_TO_END:
-            room = WINDOW_END_TO_END - len(self._awaiting) - len(self._by_mid)
+            room = self.state.window(WINDOW_END_TO_END) - len(self._awaiting) - len(self._by_mid)
         else:
             room = WINDOW - len(self._by_mid)
         if room <= 0:
