@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -255,3 +256,15 @@ async def test_acknowledgements_and_plain_bridge_topics_on_the_same_filter(
     assert rejected_total(hass, entry.entry_id) == 0
     assert entry.runtime_data.uplinks_received == 1
     assert _acks(mqtt_mock) == []
+
+
+async def test_what_was_taken_is_acknowledged_when_home_assistant_stops(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, chirpstack_up: Envelope
+) -> None:
+    await _setup(hass, _hub("ange_iot/chirpstack/+/+"))
+    _fire(hass, 41, chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 41))
+    await hass.async_block_till_done()
+    assert _acks(mqtt_mock) == []
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert _acks(mqtt_mock) == [[[41, 41]]]

@@ -27,7 +27,8 @@ import re
 from typing import Final
 
 from homeassistant.components import mqtt
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 
@@ -134,6 +135,7 @@ class BridgeAcks:
         self._pending_count = 0
         self._cancel_flush: CALLBACK_TYPE | None = None
         self._unsubscribers: list[Callable[[], None]] = []
+        self._remove_stop_listener: CALLBACK_TYPE | None = None
 
     @property
     def hello_topic(self) -> str:
@@ -152,7 +154,15 @@ class BridgeAcks:
             if connected:
                 self._publish(self.hello_topic, {"protocol": PROTOCOL}, retain=True)
 
+        @callback
+        def stopping(_event: Event) -> None:
+            # HA's MQTT client finishes its pending publishes before it goes: what we
+            # took is acknowledged, and not sent again after the restart.
+            self._remove_stop_listener = None
+            self.flush()
+
         self._unsubscribers.append(mqtt.async_subscribe_connection_status(self._hass, connection_changed))
+        self._remove_stop_listener = self._hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stopping)
         await self._async_publish(
             self.hello_topic, json.dumps({"protocol": PROTOCOL}, separators=(",", ":")), retain=True
         )
@@ -163,6 +173,9 @@ class BridgeAcks:
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers.clear()
+        if self._remove_stop_listener is not None:
+            self._remove_stop_listener()
+            self._remove_stop_listener = None
         self.flush()
 
     @callback

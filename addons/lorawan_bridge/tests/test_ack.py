@@ -75,6 +75,21 @@ def test_mode_waits_for_the_announcement_from_the_first_connect(tmp_path: Path) 
     assert AckState(tmp_path, 30, now=0.0).mode is AckMode.BROKER
 
 
+def test_only_a_probe_goes_out_until_the_integration_is_known_to_listen(tmp_path: Path) -> None:
+    state = AckState(tmp_path, 30, now=0.0)
+    state.hello(b'{"protocol": 1}', 0.0)
+    state.connected(0.0)
+    assert state.window(4096) == 1
+    state.acked(1.0)  # the probe was taken
+    assert state.window(4096) == 4096
+    state.ha_status(False, 2.0)  # HA's will
+    assert state.window(4096) == 1
+    state.ha_status(True, 3.0)  # its birth, sent after it subscribed again
+    assert state.window(4096) == 4096
+    state.connected(4.0)  # the broker may have lost HA's session
+    assert state.window(4096) == 1
+
+
 def test_stale_announcement_falls_back_only_after_home_assistant_is_back(tmp_path: Path) -> None:
     state = AckState(tmp_path, 30, now=0.0)
     state.hello(b'{"protocol": 1}', 0.0)
