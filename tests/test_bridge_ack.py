@@ -91,6 +91,16 @@ def test_seq_window_merges_and_stays_bounded() -> None:
     assert 100 + 2 * (KEEP_RANGES + 9) in window
 
 
+def test_seq_window_storage_round_trip_skips_bad_items() -> None:
+    window = SeqWindow()
+    for seq in (1, 2, 3, 9):
+        window.add(seq)
+    assert window.as_list() == [[1, 3], [9, 9]]
+    again = SeqWindow.from_list([[1, 3], [2, 5], [9, 9], [0, 1], ["x", 1], [12, True], [20, 21]])
+    assert again.as_list() == [[1, 3], [9, 9], [20, 21]]
+    assert SeqWindow.from_list({"not": "a list"}).as_list() == []
+
+
 # ------------------------------------------------------------------ through HA
 
 
@@ -199,7 +209,7 @@ async def test_a_resend_is_acknowledged_again_and_not_applied_twice(
     assert rejected_total(hass, entry.entry_id) == 0
 
 
-async def test_a_resend_after_a_restart_is_dropped_by_the_frame_counter(
+async def test_a_resend_after_a_restart_is_recognised_by_its_sequence_number(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
     chirpstack_up: Envelope,
@@ -221,8 +231,38 @@ async def test_a_resend_after_a_restart_is_dropped_by_the_frame_counter(
 
     hub = entry.runtime_data
     assert hub.uplinks_received == 1  # the count survives the restart: not applied again
-    assert hub.rejections.duplicates == 1
+    # Known by its sequence number, kept across the restart: not even a duplicate to count.
+    assert hub.rejections.duplicates == 0
+    assert rejected_total(hass, entry.entry_id) == 0
     assert _acks(mqtt_mock) == [[[7, 7]], [[7, 7]]]
+
+
+async def test_an_event_home_assistant_missed_is_a_late_frame_not_a_replay(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    chirpstack_up: Envelope,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # HA was not subscribed when seq 1 first went out; seq 2 overtook it. The resend of
+    # seq 1 carries a lower frame counter, and a sequence number never taken.
+    entry = _hub("ange_iot/chirpstack/+/+")
+    await _setup(hass, entry)
+    _fire(hass, 2, chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 51))
+    _fire(hass, 1, chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 50))
+    await _tick(hass, freezer)
+    hub = entry.runtime_data
+    assert hub.uplinks_received == 2
+    assert rejected_total(hass, entry.entry_id) == 0
+    assert _acks(mqtt_mock) == [[[1, 2]]]
+    # Without a sequence number the frame guard still refuses an older frame counter.
+    async_fire_mqtt_message(
+        hass,
+        f"ange_iot/chirpstack/{ERS_CO2}/up",
+        json.dumps(chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 49)),
+    )
+    await hass.async_block_till_done()
+    assert hub.rejections.by_reason["replayed_frame"] == 1
+    assert hub.uplinks_received == 2
 
 
 async def test_a_large_batch_is_acknowledged_without_waiting(

@@ -12,9 +12,12 @@ subscribed. The protocol (docs/DESIGN.md, "Bridge acknowledgement"):
 - We announce ourselves with the retained ``ange_iot/<network>/ack/hello`` =
   ``{"protocol": 1}``, at start and after each reconnect to the broker. A bridge that
   never sees it (an older integration) deletes on the broker's PUBACK instead.
-- The bridge resends what is not acknowledged. A sequence number taken in this run is
-  acknowledged again and not processed twice; after a restart of Home Assistant the
-  frame-counter guard recognises the repeat.
+- The bridge resends what is not acknowledged. A sequence number taken before is
+  acknowledged again and not processed twice. The numbers taken are kept in HA's storage,
+  written with the hub's state, so this holds across a restart of Home Assistant.
+- A sequence number not taken before is a new event, even when its frame counter is
+  below the device's last one: HA missed it (it was not subscribed) and later events
+  overtook it. The hub applies it as a late frame instead of refusing it as a replay.
 """
 
 from __future__ import annotations
@@ -24,15 +27,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import json
 import re
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.components import mqtt
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.storage import Store
 
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
+from .windowed_save import WindowedSave
 
 PREFIX: Final = "ange_iot"
 PROTOCOL: Final = 1
@@ -43,6 +48,9 @@ FLUSH_AT: Final = 1000
 """Acknowledge at once when this many are waiting, so the bridge's window keeps moving."""
 KEEP_RANGES: Final = 4096
 """Sequence ranges remembered per bridge to recognise resends; contiguous runs cost one."""
+SAVE_DELAY: Final = 30
+"""The hub's own save window: both are written together when HA stops."""
+STORAGE_VERSION: Final = 1
 _BRIDGE_ID = re.compile(r"^[0-9a-z_-]{1,32}$")
 
 type Token = tuple[str, int]
@@ -101,6 +109,27 @@ class SeqWindow:
         i = bisect_right(self.starts, seq) - 1
         return i >= 0 and seq <= self.ends[i]
 
+    def as_list(self) -> list[list[int]]:
+        """The ranges, for storage."""
+        return [[a, b] for a, b in zip(self.starts, self.ends, strict=True)]
+
+    @classmethod
+    def from_list(cls, data: object) -> SeqWindow:
+        """Rebuild from as_list(), skipping anything malformed."""
+        window = cls()
+        if isinstance(data, list):
+            for item in data:
+                if (
+                    isinstance(item, list)
+                    and len(item) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in item)
+                    and 0 < item[0] <= item[1]
+                    and (not window.ends or item[0] > window.ends[-1])
+                ):
+                    window.starts.append(item[0])
+                    window.ends.append(item[1])
+        return window
+
     def add(self, seq: int) -> None:
         """Remember ``seq``, merging it with its neighbours."""
         i = bisect_right(self.starts, seq) - 1
@@ -126,11 +155,15 @@ class SeqWindow:
 class BridgeAcks:
     """Acknowledges one hub's sequenced events to every bridge that sends them."""
 
-    def __init__(self, hass: HomeAssistant, network: str) -> None:
+    def __init__(self, hass: HomeAssistant, network: str, entry_id: str) -> None:
         """Nothing is published before async_start()."""
         self._hass = hass
         self._network = network
         self._taken: dict[str, SeqWindow] = {}
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.bridge_ack.{entry_id}", private=True
+        )
+        self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         self._pending: dict[str, list[int]] = {}
         self._pending_count = 0
         self._cancel_flush: CALLBACK_TYPE | None = None
@@ -146,8 +179,20 @@ class BridgeAcks:
         """Where a bridge listens for our acknowledgements."""
         return f"{PREFIX}/{self._network}/{ACK_LEVEL}/{bridge_id}"
 
+    @callback
+    def _storage_data(self) -> dict[str, Any]:
+        return {"taken": {bridge: window.as_list() for bridge, window in self._taken.items()}}
+
     async def async_start(self) -> None:
-        """Announce ourselves now and after every reconnect to the broker."""
+        """Load what was taken before; announce ourselves now and after every reconnect."""
+        stored = await self._store.async_load()
+        taken = stored.get("taken") if isinstance(stored, dict) else None
+        if isinstance(taken, dict):
+            self._taken = {
+                bridge: SeqWindow.from_list(ranges)
+                for bridge, ranges in taken.items()
+                if isinstance(bridge, str) and _BRIDGE_ID.match(bridge)
+            }
 
         @callback
         def connection_changed(connected: bool) -> None:
@@ -177,6 +222,7 @@ class BridgeAcks:
             self._remove_stop_listener()
             self._remove_stop_listener = None
         self.flush()
+        self._hass.async_create_task(self._store.async_save(self._storage_data()), eager_start=True)
 
     @callback
     def repeat(self, token: Token) -> bool:
@@ -193,6 +239,7 @@ class BridgeAcks:
         """The hub has taken this event: remember it and acknowledge it soon."""
         bridge_id, seq = token
         self._taken.setdefault(bridge_id, SeqWindow()).add(seq)
+        self._save_soon.schedule()
         self._queue(bridge_id, seq)
 
     @callback

@@ -307,11 +307,15 @@ class Hub:
         body: Mapping[str, Any],
         event: str | None = None,
         downlink_push: DownlinkPush | None = None,
+        *,
+        late_ok: bool = False,
     ) -> IngestResult:
         """Parse one network-server message and apply every uplink in it.
 
         ``downlink_push`` is where the network server takes downlinks for the device of
         this message, when it says so (The Things Stack's webhook headers).
+        ``late_ok``: the transport knows this message is new (the bridge's sequence
+        number, bridge_ack.py), so a lower frame counter is a late frame, not a replay.
         """
         result = IngestResult()
         try:
@@ -321,12 +325,17 @@ class Hub:
             self.reject(Rejection.MALFORMED_ENVELOPE, dev_eui, str(err), result)
             return result
         for uplink in uplinks:
-            self._process(uplink, result, downlink_push)
+            self._process(uplink, result, downlink_push, late_ok=late_ok)
         return result
 
     @callback
     def _process(
-        self, uplink: Uplink, result: IngestResult, downlink_push: DownlinkPush | None = None
+        self,
+        uplink: Uplink,
+        result: IngestResult,
+        downlink_push: DownlinkPush | None = None,
+        *,
+        late_ok: bool = False,
     ) -> None:
         device = self.devices.get(uplink.dev_eui)
         if device is None:
@@ -350,7 +359,7 @@ class Hub:
             result.duplicates += 1
             LOGGER.debug("Duplicate uplink %s from %s ignored", uplink.f_cnt, device.dev_eui)
             return
-        if verdict is Verdict.REPLAY:
+        if verdict is Verdict.REPLAY and not late_ok:
             self.reject(
                 Rejection.REPLAYED_FRAME,
                 device.dev_eui,

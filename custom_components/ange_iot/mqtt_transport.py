@@ -47,7 +47,7 @@ def event_from_topic(topic: str) -> str | None:
 
 
 @callback
-def _take(hub: Hub, topic: str, payload: str | bytes | bytearray) -> None:
+def _take(hub: Hub, topic: str, payload: str | bytes | bytearray, *, late_ok: bool = False) -> None:
     """Hand one message to the hub, or count why it cannot be taken."""
     event = event_from_topic(topic)
     if event in _NOT_UPLINKS or (event or "").startswith("down") or is_ack_topic(topic):
@@ -63,7 +63,7 @@ def _take(hub: Hub, topic: str, payload: str | bytes | bytearray) -> None:
     if not isinstance(body, dict):
         hub.reject(Rejection.MALFORMED_ENVELOPE, None, f"{topic}: not a JSON object")
         return
-    hub.handle_envelope(body, event)
+    hub.handle_envelope(body, event, late_ok=late_ok)
 
 
 async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
@@ -82,7 +82,7 @@ async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
     if (sequenced := sequenced_filter(topic)) is None:
         return
     # The lorawan_bridge add-on's sequenced events: acknowledged once taken (bridge_ack.py).
-    acks = BridgeAcks(hass, hub.network)
+    acks = BridgeAcks(hass, hub.network, hub.entry.entry_id)
 
     @callback
     def sequenced_received(message: mqtt.ReceiveMessage) -> None:
@@ -91,7 +91,7 @@ async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
             _take(hub, message.topic, message.payload)
         elif not acks.repeat(token):
             try:
-                _take(hub, event_topic, message.payload)
+                _take(hub, event_topic, message.payload, late_ok=True)
             finally:
                 # Taken even if it was refused: a resend would be refused again.
                 acks.taken(token)
