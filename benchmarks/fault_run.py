@@ -350,7 +350,10 @@ async def counts(api: Api, devices: list[str]) -> dict[str, tuple[int | None, in
         except ValueError:
             return None
 
-    return {d: (number(f"{d}_visitors_total"), number(f"{d}_f_cnt")) for d in devices}
+    result = {d: (number(f"{d}_visitors_total"), number(f"{d}_f_cnt")) for d in devices}
+    rejected = [number(u) for u in by_unique if u.endswith("_rejected_uplinks")]
+    result["rejected"] = (rejected[0] if rejected else None, None)
+    return result
 
 
 async def wait_for(
@@ -453,12 +456,13 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         async def complete() -> bool:
             nonlocal result
             result = await counts(api, devices)
-            return sum(v or 0 for v, _ in result.values()) >= args.uplinks
+            return sum(v or 0 for d, (v, _) in result.items() if d != "rejected") >= args.uplinks
 
         with contextlib.suppress(TimeoutError):
             await wait_for("HA has every uplink", complete, 30)
         await asyncio.sleep(3)  # a late repeat would show now
         result = await counts(api, devices)
+        rejected = result.pop("rejected")[0]
         total = sum(v or 0 for v, _ in result.values())
         wrong = {
             d: {"visitors_total": v, "f_cnt": f, "sent": sent[d]}
@@ -475,6 +479,8 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "faults": faults,
             "in_ha_visitors_total": total,
             "devices_wrong": wrong,
+            # Repeats HA refused (replays, malformed): none expected.
+            "ha_rejected_uplinks": rejected,
             "passed": total == args.uplinks and not wrong,
             "publish_seconds": round(published_s, 1),
             "bridge_after": {
