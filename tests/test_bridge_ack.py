@@ -308,3 +308,11 @@ async def test_what_was_taken_is_acknowledged_when_home_assistant_stops(
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
     assert _acks(mqtt_mock) == [[[41, 41]]]
+    # HA's MQTT client keeps delivering until the process ends, after the hub's state
+    # was written for the last time: such an event is neither taken nor acknowledged.
+    hub = hass.config_entries.async_entries(DOMAIN)[0].runtime_data
+    taken = hub.uplinks_received
+    _fire(hass, 42, chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 42))
+    await hass.async_block_till_done()
+    assert hub.uplinks_received == taken
+    assert _acks(mqtt_mock) == [[[41, 41]]]

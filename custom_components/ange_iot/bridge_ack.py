@@ -169,6 +169,7 @@ class BridgeAcks:
         self._cancel_flush: CALLBACK_TYPE | None = None
         self._unsubscribers: list[Callable[[], None]] = []
         self._remove_stop_listener: CALLBACK_TYPE | None = None
+        self._closed = False
 
     @property
     def hello_topic(self) -> str:
@@ -183,8 +184,13 @@ class BridgeAcks:
     def _storage_data(self) -> dict[str, Any]:
         return {"taken": {bridge: window.as_list() for bridge, window in self._taken.items()}}
 
-    async def async_start(self) -> None:
-        """Load what was taken before; announce ourselves now and after every reconnect."""
+    @property
+    def closed(self) -> bool:
+        """Home Assistant is stopping: take nothing more (see async_start)."""
+        return self._closed
+
+    async def async_load(self) -> None:
+        """Load what was taken before; call before subscribing."""
         stored = await self._store.async_load()
         taken = stored.get("taken") if isinstance(stored, dict) else None
         if isinstance(taken, dict):
@@ -194,6 +200,9 @@ class BridgeAcks:
                 if isinstance(bridge, str) and _BRIDGE_ID.match(bridge)
             }
 
+    async def async_start(self) -> None:
+        """Announce ourselves now and after every reconnect to the broker."""
+
         @callback
         def connection_changed(connected: bool) -> None:
             if connected:
@@ -202,9 +211,13 @@ class BridgeAcks:
         @callback
         def stopping(_event: Event) -> None:
             # HA's MQTT client finishes its pending publishes before it goes: what we
-            # took is acknowledged, and not sent again after the restart.
+            # took is acknowledged, and not sent again after the restart. From now on
+            # nothing is taken: HA's MQTT client keeps delivering until the process
+            # ends, after the final write of the hub's state, so an event taken then
+            # would be acknowledged and lost. The bridge sends it again after the restart.
             self._remove_stop_listener = None
             self.flush()
+            self._closed = True
 
         self._unsubscribers.append(mqtt.async_subscribe_connection_status(self._hass, connection_changed))
         self._remove_stop_listener = self._hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stopping)

@@ -83,12 +83,15 @@ async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
         return
     # The lorawan_bridge add-on's sequenced events: acknowledged once taken (bridge_ack.py).
     acks = BridgeAcks(hass, hub.network, hub.entry.entry_id)
+    await acks.async_load()
 
     @callback
     def sequenced_received(message: mqtt.ReceiveMessage) -> None:
         event_topic, token = unwrap(message.topic)
         if token is None:
             _take(hub, message.topic, message.payload)
+        elif acks.closed:
+            return  # HA is stopping: not taken, not acknowledged, sent again later
         elif not acks.repeat(token):
             try:
                 _take(hub, event_topic, message.payload, late_ok=True)
