@@ -287,13 +287,17 @@ class Hub:
         body: Mapping[str, Any],
         event: str | None = None,
         downlink_push: DownlinkPush | None = None,
+        *,
+        late_ok: bool = False,
     ) -> IngestResult:
         """Parse one network-server message and apply every uplink in it.
 
         ``downlink_push`` is where the network server takes downlinks for the device of
         this message, when it says so (The Things Stack's webhook headers).
+        ``late_ok``: the transport knows this message is new (the bridge's sequence
+        number, bridge_ack.py), so a lower frame counter is a late frame, not a replay.
         """
-        return self.ingest.handle_envelope(body, event, downlink_push)
+        return self.ingest.handle_envelope(body, event, downlink_push, late_ok=late_ok)
 
     # The IngestSink side: what the pipeline's results mean in Home Assistant.
 

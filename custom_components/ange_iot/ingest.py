@@ -146,8 +146,14 @@ class Ingest:
         body: Mapping[str, Any],
         event: str | None = None,
         downlink_push: DownlinkPush | None = None,
+        *,
+        late_ok: bool = False,
     ) -> IngestResult:
-        """Parse one network-server message and apply every uplink in it."""
+        """Parse one network-server message and apply every uplink in it.
+
+        ``late_ok``: the transport knows this message is new (the bridge's sequence
+        number, bridge_ack.py), so a lower frame counter is a late frame, not a replay.
+        """
         result = IngestResult()
         try:
             uplinks = parse(self.network, body, event)
@@ -156,7 +162,7 @@ class Ingest:
             return result
         now = self.clock()
         for uplink in uplinks:
-            self.process(uplink, result, downlink_push, now)
+            self.process(uplink, result, downlink_push, now, late_ok=late_ok)
         return result
 
     def process(
@@ -165,6 +171,8 @@ class Ingest:
         result: IngestResult,
         downlink_push: DownlinkPush | None = None,
         now: datetime | None = None,
+        *,
+        late_ok: bool = False,
     ) -> None:
         """Apply one uplink: judge its frame counter and time, decode it, update the device.
 
@@ -212,7 +220,7 @@ class Ingest:
             result.duplicates += 1
             _LOGGER.debug("Duplicate uplink %s from %s ignored", uplink.f_cnt, device.dev_eui)
             return
-        if verdict is Verdict.REPLAY and not stale:
+        if verdict is Verdict.REPLAY and not stale and not late_ok:
             self.reject(
                 Rejection.REPLAYED_FRAME,
                 device.dev_eui,

@@ -6,6 +6,7 @@ from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.json import json_loads
 
+from .bridge_ack import BridgeAcks, is_ack_topic, sequenced_filter, unwrap
 from .const import (
     CONF_MQTT_TOPIC,
     MAX_BODY_BYTES,
@@ -45,6 +46,26 @@ def event_from_topic(topic: str) -> str | None:
     return None
 
 
+@callback
+def _take(hub: Hub, topic: str, payload: str | bytes | bytearray, *, late_ok: bool = False) -> None:
+    """Hand one message to the hub, or count why it cannot be taken."""
+    event = event_from_topic(topic)
+    if event in _NOT_UPLINKS or (event or "").startswith("down") or is_ack_topic(topic):
+        return
+    if len(payload) > MAX_BODY_BYTES:
+        hub.reject(Rejection.OVERSIZE, None, f"{topic}: message over {MAX_BODY_BYTES} bytes")
+        return
+    try:
+        body = json_loads(payload)
+    except ValueError as err:
+        hub.reject(Rejection.MALFORMED_JSON, None, f"{topic}: not JSON: {err}")
+        return
+    if not isinstance(body, dict):
+        hub.reject(Rejection.MALFORMED_ENVELOPE, None, f"{topic}: not a JSON object")
+        return
+    hub.handle_envelope(body, event, late_ok=late_ok)
+
+
 async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
     """Subscribe the hub to its topic; the subscription ends when the hub stops."""
     topic = hub.entry.options.get(CONF_MQTT_TOPIC) or default_topic(
@@ -53,22 +74,33 @@ async def async_subscribe(hass: HomeAssistant, hub: Hub) -> None:
 
     @callback
     def message_received(message: mqtt.ReceiveMessage) -> None:
-        event = event_from_topic(message.topic)
-        if event in _NOT_UPLINKS or (event or "").startswith("down"):
-            return
-        if len(message.payload) > MAX_BODY_BYTES:
-            hub.reject(Rejection.OVERSIZE, None, f"{message.topic}: message over {MAX_BODY_BYTES} bytes")
-            return
-        try:
-            body = json_loads(message.payload)
-        except ValueError as err:
-            hub.reject(Rejection.MALFORMED_JSON, None, f"{message.topic}: not JSON: {err}")
-            return
-        if not isinstance(body, dict):
-            hub.reject(Rejection.MALFORMED_ENVELOPE, None, f"{message.topic}: not a JSON object")
-            return
-        hub.handle_envelope(body, event)
+        _take(hub, message.topic, message.payload)
 
     hub.add_unsubscriber(
         await mqtt.async_subscribe(hass, topic, message_received, qos=1, encoding=None)
     )
+    if (sequenced := sequenced_filter(topic)) is None:
+        return
+    # The lorawan_bridge add-on's sequenced events: acknowledged once taken (bridge_ack.py).
+    acks = BridgeAcks(hass, hub.network, hub.entry.entry_id)
+    await acks.async_load()
+
+    @callback
+    def sequenced_received(message: mqtt.ReceiveMessage) -> None:
+        event_topic, token = unwrap(message.topic)
+        if token is None:
+            _take(hub, message.topic, message.payload)
+        elif acks.closed:
+            return  # HA is stopping: not taken, not acknowledged, sent again later
+        elif not acks.repeat(token):
+            try:
+                _take(hub, event_topic, message.payload, late_ok=True)
+            finally:
+                # Taken even if it was refused: a resend would be refused again.
+                acks.taken(token)
+
+    hub.add_unsubscriber(
+        await mqtt.async_subscribe(hass, sequenced, sequenced_received, qos=1, encoding=None)
+    )
+    hub.add_unsubscriber(acks.async_stop)
+    await acks.async_start()

@@ -228,8 +228,11 @@ class AngeIotSensor(AngeIotEntity, RestoreSensor):
     async def async_added_to_hass(self) -> None:
         """Show the last known value until the device reports again."""
         await super().async_added_to_hass()
+        # Read the stored value first: uplinks that arrive while we wait for it (a backlog
+        # drained at startup) must not be overwritten by the older stored value.
+        last = await self.async_get_last_sensor_data()
         self._update_from_device()
-        if self._attr_native_value is None and (last := await self.async_get_last_sensor_data()):
+        if self._attr_native_value is None and last is not None:
             if self.entity_description.device_class is SensorDeviceClass.TIMESTAMP:
                 return
             self._attr_native_value = last.native_value

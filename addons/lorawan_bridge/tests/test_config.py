@@ -249,7 +249,9 @@ def test_schema_keys_are_the_contract(config: dict[str, Any]) -> None:
         "downstream_password",
         "queue_max_mb",
     }
-    assert set(config["schema"]) == design | {"upstream_ca_file", "upstream_share_group"}
+    # ... and the end-to-end acknowledgement's resend timeout and HA's birth topic.
+    extra = {"upstream_ca_file", "upstream_share_group", "ack_timeout_s", "ha_birth_topic"}
+    assert set(config["schema"]) == design | extra
     assert set(config["schema"]) == set(Options.__dataclass_fields__)
 
 

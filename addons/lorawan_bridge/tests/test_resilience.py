@@ -72,6 +72,7 @@ async def test_downstream_killed_mid_stream_loses_and_duplicates_nothing(
     await wait_until(lambda: (downstream.directory / "mosquitto.db").exists())
     bridge = await bridge_factory(options_for(upstream, downstream))
     await wait_until(lambda: bridge.stats.upstream_connected and bridge.stats.downstream_connected)
+    await wait_until(lambda: bridge.stats.ack_mode == "broker")  # no integration here
 
     sent, thread = _stream(upstream, 900, per_second=600)
     await wait_until(lambda: len(collector.payloads()) >= 200)
@@ -122,6 +123,7 @@ async def test_upstream_broker_restart_reconnects_and_keeps_the_session(
 ) -> None:
     bridge = await bridge_factory(options_for(upstream, downstream))
     await wait_until(lambda: bridge.stats.upstream_connected and bridge.stats.downstream_connected)
+    await wait_until(lambda: bridge.stats.ack_mode == "broker")  # no integration here
     pub = publisher(upstream)
     for n in range(20):
         pub.publish(*chirpstack_up(DEVICES[0], n), qos=1).wait_for_publish(5)
@@ -171,6 +173,7 @@ async def test_malformed_messages_are_counted_dropped_and_do_not_block(
     caplog.set_level(logging.WARNING, logger="lorawan_bridge")
     bridge = await bridge_factory(options_for(upstream, downstream))
     await wait_until(lambda: bridge.stats.upstream_connected and bridge.stats.downstream_connected)
+    await wait_until(lambda: bridge.stats.ack_mode == "broker")  # no integration here
     pub = publisher(upstream)
     base = "application/app-1/device/0011223344556677/event/up"
     bad = [

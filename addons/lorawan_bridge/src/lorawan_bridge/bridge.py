@@ -10,6 +10,7 @@ import secrets
 
 from aiohttp import web
 
+from .ack import AckSettings
 from .downlink import translate
 from .downstream import Downstream
 from .events import InvalidEvent
@@ -77,7 +78,13 @@ class Bridge:
                 self.stats,
             )
         self.downstream = Downstream(
-            downstream, options.network, self.instance, self.store, self.stats, self._downlink
+            downstream,
+            options.network,
+            self.instance,
+            self.store,
+            self.stats,
+            self._downlink,
+            AckSettings(data_dir, options.ack_timeout_s, options.ha_birth_topic),
         )
         self._runners: list[web.AppRunner] = []
         self._reporter: asyncio.Task[None] | None = None

@@ -7,12 +7,23 @@ from collections.abc import Callable
 import json
 import logging
 import threading
+import time
 from typing import Any, Final
 
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.reasoncodes import ReasonCode
 
 from . import discovery
+from .ack import (
+    AckMode,
+    AckSettings,
+    AckState,
+    ack_filter,
+    ack_topic,
+    hello_topic,
+    parse_ranges,
+    sequenced_topic,
+)
 from .downlink import down_topic
 from .mqttclient import BrokerSettings, make_client
 from .stats import Stats
@@ -21,11 +32,16 @@ from .store import Reader, Store
 _LOGGER = logging.getLogger(__name__)
 
 WINDOW: Final = 512
-"""Events published and not yet acknowledged. One connection, sent in queue order: the
-broker keeps that order, so each device's events arrive in the order they were received."""
+"""Events published and not yet acknowledged by the broker. One connection, sent in queue
+order: the broker keeps that order, so each device's events arrive in the order they
+were received."""
+WINDOW_END_TO_END: Final = 4096
+"""Events published and not yet acknowledged by the integration, which acknowledges in
+batches up to a second apart: the window must hold about a second of traffic."""
 _IDLE_WAIT_S: Final = 0.5
 
 type DownlinkHandler = Callable[[str, bytes], None]
+type _Inbox = tuple[str, Any]
 
 
 class Downstream:
@@ -39,8 +55,10 @@ class Downstream:
         store: Store,
         stats: Stats,
         on_downlink: DownlinkHandler,
+        ack: AckSettings | None = None,
     ) -> None:
         """Set the client and the forwarding thread up; nothing runs before start()."""
+        self._ack = ack or AckSettings(store.path.parent)
         self._settings = settings
         self._network = network
         self._instance = instance
@@ -58,7 +76,9 @@ class Downstream:
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
         self._client.on_message = self._on_message
-        self._acked: deque[int] = deque()
+        # From paho's thread to the forwarder: PUBACKs, acknowledgements, announcements,
+        # HA's status and connects. Only the forwarder thread keeps state.
+        self._inbox: deque[_Inbox] = deque()
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._was_connected = False
@@ -84,7 +104,7 @@ class Downstream:
         self._client.disconnect()
         self._client.loop_stop()
 
-    def publish_state(self, snapshot: dict[str, int | float | bool]) -> None:
+    def publish_state(self, snapshot: dict[str, int | float | bool | str]) -> None:
         """Publish the counters for the discovery sensors."""
         if self._client.is_connected():
             self._client.publish(
@@ -111,7 +131,13 @@ class Downstream:
             )
             return
         self._stats.downstream_connected = True
-        client.subscribe(down_topic(self._network), qos=1)
+        client.subscribe(
+            [
+                (down_topic(self._network), 1),
+                (ack_filter(self._network), 1),
+                (self._ack.birth_topic, 1),
+            ]
+        )
         for topic, payload in discovery.configs(self._instance):
             client.publish(topic, payload, qos=1, retain=True)
         client.publish(discovery.availability_topic(self._instance), "online", qos=1, retain=True)
@@ -119,7 +145,7 @@ class Downstream:
             "Home Assistant's broker %s:%d connected", self._settings.host, self._settings.port
         )
         self._was_connected = True
-        self._wake.set()
+        self._post("connected", None)
 
     def _on_disconnect(
         self,
@@ -140,36 +166,143 @@ class Downstream:
         self, client: Client, userdata: Any, mid: int, reason_code: ReasonCode, properties: Any
     ) -> None:
         # Called with paho's message lock held: hand over and return, never block here.
-        self._acked.append(mid)
+        self._post("puback", mid)
+
+    def _post(self, kind: str, value: Any) -> None:
+        self._inbox.append((kind, value))
         self._wake.set()
 
     def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
-        self._on_downlink(message.topic, message.payload)
+        topic = message.topic
+        if topic == self._ack.birth_topic:
+            status = message.payload.strip().lower()
+            if status in (b"online", b"offline"):
+                self._post("status", status == b"online")
+        elif topic == hello_topic(self._network):
+            self._post("hello", message.payload)
+        elif topic == ack_topic(self._network, self._instance):
+            try:
+                self._post("ack", parse_ranges(message.payload))
+            except ValueError as err:
+                _LOGGER.warning("Ignored a malformed acknowledgement on %s: %s", topic, err)
+        elif topic.startswith(ack_filter(self._network)[:-1]):
+            return  # another bridge's acknowledgements
+        else:
+            self._on_downlink(topic, message.payload)
 
     def _forward(self) -> None:
-        reader = Reader(self._store.path)
-        # mid -> (row id, size). Only this thread touches it.
-        outstanding: dict[int, tuple[int, int]] = {}
-        last_id = 0
+        forwarder = _Forwarder(
+            self, AckState(self._ack.data_dir, self._ack.timeout_s, time.monotonic())
+        )
         try:
             while not self._stopping.is_set():
                 self._wake.wait(_IDLE_WAIT_S)
                 self._wake.clear()
-                while self._acked:
-                    sent = outstanding.pop(self._acked.popleft(), None)
-                    if sent is not None:
-                        self._store.forwarded(*sent)
-                # paho resends what it has in flight after a reconnect; new events
-                # wait until the broker is back.
-                room = WINDOW - len(outstanding)
-                if room <= 0 or not self._client.is_connected():
-                    continue
-                rows = reader.after(last_id, room)
-                for row in rows:
-                    info = self._client.publish(row.topic, row.payload, qos=1)
-                    outstanding[info.mid] = (row.id, row.size)
-                    last_id = row.id
-                if len(rows) == room:
-                    self._wake.set()
+                forwarder.step()
         finally:
-            reader.close()
+            forwarder.close()
+
+
+class _Forwarder:
+    """The forwarding thread's state: what is out, and who is to acknowledge it."""
+
+    def __init__(self, downstream: Downstream, state: AckState) -> None:
+        self._down = downstream
+        self._reader = Reader(downstream._store.path)
+        self.state = state
+        # Broker mode: mid -> (row id, size), deleted on PUBACK.
+        self._by_mid: dict[int, tuple[int, int]] = {}
+        # End-to-end mode: row id -> when it was sent, in sending order.
+        self._awaiting: dict[int, float] = {}
+        # Rows acknowledged whose delete may not be committed yet: not sent again.
+        self._acked: set[int] = set()
+        self._last_id = 0
+        downstream._stats.ack_mode = state.mode.value
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def _rewind(self) -> None:
+        """Send every row still queued again, from the oldest, in order.
+
+        PUBACKs of the earlier sends no longer delete anything, so a row is never
+        deleted on a PUBACK after it was re-sent for the integration to acknowledge.
+        """
+        self._by_mid.clear()
+        self._awaiting.clear()
+        self._last_id = 0
+
+    def _take_acks(self, ranges: list[tuple[int, int]]) -> None:
+        store = self._down._store
+        for first, last in ranges:
+            store.acknowledged(first, last)
+            if last - first < len(self._awaiting):
+                gone = [rid for rid in range(first, last + 1) if rid in self._awaiting]
+            else:
+                gone = [rid for rid in self._awaiting if first <= rid <= last]
+            for rid in gone:
+                del self._awaiting[rid]
+                self._acked.add(rid)
+        if len(self._acked) > 4 * WINDOW_END_TO_END:
+            self._acked.clear()
+
+    def step(self) -> None:
+        down = self._down
+        state = self.state
+        now = time.monotonic()
+        rewind = False
+        while down._inbox:
+            kind, value = down._inbox.popleft()
+            if kind == "puback":
+                sent = self._by_mid.pop(value, None)
+                if sent is not None:
+                    down._store.forwarded(*sent)
+            elif kind == "ack":
+                state.acked(now)
+                self._take_acks(value)
+            elif kind == "hello":
+                rewind |= state.hello(value, now)
+            elif kind == "status":
+                state.ha_status(value, now)
+                # HA's birth comes after it has subscribed again: what it missed, it
+                # can take now.
+                rewind |= value and state.mode is AckMode.END_TO_END
+            elif kind == "connected":
+                state.connected(now)
+                # Broker mode: paho itself resends what was in flight.
+                rewind |= state.mode is AckMode.END_TO_END
+        oldest = next(iter(self._awaiting.values()), None)
+        if state.tick(now, oldest) or state.resend_due(now, oldest):
+            rewind = True
+        if rewind:
+            self._rewind()
+        down._stats.ack_mode = state.mode.value
+        down._stats.awaiting_ack = len(self._awaiting)
+        self._send(now)
+
+    def _send(self, now: float) -> None:
+        down = self._down
+        mode = self.state.mode
+        if mode is AckMode.WAITING or not down._client.is_connected():
+            return
+        if mode is AckMode.END_TO_END:
+            room = self.state.window(WINDOW_END_TO_END) - len(self._awaiting) - len(self._by_mid)
+        else:
+            room = WINDOW - len(self._by_mid)
+        if room <= 0:
+            return
+        rows = self._reader.after(self._last_id, room)
+        for row in rows:
+            self._last_id = row.id
+            if mode is AckMode.END_TO_END:
+                if row.id in self._acked:
+                    continue
+                down._client.publish(
+                    sequenced_topic(row.topic, down._instance, row.id), row.payload, qos=1
+                )
+                self._awaiting[row.id] = now
+            else:
+                info = down._client.publish(row.topic, row.payload, qos=1)
+                self._by_mid[info.mid] = (row.id, row.size)
+        if len(rows) == room:
+            down._wake.set()

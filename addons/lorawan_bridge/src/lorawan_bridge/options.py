@@ -9,6 +9,7 @@ from pathlib import Path
 import re
 from typing import Any, Final
 
+from .ack import DEFAULT_ACK_TIMEOUT_S, DEFAULT_BIRTH_TOPIC
 from .events import NETWORKS
 
 DEFAULT_QUEUE_MAX_MB: Final = 1024
@@ -42,6 +43,8 @@ class Options:
     downstream_username: str = ""
     downstream_password: str = ""
     queue_max_mb: int = DEFAULT_QUEUE_MAX_MB
+    ack_timeout_s: int = DEFAULT_ACK_TIMEOUT_S
+    ha_birth_topic: str = DEFAULT_BIRTH_TOPIC
 
     @property
     def configured(self) -> bool:
@@ -128,9 +131,13 @@ def parse_options(raw: Mapping[str, Any]) -> Options:
         downstream_username=_str(raw, "downstream_username"),
         downstream_password=_str(raw, "downstream_password"),
         queue_max_mb=_int(raw, "queue_max_mb", DEFAULT_QUEUE_MAX_MB, 1, 1024 * 1024),
+        ack_timeout_s=_int(raw, "ack_timeout_s", DEFAULT_ACK_TIMEOUT_S, 2, 3600),
+        ha_birth_topic=_str(raw, "ha_birth_topic") or DEFAULT_BIRTH_TOPIC,
     )
     # Neither source set is not an error: it is how the add-on is installed, and it then
     # waits with its status page up (see Options.configured) instead of exiting.
+    if any(c in options.ha_birth_topic for c in "+#"):
+        raise OptionsError("ha_birth_topic must be a topic, without + or #")
     if options.http_port and not options.http_secret:
         # An empty secret would open the receiver to anyone who can reach the port.
         raise OptionsError("http_secret is required when http_port is set")

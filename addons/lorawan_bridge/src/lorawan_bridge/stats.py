@@ -17,6 +17,7 @@ COUNTERS: Final = (
     "oldest_queued_age_s",
     "downlinks_forwarded",
     "downlinks_invalid",
+    "awaiting_ack",
 )
 
 
@@ -39,6 +40,9 @@ class Stats:
     downlinks_invalid: int = 0
     upstream_connected: bool = False
     downstream_connected: bool = False
+    ack_mode: str = "waiting"
+    """``end_to_end``, ``broker`` (the fallback) or ``waiting`` (ack.AckMode)."""
+    awaiting_ack: int = 0
     started_at: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -52,7 +56,7 @@ class Stats:
         with self._lock:
             self.downlinks_invalid += 1
 
-    def snapshot(self) -> dict[str, int | float | bool]:
+    def snapshot(self) -> dict[str, int | float | bool | str]:
         """The counters as plain values, with the oldest queued event's age in seconds."""
         now = time.time()
         oldest = self.oldest_queued_at
@@ -68,5 +72,7 @@ class Stats:
             "downlinks_invalid": self.downlinks_invalid,
             "upstream_connected": self.upstream_connected,
             "downstream_connected": self.downstream_connected,
+            "ack_mode": self.ack_mode,
+            "awaiting_ack": self.awaiting_ack,
             "uptime_s": round(now - self.started_at, 1),
         }

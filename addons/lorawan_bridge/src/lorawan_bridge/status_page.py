@@ -27,6 +27,11 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "downlinks_forwarded": "Vidareskickade nedlänkar",
         "downlinks_invalid": "Felaktiga nedlänkar",
         "uptime_s": "Drifttid (s)",
+        "awaiting_ack": "Skickade, väntar på kvittens från Home Assistant",
+        "ack": "Kvittens",
+        "ack_end_to_end": "från Ånge IoT-integrationen (hela vägen in i Home Assistant)",
+        "ack_broker": "bara från brokern: ingen integration som kvitterar hittades. Händelser som skickas medan Home Assistant är borta kan gå förlorade.",
+        "ack_waiting": "väntar på besked från integrationen",
         "network": "Nätverksserver",
         "json": "Samma uppgifter som JSON",
         "other": "English",
@@ -53,6 +58,11 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "downlinks_forwarded": "Downlinks forwarded",
         "downlinks_invalid": "Invalid downlinks",
         "uptime_s": "Uptime (s)",
+        "awaiting_ack": "Sent, awaiting Home Assistant's acknowledgement",
+        "ack": "Acknowledgement",
+        "ack_end_to_end": "by the Ånge IoT integration (all the way into Home Assistant)",
+        "ack_broker": "by the broker only: no acknowledging integration was found. Events sent while Home Assistant is away can be lost.",
+        "ack_waiting": "waiting to hear from the integration",
         "network": "Network server",
         "json": "The same figures as JSON",
         "other": "Svenska",
@@ -71,6 +81,7 @@ _ROWS: Final = (
     "dropped",
     "downlinks_forwarded",
     "downlinks_invalid",
+    "awaiting_ack",
     "uptime_s",
 )
 
@@ -90,7 +101,7 @@ def render(
     lang: str,
     ingress_path: str,
     network: str,
-    snapshot: dict[str, int | float | bool],
+    snapshot: dict[str, int | float | bool | str],
     upstream_used: bool,
     http_used: bool,
 ) -> str:
@@ -112,6 +123,8 @@ def render(
         else f'<li>{escape(t["status"])}: <strong class="bad">{escape(t["not_configured"])}</strong></li>\n'
     )
     hint = "" if configured else f"<p>{escape(t['not_configured_hint'])}</p>\n"
+    ack_mode = str(snapshot["ack_mode"])
+    ack_class = ' class="bad"' if ack_mode == "broker" else ""
     rows = "\n".join(
         f'<tr><th scope="row">{escape(t[key])}</th><td>{snapshot[key]}</td></tr>' for key in _ROWS
     )
@@ -138,6 +151,7 @@ td {{ font-variant-numeric: tabular-nums; text-align: right; }}
 <li>{escape(t["upstream"])}: <strong>{state(upstream_used, bool(snapshot["upstream_connected"]))}</strong></li>
 <li>{escape(t["http"])}: <strong>{state(http_used, http_used)}</strong></li>
 <li>{escape(t["downstream"])}: <strong>{state(configured, bool(snapshot["downstream_connected"]))}</strong></li>
+<li>{escape(t["ack"])}: <strong{ack_class}>{escape(t.get("ack_" + ack_mode, ack_mode))}</strong></li>
 </ul>
 {hint}<table>
 {rows}

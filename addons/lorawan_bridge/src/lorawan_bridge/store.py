@@ -3,7 +3,8 @@
 Every accepted event is committed (with ``synchronous=FULL``, so it survives a power cut,
 not just a crash) before anyone is told it is queued: the upstream broker gets its
 PUBACK and an HTTP pusher its 200 only from the commit's callback. Rows leave the queue
-only when the downstream broker has acknowledged them. Commits are grouped: whatever
+only when they are acknowledged: by the Ånge IoT integration when it acknowledges
+(``ack.py``), else by the downstream broker. Commits are grouped: whatever
 arrived while the previous commit ran goes into the next one, so the fsync cost is
 shared by many events.
 """
@@ -109,12 +110,18 @@ class _Delete:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class _DeleteRange:
+    first: int
+    last: int
+
+
 class _Stop:
     pass
 
 
 _STOP: Final = _Stop()
-type _Command = _Insert | _Delete | _Stop
+type _Command = _Insert | _Delete | _DeleteRange | _Stop
 
 
 class Store:
@@ -165,6 +172,10 @@ class Store:
         """The downstream broker acknowledged this row: delete it."""
         self._commands.put(_Delete(row_id, size))
 
+    def acknowledged(self, first: int, last: int) -> None:
+        """The integration took rows ``first`` to ``last`` (inclusive): delete them."""
+        self._commands.put(_DeleteRange(first, last))
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
@@ -175,24 +186,28 @@ class Store:
                 except queue.Empty:
                     break
             inserts: list[_Insert] = []
-            deletes: list[_Delete] = []
+            deletes: list[_Delete | _DeleteRange] = []
             for command in batch:
                 if isinstance(command, _Insert):
                     inserts.append(command)
-                elif isinstance(command, _Delete):
+                elif isinstance(command, _Delete | _DeleteRange):
                     deletes.append(command)
                 else:
                     stopping = True
             self._apply(inserts, deletes)
 
-    def _apply(self, inserts: list[_Insert], deletes: list[_Delete]) -> None:
+    def _apply(self, inserts: list[_Insert], deletes: list[_Delete | _DeleteRange]) -> None:
         outcomes: list[Outcome] = []
         now = time.time()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             deleted = 0
             for delete in deletes:
-                if self._conn.execute("DELETE FROM queue WHERE id = ?", (delete.row_id,)).rowcount:
+                if isinstance(delete, _DeleteRange):
+                    deleted += self._delete_range(delete)
+                elif self._conn.execute(
+                    "DELETE FROM queue WHERE id = ?", (delete.row_id,)
+                ).rowcount:
                     self._bytes -= delete.size
                     deleted += 1
             added = 0
@@ -230,6 +245,20 @@ class Store:
             _notify(insert.done, outcome)
         if added and self.on_committed is not None:
             self.on_committed()
+
+    def _delete_range(self, delete: _DeleteRange) -> int:
+        # An acknowledgement names rows, not sizes: read them before they go. A range
+        # acknowledged twice (a resend taken twice) deletes nothing the second time.
+        count, total = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM queue WHERE id BETWEEN ? AND ?",
+            (delete.first, delete.last),
+        ).fetchone()
+        if count:
+            self._conn.execute(
+                "DELETE FROM queue WHERE id BETWEEN ? AND ?", (delete.first, delete.last)
+            )
+            self._bytes -= total
+        return int(count)
 
     def _insert(self, event: Event, now: float) -> Outcome:
         conn = self._conn
