@@ -157,7 +157,9 @@ def test_http_port_on_the_status_port_is_an_options_error(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("lang", "text"), [("en", NOT_CONFIGURED_EN), ("sv", NOT_CONFIGURED_SV)])
 def test_status_page_notice_only_while_unconfigured(lang: str, text: str) -> None:
-    snapshot: dict[str, int | float | bool] = {
+    snapshot: dict[str, int | float | bool | str] = {
+        "ack_mode": "waiting",
+        "awaiting_ack": 0,
         "received": 0,
         "forwarded": 0,
         "queued": 0,
