@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
-from pathlib import Path
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
@@ -40,6 +39,7 @@ from .care.supervision import (
     is_night,
     night_of,
 )
+from .care_audit_writer import AuditWriter
 from .care_config import (
     ROLE_BED,
     ROLE_OUTER_DOOR,
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from .hub import Hub
 
 EVENT_ALARM: Final = f"{DOMAIN}_alarm"
-AUDIT_FOLDER: Final = "ange_iot/audit"
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
 # Bed changes kept per room: a night and a half is enough for every check.
@@ -123,7 +122,7 @@ class CareManager:
         self.rooms: dict[tuple[str, str], RoomActivity] = {}
         self.units: dict[str, CareUnitConfig] = {}
         self.dispensers: dict[str, DispenserConfig] = {}
-        self.audit: AuditLog | None = None
+        self.audit_writer = AuditWriter(hass, self.entry_id)
         # The audit log's HMAC key lives in HA's private storage, away from the log itself.
         self._audit_key = secrets.token_bytes(32)
         self._last_check: dict[str, datetime] = {}
@@ -131,8 +130,6 @@ class CareManager:
         # Out-of-bed episodes already alarmed, so a resolved one is not raised again.
         self._raised_episodes: set[str] = set()
         self._purged_on: date | None = None
-        self._queue: asyncio.Queue[Callable[[], object] | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{self.entry_id}.care", private=True
         )
@@ -140,6 +137,8 @@ class CareManager:
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         # Until the stored state is loaded, nothing may be saved over it.
         self._started = False
+        # Staff actions are applied one at a time, each after its audit line is written.
+        self._staff_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -163,9 +162,7 @@ class CareManager:
         for unit, moment in (stored.get("last_check") or {}).items():
             if (parsed := dt_util.parse_datetime(moment)) is not None:
                 self._last_check[unit] = parsed
-        directory = Path(self.hass.config.path(AUDIT_FOLDER))
-        self.audit = await self.hass.async_add_executor_job(partial(AuditLog, directory, key=key))
-        self._writer = self.hass.async_create_background_task(self._write_audit(), "ange_iot audit log")
+        await self.audit_writer.async_open(key)
         self._started = True
         self.sync()
         await self._save()
@@ -174,9 +171,7 @@ class CareManager:
         """Write out what is queued for the audit log, then the state."""
         if not self._started:
             return
-        await self._queue.put(None)
-        if self._writer is not None:
-            await self._writer
+        await self.audit_writer.async_close()
         await self._save()
 
     async def _save(self) -> None:
@@ -200,13 +195,10 @@ class CareManager:
         self._save_soon.schedule()
         async_dispatcher_send(self.hass, self._signal)
 
-    async def _write_audit(self) -> None:
-        # One writer keeps the lines in the order things happened.
-        while (job := await self._queue.get()) is not None:
-            try:
-                await self.hass.async_add_executor_job(job)
-            except Exception:  # noqa: BLE001 - the log must go on; the error has no personal data
-                LOGGER.exception("Could not write to the care audit log")
+    @property
+    def audit(self) -> AuditLog | None:
+        """The hub's own audit log, once started."""
+        return self.audit_writer.log
 
     @callback
     def audit_line(
@@ -219,22 +211,12 @@ class CareManager:
         data: Mapping[str, object] | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Queue one audit line."""
-        audit = self.audit
-        if audit is None:
-            return
-        moment = at or dt_util.utcnow()
-        self._queue.put_nowait(
-            lambda: audit.append(action, at=moment, actor=actor, care_unit=care_unit, room=room, data=data)
-        )
+        """Queue one line of the integration's own doing (see AuditWriter.queue)."""
+        self.audit_writer.queue(action, actor=actor, care_unit=care_unit, room=room, data=data, at=at)
 
     async def async_flush_audit(self) -> None:
         """Wait until every queued audit line is written (exports read the file)."""
-        done = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        # The writer runs jobs in an executor thread; an Event is set from the loop only.
-        self._queue.put_nowait(lambda: loop.call_soon_threadsafe(done.set))
-        await done.wait()
+        await self.audit_writer.async_flush()
 
     # ------------------------------------------------------------------ configuration
 
@@ -331,27 +313,45 @@ class CareManager:
             self._changed()
         return alarm
 
-    @callback
-    def acknowledge(self, alarm_id: str, user_id: str | None) -> Alarm:
-        """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
-        alarm = self.book.acknowledge(alarm_id, user_id, dt_util.utcnow())
-        self.audit_line(
-            AuditAction.ALARM_ACKNOWLEDGED, actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
-            data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value},
-        )
+    async def async_staff_change(
+        self,
+        action: AuditAction,
+        user_id: str | None,
+        change: Callable[[AlarmBook, datetime], Alarm],
+        data: Callable[[Alarm], Mapping[str, object]] | None = None,
+    ) -> Alarm:
+        """Apply a staff action to an alarm only once its audit line is written.
+
+        ``change`` is tried on a copy of the book first (a bad id or transition raises the
+        care/ error and nothing changes), then the line is written and awaited, and only
+        then is the real book changed and the event fired. A line that cannot be written
+        fails the action with a translated error: no alarm moves without its line.
+        """
+        async with self._staff_lock:
+            now = dt_util.utcnow()
+            trial = change(copy.deepcopy(self.book), now)
+            await self.audit_writer.async_write(
+                action, actor=user_id, care_unit=trial.care_unit, room=trial.room, at=now,
+                data={"alarm_id": trial.alarm_id, "kind": trial.kind.value, **(data(trial) if data else {})},
+            )
+            alarm = change(self.book, now)
         self._fire(alarm)
         return alarm
 
-    @callback
-    def resolve(self, alarm_id: str, outcome: Outcome | str, user_id: str | None) -> Alarm:
-        """Staff closed the alarm with an outcome (an invalid one raises the care/ error)."""
-        alarm = self.book.resolve(alarm_id, outcome, user_id, dt_util.utcnow())
-        self.audit_line(
-            AuditAction.ALARM_RESOLVED, actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
-            data={"alarm_id": alarm.alarm_id, "kind": alarm.kind.value, "outcome": None if alarm.outcome is None else alarm.outcome.value},
+    async def async_acknowledge(self, alarm_id: str, user_id: str | None) -> Alarm:
+        """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
+        return await self.async_staff_change(
+            AuditAction.ALARM_ACKNOWLEDGED, user_id,
+            lambda book, at: book.acknowledge(alarm_id, user_id, at),
         )
-        self._fire(alarm)
-        return alarm
+
+    async def async_resolve(self, alarm_id: str, outcome: Outcome | str, user_id: str | None) -> Alarm:
+        """Staff closed the alarm with an outcome (an invalid one raises the care/ error)."""
+        return await self.async_staff_change(
+            AuditAction.ALARM_RESOLVED, user_id,
+            lambda book, at: book.resolve(alarm_id, outcome, user_id, at),
+            lambda alarm: {"outcome": None if alarm.outcome is None else alarm.outcome.value},
+        )
 
     @callback
     def _fire(self, alarm: Alarm) -> None:
@@ -470,7 +470,7 @@ class CareManager:
         if self._purged_on != today and self.audit is not None:
             self._purged_on = today
             audit, cutoff = self.audit, retention_cutoff(now)
-            self._queue.put_nowait(lambda: audit.purge_older_than(cutoff, at=now))
+            self.audit_writer.queue_job(lambda: audit.purge_older_than(cutoff, at=now))
         async_dispatcher_send(self.hass, f"{self._signal}_tick")
 
     def _is_open(self, source_key: str) -> bool:

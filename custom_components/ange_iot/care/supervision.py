@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import CareError, InvalidCodeError, StoredDataError
-from .identity import is_valid_code
+from .identity import is_stored_code
 from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso, utc
 
 DEFAULT_NIGHT_START = time(22, 0)
@@ -71,7 +71,7 @@ class InvalidPauseReasonError(SupervisionError):
 
 
 def _code(value: str, what: str) -> str:
-    if not is_valid_code(value):
+    if not is_stored_code(value):
         raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
     return value
 
