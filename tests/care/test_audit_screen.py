@@ -66,7 +66,7 @@ def test_a_personnummer_as_actor_is_still_refused(actor: str) -> None:
 def test_every_user_id_line_is_written_and_verifies(tmp_path: Path) -> None:
     # Through the real log: a sample of ids, every one of them written.
     log = AuditLog(tmp_path, key=b"k" * 32)
-    ids = [uuid.uuid4().hex for _ in range(500)]
+    ids = [uuid.uuid4().hex for _ in range(100)]
     for index, user_id in enumerate(ids):
         log.append("alarm_acknowledged", at=T0 + timedelta(seconds=index), actor=user_id, care_unit="SOL-2")
     assert [entry["actor"] for entry in log.read(T0, T0 + timedelta(hours=1))] == ids

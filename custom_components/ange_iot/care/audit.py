@@ -376,12 +376,19 @@ class AuditLog:
             name = max(_month_file(at), self._last_file or "")
             path = self._directory / name
             with path.open("ab") as file:
-                # A line cut off by a crash stays visible to verify(), but must not swallow
-                # the next entry.
-                prefix = b"" if _ends_with_newline(path) else b"\n"
-                file.write(prefix + raw + b"\n")
-                file.flush()
-                os.fsync(file.fileno())
+                size = file.tell()
+                try:
+                    # A line cut off by a crash stays visible to verify(), but must not
+                    # swallow the next entry.
+                    prefix = b"" if _ends_with_newline(path) else b"\n"
+                    file.write(prefix + raw + b"\n")
+                    file.flush()
+                    os.fsync(file.fileno())
+                except OSError:
+                    # The caller is told the line was not written, so it must not stay
+                    # half-there to break the chain for the next one.
+                    file.truncate(size)
+                    raise
             self._seq, self._last_hash, self._last_file = entry["seq"], _sha256(raw), name
             self._write_head(self._seq, self._last_hash)
         return entry
