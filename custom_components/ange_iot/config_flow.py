@@ -35,9 +35,10 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
-from .care.identity import looks_like_identity_number
+from .care.identity import is_valid_code, looks_like_identity_number
 from .care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from .care_flow import CareUnitSubentryFlow, DispenserSubentryFlow, code_errors
+from .care_naming import care_device_name
 from .const import (
     CONF_API_KEY,
     CONF_API_URL,
@@ -197,6 +198,9 @@ def _validate_device(user_input: dict[str, Any]) -> tuple[dict[str, Any], dict[s
     errors.update(code_errors(data, *(key for key in (CONF_CARE_UNIT, CONF_ROOM) if key in data)))
     if (CONF_CARE_UNIT in data) != (CONF_ROOM in data) and not errors:
         errors["base"] = "care_needs_unit_and_room"
+    if CONF_CARE_UNIT in data and CONF_ROOM in data and not errors:
+        # A care device is named from its codes, never from what was typed or discovered.
+        data[CONF_NAME] = care_device_name(data[CONF_CARE_UNIT], data[CONF_ROOM], data.get(ROLE), data.get(CONF_MODEL))
     if data.get(CONF_MODEL) not in MODELS and data.get(CONF_MODEL) != MODEL_NETWORK_DECODED:
         errors[CONF_MODEL] = "unknown_model"
     return data, errors
@@ -403,8 +407,11 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
         if _dev_eui_in_use(self.hass, dev_eui):
             return self.async_abort(reason="already_configured")
         self._discovery = dict(discovery_info)
-        name = discovery_info.get("device_name") or dev_eui
-        self.context["title_placeholders"] = {"name": name, "dev_eui": dev_eui}
+        # The network server's name is often the resident's: the "Discovered" card shows it
+        # only when it is code-shaped, otherwise the DevEUI.
+        name = discovery_info.get("device_name") or ""
+        shown = name if is_valid_code(name) else dev_eui
+        self.context["title_placeholders"] = {"name": shown, "dev_eui": dev_eui}
         return await self.async_step_discovery_confirm()
 
     async def async_step_discovery_confirm(
