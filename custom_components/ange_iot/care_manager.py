@@ -40,6 +40,7 @@ from .care.supervision import (
     night_of,
 )
 from .care_audit_writer import AuditWriter
+from .care_code_repairs import async_check_codes
 from .care_config import (
     ROLE_BED,
     ROLE_OUTER_DOOR,
@@ -226,6 +227,7 @@ class CareManager:
         if not self._started:
             return
         units, found = care_units(self.hub.entry), dispensers(self.hub.entry)
+        async_check_codes(self.hass, self.hub.entry)
         for code, unit in units.items():
             if self.units.get(code) != unit:
                 self.audit_line(AuditAction.CARE_UNIT_CHANGED, actor=None, care_unit=code, data={"change": "settings"})

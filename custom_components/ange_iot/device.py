@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigSubentry
 
+from .care_naming import care_device_name
 from .const import (
     CONF_AREA,
     CONF_CARE_UNIT,
@@ -18,7 +19,6 @@ from .const import (
     CONF_ROOM,
     MODEL_NETWORK_DECODED,
 )
-from .care_naming import care_device_name
 from .derived import ROLE, Feature, Value, build_features
 from .lorawan.activity import ActivityTracker
 from .lorawan.codecs import MODELS, ModelInfo
