@@ -13,7 +13,11 @@ import uuid
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_capture_events,
+)
 
 from custom_components.ange_iot.care.audit import AuditLog
 from custom_components.ange_iot.care.identity import looks_like_identity_number
@@ -137,9 +141,11 @@ async def test_a_line_that_cannot_be_written_fails_the_action_and_changes_nothin
     nurse = (await hass.auth.async_create_user("Natt 1")).id
 
     # The disk refuses the write (the operating system is the boundary mocked here).
-    with patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=OSError(28, "No space left")):
-        with pytest.raises(HomeAssistantError) as err:
-            await call(hass, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": nurse})
+    with (
+        patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=OSError(28, "No space left")),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await call(hass, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": nurse})
     assert err.value.translation_key == "audit_write_failed"
     # Nothing changed: the alarm is still waiting, no event was fired, nothing half-written.
     assert [alarm["state"] for alarm in open_alarms(hass)] == ["triggered"]
@@ -157,9 +163,11 @@ async def test_a_failed_night_report_line_withholds_the_report(
     hass: HomeAssistant, care_hub: Callable[..., Any]
 ) -> None:
     await care_hub(care_unit(), care_device(BUTTON, "milesight_ws101", "Larm R12"))
-    with patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=OSError(5, "I/O error")):
-        with pytest.raises(HomeAssistantError) as err:
-            await call(hass, "night_report", {"care_unit": UNIT})
+    with (
+        patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=OSError(5, "I/O error")),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await call(hass, "night_report", {"care_unit": UNIT})
     assert err.value.translation_key == "audit_write_failed"
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -76,7 +76,7 @@ async def test_a_night_of_checks(hass: HomeAssistant, care_hub: Callable[..., An
     assert state.attributes["night"] == "2026-01-14"
     assert state.attributes["since"] is None
     assert state.attributes["category"] == "care"
-    assert state.attributes["options"] == ["in_bed", "out_of_bed", "door_opened", "no_data", "paused"]
+    assert state.attributes["options"] == ["in_bed", "out_of_bed", "door_opened", "not_supervised", "paused"]
 
     # R12's resident gets up at 01:45 and is back at 02:05; the 02:00 check says since when.
     await hub.at("2026-01-15T01:45:00")
@@ -107,25 +107,35 @@ async def test_a_night_of_checks(hass: HomeAssistant, care_hub: Callable[..., An
         "rooms": [
             {
                 "room": ROOM,
+                "check_times": ["02:00", "05:00", "23:00"],
+                "consent": [],
                 "checks": [
-                    {"time": "23:00", "result": "in_bed", "since": None, "alarm": False},
-                    {"time": "02:00", "result": "out_of_bed", "since": "01:45", "alarm": False},
-                    {"time": "05:00", "result": "door_opened", "since": "02:10", "alarm": False},
+                    {"time": "23:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
+                    {"time": "02:00", "result": "out_of_bed", "reason": None, "since": "01:45", "alarm": False},
+                    {"time": "05:00", "result": "door_opened", "reason": None, "since": "02:10", "alarm": False},
                 ],
             },
             {
                 "room": ROOM_2,
+                "check_times": ["02:00", "05:00", "23:00"],
+                "consent": [],
                 "checks": [
-                    {"time": "23:00", "result": "in_bed", "since": None, "alarm": False},
-                    {"time": "02:00", "result": "in_bed", "since": None, "alarm": False},
-                    {"time": "05:00", "result": "in_bed", "since": None, "alarm": False},
+                    {"time": "23:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
+                    {"time": "02:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
+                    {"time": "05:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
                 ],
             },
         ],
     }
-    # Asked for explicitly, and for a night without checks.
+    # Asked for explicitly. A night without any result is never an empty, quiet-looking
+    # report: every room is listed with every check as not supervised.
     assert await night_report(hass, night="2026-01-14") == report
-    assert await night_report(hass, night="2026-01-13") == {"care_unit": UNIT, "night": "2026-01-13", "rooms": []}
+    earlier = await night_report(hass, night="2026-01-13")
+    assert [room["room"] for room in earlier["rooms"]] == [ROOM, ROOM_2]
+    assert {(c["time"], c["result"], c["reason"]) for room in earlier["rooms"] for c in room["checks"]} == {
+        ("23:00", "not_supervised", "no_result"), ("02:00", "not_supervised", "no_result"),
+        ("05:00", "not_supervised", "no_result"),
+    }
 
 
 async def test_night_report_during_the_night_is_tonights(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:
@@ -161,7 +171,7 @@ async def test_no_data_when_the_bed_sensor_is_offline(hass: HomeAssistant, care_
     assert [e.data["kind"] for e in events] == ["device_offline"]
 
     await hub.at("2026-01-15T02:00:00")
-    assert supervision(hass).state == "no_data"
+    assert supervision(hass).state == "not_supervised"
     no_data = events[-1].data
     assert no_data == {
         "alarm_id": no_data["alarm_id"],
@@ -185,7 +195,7 @@ async def test_a_room_never_heard_from_has_no_data(hass: HomeAssistant, care_hub
     events = async_capture_events(hass, "ange_iot_alarm")
     await hub.at("2026-01-14T22:31:00")
     await hub.at("2026-01-14T23:00:00")
-    assert supervision(hass).state == "no_data"
+    assert supervision(hass).state == "not_supervised"
     assert [e.data["kind"] for e in events] == ["supervision_no_data"]
 
 
@@ -201,7 +211,7 @@ async def test_offline_door_sensor_gives_no_data(hass: HomeAssistant, care_hub: 
     await hub.send(BED, R311WA_IN_BED)
     await hub.at("2026-01-14T22:31:00")
     await hub.at("2026-01-14T23:00:00")
-    assert supervision(hass).state == "no_data"
+    assert supervision(hass).state == "not_supervised"
 
 
 async def test_out_of_bed_longer_than_the_limit_at_a_check(
@@ -220,7 +230,11 @@ async def test_out_of_bed_longer_than_the_limit_at_a_check(
     assert supervision(hass).state == "out_of_bed"
     assert supervision(hass).attributes["since"] == "01:01"
     report = await night_report(hass)
-    assert report["rooms"][0]["checks"] == [{"time": "02:00", "result": "out_of_bed", "since": "01:01", "alarm": True}]
+    # Set up at 01:00: the 23:00 check had no result, which is listed, not hidden.
+    assert report["rooms"][0]["checks"] == [
+        {"time": "23:00", "result": "not_supervised", "reason": "no_result", "since": None, "alarm": False},
+        {"time": "02:00", "result": "out_of_bed", "reason": None, "since": "01:01", "alarm": True},
+    ]
     assert "out_of_bed" in [a["kind"] for a in open_alarms(hass)]
 
 
@@ -316,7 +330,7 @@ async def test_pause_a_given_night_and_its_errors(hass: HomeAssistant, care_hub:
     assert err.value.translation_key == "unknown_care_unit"
 
 
-async def test_rooms_without_a_bed_sensor_are_not_supervised(
+async def test_a_room_without_a_bed_sensor_is_not_supervised_and_says_so(
     hass: HomeAssistant, care_hub: Callable[..., Any]
 ) -> None:
     hub = await care_hub(
@@ -326,12 +340,25 @@ async def test_rooms_without_a_bed_sensor_are_not_supervised(
         options={"offline_timeout": 1440},
     )
     events = async_capture_events(hass, "ange_iot_alarm")
+    notices = async_capture_events(hass, "ange_iot_supervision")
     await hub.at("2026-01-14T22:31:00")
     await hub.at("2026-01-14T23:00:00")
-    entry_id = hub.entry.entry_id
-    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{entry_id}_care_{UNIT}_{ROOM}_supervision") is None
-    assert (await night_report(hass))["rooms"] == []
-    assert events == []
+    # Not a quiet night: "not supervised, visit needed", with its reason, notified.
+    assert supervision(hass).state == "not_supervised"
+    assert supervision(hass).attributes["reason"] == "no_sensor"
+    report = await night_report(hass)
+    assert report["rooms"][0]["room"] == ROOM
+    assert report["rooms"][0]["checks"] == [
+        {"time": "23:00", "result": "not_supervised", "reason": "no_sensor", "since": None, "alarm": True}
+    ]
+    assert [e.data["kind"] for e in events] == ["supervision_no_data"]
+    assert [e.data for e in notices] == [
+        {
+            "care_unit": UNIT, "room": ROOM, "night": "2026-01-14",
+            "checked_at": local("2026-01-14T23:00:00").astimezone(UTC).isoformat(),
+            "result": "not_supervised", "reason": "no_sensor",
+        }
+    ]
 
 
 async def test_bed_history_survives_a_restart(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:

@@ -26,6 +26,7 @@ from .care_config import (
     CONF_CLIENT,
     CONF_CODE,
     CONF_DISPENSER_ID,
+    SUBENTRY_CARE_ROOM,
     SUBENTRY_CARE_UNIT,
     SUBENTRY_DISPENSER,
 )
@@ -41,6 +42,7 @@ _CODE_FIELDS: Final = {
     SUBENTRY_CARE_UNIT: (CONF_CODE,),
     SUBENTRY_DISPENSER: (CONF_DISPENSER_ID, CONF_CARE_UNIT, CONF_CLIENT),
     SUBENTRY_DEVICE: (CONF_CARE_UNIT, CONF_ROOM),
+    SUBENTRY_CARE_ROOM: (CONF_CARE_UNIT, CONF_ROOM),
 }
 
 
@@ -136,6 +138,8 @@ class CareCodeRepairFlow(RepairsFlow):
         if subentry.subentry_type == SUBENTRY_DEVICE and data.get(CONF_CARE_UNIT) and data.get(CONF_ROOM):
             data[CONF_NAME] = care_device_name(data[CONF_CARE_UNIT], data[CONF_ROOM], data.get(ROLE), data.get(CONF_MODEL))
             title = data[CONF_NAME]
+        elif subentry.subentry_type == SUBENTRY_CARE_ROOM:
+            title = f"{data[CONF_CARE_UNIT]} {data[CONF_ROOM]}"
         self.hass.config_entries.async_update_subentry(
             entry, subentry, data=MappingProxyType(data), title=title or subentry.title
         )

@@ -22,6 +22,7 @@ from homeassistant.util import dt as dt_util
 
 from .care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
 from .care.audit import AuditAction, AuditLog, retention_cutoff
+from .care.consent import ConsentBook, ConsentScope
 from .care.dispenser import (
     ALARM_KIND_FOR_EVENT,
     DispenserEvent,
@@ -30,14 +31,8 @@ from .care.dispenser import (
 )
 from .care.supervision import (
     BedChange,
-    CheckResult,
-    CheckSchedule,
-    CheckStatus,
     NightLog,
-    RoomSensors,
-    evaluate,
     is_night,
-    night_of,
 )
 from .care_audit_writer import AuditWriter
 from .care_code_repairs import async_check_codes
@@ -50,6 +45,7 @@ from .care_config import (
     care_units,
     dispensers,
 )
+from .care_night import NightSupervision
 from .const import DOMAIN, LOGGER
 from .derived import ROLE
 from .windowed_save import WindowedSave
@@ -118,7 +114,8 @@ class CareManager:
         self.hub = hub
         self.entry_id = hub.entry.entry_id
         self.book = AlarmBook()
-        self.nights = NightLog()
+        self.nights: NightLog = NightLog()
+        self.night = NightSupervision(self)
         self.dispenser_states: dict[str, DispenserState] = {}
         self.rooms: dict[tuple[str, str], RoomActivity] = {}
         self.units: dict[str, CareUnitConfig] = {}
@@ -154,6 +151,8 @@ class CareManager:
             self.book = AlarmBook.from_dict(book)
         if isinstance(nights := stored.get("nights"), dict):
             self.nights = NightLog.from_dict(nights)
+        if isinstance(consents := stored.get("consents"), dict):
+            self.night.consents = ConsentBook.from_dict(consents)
         for dispenser_id, data in (stored.get("dispensers") or {}).items():
             self.dispenser_states[dispenser_id] = DispenserState.from_dict(data)
         for room_key, data in (stored.get("rooms") or {}).items():
@@ -184,6 +183,7 @@ class CareManager:
             "audit_key": self._audit_key.hex(),
             "alarms": self.book.as_dict(),
             "nights": self.nights.as_dict(),
+            "consents": self.night.consents.as_dict(),
             "dispensers": {key: state.as_dict() for key, state in self.dispenser_states.items()},
             "last_check": {unit: moment.isoformat() for unit, moment in self._last_check.items()},
             "rooms": {f"{code}/{room}": activity.as_dict() for (code, room), activity in self.rooms.items()},
@@ -276,14 +276,8 @@ class CareManager:
         )
 
     def supervised_rooms(self, code: str) -> list[str]:
-        """Rooms of a unit that have a bed sensor, so digital night supervision."""
-        return sorted(
-            {
-                d.config.room
-                for d in self.hub.devices.values()
-                if d.config.care_unit == code and d.config.room and d.config.settings.get(ROLE) == ROLE_BED
-            }
-        )
+        """Rooms of a unit under night supervision: all of them (see care_night)."""
+        return self.night.rooms(code)
 
     # ------------------------------------------------------------------ alarms
 
@@ -483,7 +477,8 @@ class CareManager:
         # One episode out of bed is one alarm, whether the sweep or a night check sees it.
         return f"out_of_bed:{code}/{room}:{out_since.astimezone(UTC).isoformat()}"
 
-    def _room_devices(self, code: str, room: str) -> list[Device]:
+    def room_devices(self, code: str, room: str) -> list[Device]:
+        """The care devices in one room of a unit."""
         return [
             d for d in self.hub.devices.values() if d.config.care_unit == code and d.config.room == room
         ]
@@ -493,6 +488,8 @@ class CareManager:
             return
         for (code, room), activity in self.rooms.items():
             if code != unit.code or not activity.bed_changes:
+                continue
+            if not self.night.consents.allows(code, room, ConsentScope.NIGHT_SUPERVISION):
                 continue
             last = activity.bed_changes[-1]
             if last.occupied or now - last.at <= unit.out_of_bed_limit:
@@ -506,67 +503,28 @@ class CareManager:
             if key in self._raised_episodes or self._is_open(key):
                 continue
             self._raised_episodes.add(key)
-            bed = next((d for d in self._room_devices(code, room) if d.config.settings.get(ROLE) == ROLE_BED), None)
+            bed = next((d for d in self.room_devices(code, room) if d.config.settings.get(ROLE) == ROLE_BED), None)
             self.trigger(AlarmKind.OUT_OF_BED, code, room, bed.dev_eui if bed else None, now, source_key=key)
 
     def _night_checks(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
         last = self._last_check.get(unit.code)
+        self._last_check[unit.code] = now
         if last is None:
-            self._last_check[unit.code] = now
             return
-        due = CheckSchedule(unit.check_times).due_checks(last, now, tz)
-        for check_at in due:
-            for room in self.rooms_of(unit.code):
-                result = self._check_room(unit, room, check_at, last, tz)
-                if result is not None:
-                    self._record(result)
-            last = check_at
-        if due:
-            self._last_check[unit.code] = due[-1]
+        if self.night.run(unit, last, now, tz):
             self._changed()
 
-    def _check_room(
-        self, unit: CareUnitConfig, room: str, at: datetime, since: datetime, tz: Any
-    ) -> CheckResult | None:
-        devices = self._room_devices(unit.code, room)
-        beds = [d for d in devices if d.config.settings.get(ROLE) == ROLE_BED]
-        if not beds:
-            return None  # a room without a bed sensor is not under digital supervision
-        doors = [d for d in devices if d.config.settings.get(ROLE) == ROLE_OUTER_DOOR]
-        activity = self.rooms.setdefault((unit.code, room), RoomActivity())
-        night = night_of(at, unit.night_start, unit.night_end, tz=tz) or dt_util.as_local(at).date()
-        sensors = RoomSensors(
-            bed_online=all(d.available for d in beds),
-            bed_changes=list(activity.bed_changes),
-            door_online=all(d.available for d in doors) if doors else None,
-            door_openings=list(activity.door_openings),
-        )
-        return evaluate(
-            unit.code, room, sensors, at=at, since=since, tz=tz,
-            out_of_bed_limit=unit.out_of_bed_limit,
-            paused=self.nights.is_paused(unit.code, room, night),
-            night_start=unit.night_start, night_end=unit.night_end,
-        )
+    def activity(self, code: str, room: str) -> RoomActivity:
+        """What a room's sensors said recently."""
+        return self.rooms.setdefault((code, room), RoomActivity())
 
-    def _record(self, result: CheckResult) -> None:
-        self.nights.record(result)
-        self.audit_line(
-            AuditAction.SUPERVISION_CHECK, actor=None, care_unit=result.care_unit, room=result.room,
-            at=result.checked_at, data={"status": result.status.value, "clock": result.clock, "night": result.night.isoformat()},
-        )
-        if not result.alarm:
+    def raise_out_of_bed(self, code: str, room: str, out_since: datetime, at: datetime) -> None:
+        """One alarm per episode out of bed, whether the sweep or a night check sees it."""
+        key = self._out_of_bed_key(code, room, out_since)
+        if key in self._raised_episodes or self._is_open(key):
             return
-        if result.out_of_bed_since is not None and result.status is CheckStatus.OUT_OF_BED:
-            key = self._out_of_bed_key(result.care_unit, result.room, result.out_of_bed_since)
-            if key in self._raised_episodes or self._is_open(key):
-                return
-            self._raised_episodes.add(key)
-            self.trigger(AlarmKind.OUT_OF_BED, result.care_unit, result.room, None, result.checked_at, source_key=key)
-            return
-        self.trigger(
-            AlarmKind.SUPERVISION_NO_DATA, result.care_unit, result.room, None, result.checked_at,
-            source_key=f"supervision_no_data:{result.care_unit}/{result.room}:{result.checked_at.isoformat()}",
-        )
+        self._raised_episodes.add(key)
+        self.trigger(AlarmKind.OUT_OF_BED, code, room, None, at, source_key=key)
 
     def _inactivity(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
         local = now.astimezone(tz)
@@ -577,9 +535,11 @@ class CareManager:
             key = (unit.code, room)
             if self._inactivity_done.get(key) == local.date():
                 continue
+            if not self.night.consents.allows(unit.code, room, ConsentScope.INACTIVITY):
+                continue
             self._inactivity_done[key] = local.date()
             presence = [
-                d for d in self._room_devices(unit.code, room)
+                d for d in self.room_devices(unit.code, room)
                 if d.config.settings.get(ROLE) == ROLE_ROOM_PRESENCE
             ]
             if not presence:
@@ -597,27 +557,8 @@ class CareManager:
     # ------------------------------------------------------------------ reports
 
     def night_report(self, code: str, night: date) -> dict[str, Any]:
-        """The night's check results of a unit, for the morning report action."""
-        report = self.nights.morning_report(code, night)
-        return {
-            "care_unit": code,
-            "night": night.isoformat(),
-            "rooms": [
-                {
-                    "room": room,
-                    "checks": [
-                        {
-                            "time": dt_util.as_local(result.checked_at).strftime("%H:%M"),
-                            "result": result.status.value,
-                            "since": result.clock,
-                            "alarm": result.alarm,
-                        }
-                        for result in results
-                    ],
-                }
-                for room, results in report.items()
-            ],
-        }
+        """The night's checks of every room of a unit, for the morning report action."""
+        return self.night.report(code, night)
 
     def open_alarms(self, code: str) -> list[Alarm]:
         """A unit's open alarms, oldest first."""

@@ -27,6 +27,7 @@ from .care.audit import AuditAction
 from .care.errors import CareError
 from .care.supervision import NightLog, Pause, PauseReason, night_of
 from .care_audit_services import async_setup_audit_services
+from .care_consent_services import async_setup_consent_services
 from .care_manager import CareManager
 from .care_users import ATTR_USER_ID, actor_of
 from .const import DOMAIN
@@ -123,7 +124,7 @@ def _tonight(manager: CareManager, code: str) -> date:
 async def _pause(call: ServiceCall) -> None:
     code, room = call.data[ATTR_CARE_UNIT], call.data[ATTR_ROOM]
     manager = _manager_of_unit(call.hass, code)
-    if room not in manager.rooms_of(code):
+    if room not in manager.night.rooms(code):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="unknown_room",
             translation_placeholders={"care_unit": code, "room": room},
@@ -158,10 +159,11 @@ async def _night_report(call: ServiceCall) -> ServiceResponse:
     manager = _manager_of_unit(call.hass, code)
     night = call.data.get(ATTR_NIGHT)
     if night is None:
-        # In the morning, the night that just ended.
-        night = _tonight(manager, code)
-        if dt_util.now().time() >= manager.unit(code).night_end and night == dt_util.now().date():
-            night = night - timedelta(days=1)
+        # During the night, tonight's; in the daytime, the night that ended this morning.
+        unit, now = manager.unit(code), dt_util.now()
+        night = night_of(now, unit.night_start, unit.night_end)
+        if night is None:
+            night = now.date() - timedelta(days=1) if unit.night_end <= unit.night_start else now.date()
     report = manager.night_report(code, night)
     # Reading the report is an access to care data: recorded before the answer leaves.
     await manager.audit_writer.async_write(
@@ -180,3 +182,4 @@ def async_setup_care_services(hass: HomeAssistant) -> None:
     register(DOMAIN, "pause_supervision", _pause, schema=PAUSE_SCHEMA)
     register(DOMAIN, "night_report", _night_report, schema=REPORT_SCHEMA, supports_response=SupportsResponse.ONLY)
     async_setup_audit_services(hass)
+    async_setup_consent_services(hass)

@@ -36,9 +36,10 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
 from .care.identity import is_valid_code, looks_like_identity_number
-from .care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from .care_config import SUBENTRY_CARE_ROOM, SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from .care_flow import CareUnitSubentryFlow, DispenserSubentryFlow, code_errors
 from .care_naming import care_device_name
+from .care_room_flow import CareRoomSubentryFlow
 from .const import (
     CONF_API_KEY,
     CONF_API_URL,
@@ -255,6 +256,7 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
             SUBENTRY_ICE_PLACE: IcePlaceSubentryFlow,
             SUBENTRY_CARE_UNIT: CareUnitSubentryFlow,
             SUBENTRY_DISPENSER: DispenserSubentryFlow,
+            SUBENTRY_CARE_ROOM: CareRoomSubentryFlow,
         }
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
