@@ -29,20 +29,10 @@ from .test_care_alarms import (
     local,
     production_loop_fixture,
 )
-from .test_care_supervision import BED_2, CHECKS, night_report, supervision
+from .test_care_supervision import BED_2, CHECKS, care_room, night_report, supervision
 
 _care_hub = pytest.fixture(name="care_hub")(care_hub_fixture)
 _production_loop = pytest.fixture(name="production_loop")(production_loop_fixture)
-
-
-def care_room(unit: str, room: str, check_times: list[str]) -> dict[str, Any]:
-    """A resident's room subentry, as the room flow stores it."""
-    return {
-        "data": {"care_unit": unit, "room": room, "check_times": check_times},
-        "subentry_type": SUBENTRY_CARE_ROOM,
-        "title": f"{unit} {room}",
-        "unique_id": f"care_room_{unit}_{room}",
-    }
 
 
 async def audit_lines(hass: HomeAssistant, action: str) -> list[dict[str, Any]]:

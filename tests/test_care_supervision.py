@@ -11,10 +11,12 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.ange_iot.care_config import SUBENTRY_CARE_ROOM
 from custom_components.ange_iot.const import DOMAIN
 
 from .test_care_alarms import (
     BED,
+    BUTTON,
     DOOR,
     DOOR_CLOSED,
     DOOR_OPEN,
@@ -38,6 +40,16 @@ _production_loop = pytest.fixture(name="production_loop")(production_loop_fixtur
 
 BED_2 = "0004a30b0b000002"
 CHECKS = ["23:00", "02:00", "05:00"]
+
+
+def care_room(unit: str, room: str, check_times: list[str]) -> dict[str, Any]:
+    """A resident's room subentry, as the room flow stores it."""
+    return {
+        "data": {"care_unit": unit, "room": room, "check_times": check_times},
+        "subentry_type": SUBENTRY_CARE_ROOM,
+        "title": f"{unit} {room}",
+        "unique_id": f"care_room_{unit}_{room}",
+    }
 
 
 def supervision(hass: HomeAssistant, room: str = ROOM) -> Any:
@@ -330,12 +342,16 @@ async def test_pause_a_given_night_and_its_errors(hass: HomeAssistant, care_hub:
     assert err.value.translation_key == "unknown_care_unit"
 
 
-async def test_a_room_without_a_bed_sensor_is_not_supervised_and_says_so(
+async def test_a_resident_room_without_a_bed_sensor_is_not_supervised_and_says_so(
     hass: HomeAssistant, care_hub: Callable[..., Any]
 ) -> None:
     hub = await care_hub(
         care_unit(check_times=CHECKS),
+        # R12 is a resident's room (night supervision expected) but has only a door sensor;
+        # R14 has only a call button and is not under night supervision.
+        care_room(UNIT, ROOM, CHECKS),
         care_device(DOOR, "elsys_ems_door", "Dörr R12", role="outer_door"),
+        care_device(BUTTON, "milesight_ws101", "Larm R14", room=ROOM_2),
         start="2026-01-14T22:30:00",
         options={"offline_timeout": 1440},
     )
@@ -347,9 +363,13 @@ async def test_a_room_without_a_bed_sensor_is_not_supervised_and_says_so(
     assert supervision(hass).state == "not_supervised"
     assert supervision(hass).attributes["reason"] == "no_sensor"
     report = await night_report(hass)
-    assert report["rooms"][0]["room"] == ROOM
-    assert report["rooms"][0]["checks"] == [
+    by_room = {room["room"]: room["checks"] for room in report["rooms"]}
+    assert by_room[ROOM] == [
         {"time": "23:00", "result": "not_supervised", "reason": "no_sensor", "since": None, "alarm": True}
+    ]
+    # The room outside night supervision is listed as not supervised too, without an alarm.
+    assert by_room[ROOM_2] == [
+        {"time": "23:00", "result": "not_supervised", "reason": "no_sensor", "since": None, "alarm": False}
     ]
     assert [e.data["kind"] for e in events] == ["supervision_no_data"]
     assert [e.data for e in notices] == [

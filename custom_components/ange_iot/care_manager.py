@@ -276,8 +276,8 @@ class CareManager:
         )
 
     def supervised_rooms(self, code: str) -> list[str]:
-        """Rooms of a unit under night supervision: all of them (see care_night)."""
-        return self.night.rooms(code)
+        """Rooms of a unit under night supervision (see care_night)."""
+        return self.night.supervised(code)
 
     # ------------------------------------------------------------------ alarms
 

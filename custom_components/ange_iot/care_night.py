@@ -56,6 +56,21 @@ class NightSupervision:
         rooms.update(room for unit, room in care_rooms(self.manager.hub.entry) if unit == code)
         return sorted(rooms)
 
+    def supervised(self, code: str) -> list[str]:
+        """Rooms under night supervision: with a bed sensor, or set up as a resident's room.
+
+        A room set up as a resident's room but without a working bed sensor is checked all
+        the same, and each check says "not supervised, visit needed". A room with only, say,
+        a call button is not under night supervision; the report lists it as not supervised.
+        """
+        rooms = {
+            d.config.room
+            for d in self.manager.hub.devices.values()
+            if d.config.care_unit == code and d.config.room and d.config.settings.get(ROLE) == ROLE_BED
+        }
+        rooms.update(room for unit, room in care_rooms(self.manager.hub.entry) if unit == code)
+        return sorted(rooms)
+
     def check_times(self, unit: CareUnitConfig, room: str) -> CheckSchedule:
         """The room's own check times, else its unit's."""
         config = care_rooms(self.manager.hub.entry).get((unit.code, room))
@@ -64,7 +79,7 @@ class NightSupervision:
     def run(self, unit: CareUnitConfig, last: datetime, now: datetime, tz: Any) -> bool:
         """Record every check due in ``(last, now]``; whether any was."""
         any_due = False
-        for room in self.rooms(unit.code):
+        for room in self.supervised(unit.code):
             schedule = self.check_times(unit, room)
             for check_at in schedule.due_checks(last, now, tz):
                 any_due = True
@@ -139,6 +154,7 @@ class NightSupervision:
         unit = self.manager.unit(code)
         results = self.manager.nights.morning_report(code, night)
         rooms = sorted(set(self.rooms(code)) | set(results))
+        supervised = set(self.supervised(code))
         tz = dt_util.get_default_time_zone()
         start, end = night_bounds(night, tz, unit.night_start, unit.night_end)
         until = min(end, dt_util.utcnow())
@@ -158,8 +174,9 @@ class NightSupervision:
                 for result in results.get(room, [])
             ]
             done = {moment for moment, _row in rows}
-            # A check time that passed without any result (a room added since, or a result
-            # lost) is listed too: no result is not a quiet check.
+            # A check time that passed without any result (a room added since, a result lost,
+            # or a room not under supervision) is listed too: no result is not a quiet check.
+            missing = "no_result" if room in supervised else NotSupervisedReason.NO_SENSOR.value
             for moment in self.check_times(unit, room).due_checks(start - timedelta(seconds=1), until, tz):
                 if moment not in done:
                     rows.append(
@@ -168,7 +185,7 @@ class NightSupervision:
                             {
                                 "time": dt_util.as_local(moment).strftime("%H:%M"),
                                 "result": CheckStatus.NOT_SUPERVISED.value,
-                                "reason": "no_result",
+                                "reason": missing,
                                 "since": None,
                                 "alarm": False,
                             },
