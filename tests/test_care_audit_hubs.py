@@ -12,6 +12,7 @@ import uuid
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -263,3 +264,21 @@ async def test_the_audit_key_never_reaches_diagnostics(
     diagnostics = json.dumps(await async_get_config_entry_diagnostics(hass, hub.entry))
     assert key not in diagnostics
     assert "audit_key" not in diagnostics
+
+
+async def test_a_line_of_the_integrations_own_doing_that_fails_raises_a_repair(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    hub = await care_hub(care_unit(), care_device(BUTTON, "milesight_ws101", "Larm R12"))
+    events = async_capture_events(hass, "ange_iot_alarm")
+    with patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=OSError(28, "No space left")):
+        await hub.send(BUTTON, WS101_PRESS)
+        await hub.manager.async_flush_audit()
+    # The alarm still reaches staff (an uplink cannot be refused) ...
+    assert [e.data["state"] for e in events] == ["triggered"]
+    # ... and the missing line is not silent: a repair issue says the log could not be written.
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"audit_write_failed_{hub.entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "audit_write_failed"
+    # Nothing half-written is left behind: the log still verifies.
+    assert (await call(hass, "verify_audit_log", {}))["ok"] is True
