@@ -16,6 +16,8 @@ import pytest
 from custom_components.ange_iot.care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from custom_components.ange_iot.const import DOMAIN
 
+from .conftest import ERS_CO2_PAYLOAD
+from .helpers import post
 from .test_care_alarms import (
     BUTTON,
     DOOR,
@@ -26,6 +28,7 @@ from .test_care_alarms import (
     production_loop_fixture,
 )
 from .test_care_flows import UNIT_FORM, start, submit
+from .test_config_flow import UNKNOWN
 
 _care_hub = pytest.fixture(name="care_hub")(care_hub_fixture)
 _production_loop = pytest.fixture(name="production_loop")(production_loop_fixture)
@@ -117,3 +120,23 @@ async def test_an_old_style_code_raises_a_repair_that_asks_for_a_new_one(
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, BUTTON)})
     assert device is not None
     assert device.name == "R-4 R12 Larmknapp"
+
+
+@pytest.mark.parametrize(("device_name", "shown"), [("Anna Svensson", "dev_eui"), ("19121212-1212", "dev_eui"), ("KNAPP-12", "name")])
+async def test_the_discovered_card_never_shows_a_name(
+    hass: HomeAssistant,
+    setup_integration: Any,
+    hass_client_no_auth: Any,
+    chirpstack_up: Callable[..., dict[str, Any]],
+    device_name: str,
+    shown: str,
+) -> None:
+    body = chirpstack_up(UNKNOWN, ERS_CO2_PAYLOAD, 7, profile="ELSYS ERS-CO2")
+    # The network server names the device after the resident.
+    body["deviceInfo"]["deviceName"] = device_name
+    status, _ = await post(await hass_client_no_auth(), body)
+    await hass.async_block_till_done()
+    assert status == 200
+    [flow] = [f for f in hass.config_entries.flow.async_progress_by_handler(DOMAIN) if f["context"]["source"] == "integration_discovery"]
+    expected = UNKNOWN if shown == "dev_eui" else device_name
+    assert flow["context"]["title_placeholders"] == {"name": expected, "dev_eui": UNKNOWN}
