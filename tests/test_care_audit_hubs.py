@@ -13,6 +13,7 @@ import uuid
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -282,3 +283,19 @@ async def test_a_line_of_the_integrations_own_doing_that_fails_raises_a_repair(
     assert issue.translation_key == "audit_write_failed"
     # Nothing half-written is left behind: the log still verifies.
     assert (await call(hass, "verify_audit_log", {}))["ok"] is True
+
+
+async def test_a_shared_folder_that_is_not_the_hubs_is_left_alone(
+    hass: HomeAssistant, care_hub: Callable[..., Any], tmp_path: Path
+) -> None:
+    # Another hub's log (another key) in the shared folder of an older version.
+    shared = Path(str(tmp_path)) / "ange_iot" / "audit"
+    other = AuditLog(shared, key=b"o" * 32)
+    other.append("care_unit_changed", at=dt_util.utcnow(), actor=None, care_unit="SOL-9")
+    before = sorted(path.name for path in shared.iterdir())
+    hub = await care_hub(care_unit(), care_device(BUTTON, "milesight_ws101", "Larm R12"))
+    # Kept where it is as evidence; the hub writes to its own folder.
+    assert sorted(path.name for path in shared.iterdir() if path.is_file()) == before
+    assert other.verify().ok
+    await call(hass, "night_report", {"care_unit": UNIT})
+    assert [line["action"] for line in lines_in(hub_folder(hass, hub.entry.entry_id))][-1] == "night_report_read"
