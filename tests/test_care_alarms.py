@@ -513,7 +513,8 @@ async def test_acknowledge_from_a_notification_action_records_the_user(
 
     # What the blueprint does when a member of staff taps "Kvittera": the notification
     # action event carries the tapping user in its context, and the automation passes it on.
-    tap = Context(user_id="user-nattpersonal-1")
+    natt_1 = (await hass.auth.async_create_user("Nattpersonal 1")).id
+    tap = Context(user_id=natt_1)
     hass.bus.async_fire("mobile_app_notification_action", {"action": f"ACK_{alarm_id}"}, context=tap)
     await hass.services.async_call(
         DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": tap.user_id}, blocking=True
@@ -527,11 +528,11 @@ async def test_acknowledge_from_a_notification_action_records_the_user(
         "room": ROOM,
         "dev_eui": BUTTON,
         "triggered_at": iso(local("2026-01-14T14:00:00")),
-        "acknowledged_by": "user-nattpersonal-1",
+        "acknowledged_by": natt_1,
     }
     [listed] = open_alarms(hass)
     assert listed["state"] == "acknowledged"
-    assert listed["acknowledged_by"] == "user-nattpersonal-1"
+    assert listed["acknowledged_by"] == natt_1
 
     await hass.services.async_call(
         DOMAIN, "resolve_alarm", {"alarm_id": alarm_id, "outcome": "by_phone"}, blocking=True,
@@ -668,11 +669,12 @@ async def test_escalation_after_the_units_limit(hass: HomeAssistant, care_hub: C
     assert [(e.data["alarm_id"], e.data["state"]) for e in events[3:]] == [(slow, "escalated")]
 
     # An escalated alarm can still be acknowledged; then nothing waits unacknowledged.
+    nurse = (await hass.auth.async_create_user("Sjuksköterska")).id
     await hass.services.async_call(
-        DOMAIN, "acknowledge_alarm", {"alarm_id": fast, "user_id": "user-sjukskoterska"}, blocking=True
+        DOMAIN, "acknowledge_alarm", {"alarm_id": fast, "user_id": nurse}, blocking=True
     )
     assert events[-1].data["state"] == "acknowledged"
-    assert events[-1].data["acknowledged_by"] == "user-sjukskoterska"
+    assert events[-1].data["acknowledged_by"] == nurse
     await hub.minutes(1)
     oldest = hass.states.get(unit_entity(hass, "sensor", "oldest_unacknowledged"))
     assert oldest is not None and oldest.state == "unknown"
@@ -813,8 +815,9 @@ async def test_open_alarms_survive_a_restart(hass: HomeAssistant, care_hub: Call
     await hub.send(BUTTON, WS101_PRESS)
     await hub.send(LEAK, R718WA_LEAK)
     button_id, leak_id = events[0].data["alarm_id"], events[1].data["alarm_id"]
+    staff = (await hass.auth.async_create_user("Natt 1")).id
     await hass.services.async_call(
-        DOMAIN, "acknowledge_alarm", {"alarm_id": button_id, "user_id": "user-1"}, blocking=True
+        DOMAIN, "acknowledge_alarm", {"alarm_id": button_id, "user_id": staff}, blocking=True
     )
     await hass.services.async_call(DOMAIN, "resolve_alarm", {"alarm_id": leak_id, "outcome": "on_site"}, blocking=True)
     await hub.send(BUTTON, WS101_PRESS)
@@ -824,7 +827,7 @@ async def test_open_alarms_survive_a_restart(hass: HomeAssistant, care_hub: Call
 
     assert open_alarms(hass) == before
     assert [(a["alarm_id"], a["state"], a["acknowledged_by"], a["repeats"]) for a in before] == [
-        (button_id, "acknowledged", "user-1", 1)
+        (button_id, "acknowledged", staff, 1)
     ]
     # The alarm is still the same one: it can be resolved by its id, and the resolved one
     # is still known as closed.

@@ -36,7 +36,8 @@ DAY = {"start": "2026-01-14T00:00:00", "end": "2026-01-15T00:00:00"}
 
 
 def audit_files(hass: HomeAssistant) -> list[Path]:
-    return sorted(Path(hass.config.path("ange_iot/audit")).glob("audit-*.jsonl"))
+    """The month files of every hub (each hub has its own folder under ange_iot/audit)."""
+    return sorted(Path(hass.config.path("ange_iot/audit")).glob("*/audit-*.jsonl"))
 
 
 async def export(hass: HomeAssistant, **data: Any) -> Any:
@@ -50,17 +51,25 @@ async def verify(hass: HomeAssistant) -> Any:
     return await hass.services.async_call(DOMAIN, "verify_audit_log", {}, blocking=True, return_response=True)
 
 
+async def staff(hass: HomeAssistant, name: str) -> str:
+    """The id of a Home Assistant user of that name, created on first use."""
+    for user in await hass.auth.async_get_users():
+        if user.name == name:
+            return user.id
+    return (await hass.auth.async_create_user(name)).id
+
+
 async def alarm_round(hass: HomeAssistant, hub: Any) -> str:
     """A call button alarm acknowledged and resolved by staff; returns its id."""
     events = async_capture_events(hass, "ange_iot_alarm")
     await hub.send(BUTTON, WS101_PRESS)
     alarm_id: str = events[0].data["alarm_id"]
     await hass.services.async_call(
-        DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": "user-natt-1"}, blocking=True
+        DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": await staff(hass, "Natt 1")}, blocking=True
     )
     await hass.services.async_call(
         DOMAIN, "resolve_alarm", {"alarm_id": alarm_id, "outcome": "on_site"}, blocking=True,
-        context=Context(user_id="user-natt-2"),
+        context=Context(user_id=await staff(hass, "Natt 2")),
     )
     return alarm_id
 
@@ -109,8 +118,8 @@ async def test_alarm_transitions_are_audited_with_the_user(
     assert [(line["action"], line["actor"], line["data"]) for line in lines] == [
         ("care_unit_changed", "system", {"change": "settings"}),
         ("alarm_triggered", "system", {"alarm_id": alarm_id, "kind": "call_button", "dev_eui": BUTTON}),
-        ("alarm_acknowledged", "user-natt-1", {"alarm_id": alarm_id, "kind": "call_button"}),
-        ("alarm_resolved", "user-natt-2", {"alarm_id": alarm_id, "kind": "call_button", "outcome": "on_site"}),
+        ("alarm_acknowledged", await staff(hass, "Natt 1"), {"alarm_id": alarm_id, "kind": "call_button"}),
+        ("alarm_resolved", await staff(hass, "Natt 2"), {"alarm_id": alarm_id, "kind": "call_button", "outcome": "on_site"}),
     ]
     assert [line["room"] for line in lines] == [None, ROOM, ROOM, ROOM]
     assert [line["seq"] for line in lines] == sorted(line["seq"] for line in lines)
@@ -150,15 +159,21 @@ async def test_verify_detects_a_tampered_line(hass: HomeAssistant, care_hub: Cal
     result = await verify(hass)
     assert result == {
         "ok": True,
-        "logs": [{"hub": "ChirpStack v4", "ok": True, "lines_checked": 4, "first_bad_line": None, "reason": None}],
+        "logs": [
+            {
+                "hub": "ChirpStack v4", "config_entry_id": hub.entry.entry_id, "ok": True, "lines_checked": 4,
+                "first_bad_line": None, "reason": None,
+            }
+        ],
     }
 
     # Someone rewrites who acknowledged the alarm (line 3) in the month file.
     [month] = audit_files(hass)
     assert month.name == "audit-2026-01.jsonl"
     lines = month.read_text(encoding="utf-8").splitlines()
-    assert '"action":"alarm_acknowledged","actor":"user-natt-1"' in lines[2]
-    lines[2] = lines[2].replace('"actor":"user-natt-1"', '"actor":"user-natt-9"')
+    natt_1 = await staff(hass, "Natt 1")
+    assert f'"action":"alarm_acknowledged","actor":"{natt_1}"' in lines[2]
+    lines[2] = lines[2].replace(natt_1, await staff(hass, "Natt 9"))
     month.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result = await verify(hass)
@@ -176,7 +191,9 @@ async def test_verify_detects_a_deleted_line(hass: HomeAssistant, care_hub: Call
     assert (await verify(hass))["ok"] is True
     [month] = audit_files(hass)
     lines = month.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 4
+    # Four lines of the alarm, and the verification itself.
+    assert [json.loads(line)["action"] for line in lines][-1] == "audit_verified"
+    assert len(lines) == 5
     del lines[1]
     month.write_text("\n".join(lines) + "\n", encoding="utf-8")
     [log] = (await verify(hass))["logs"]

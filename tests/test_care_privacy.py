@@ -87,7 +87,7 @@ async def busy_night(hass: HomeAssistant, hub: Any) -> None:
     await hass.async_block_till_done()
     alarms = hub.manager.book.open_alarms()
     await hass.services.async_call(
-        DOMAIN, "acknowledge_alarm", {"alarm_id": alarms[0].alarm_id, "user_id": "user-natt-1"}, blocking=True
+        DOMAIN, "acknowledge_alarm", {"alarm_id": alarms[0].alarm_id, "user_id": (await hass.auth.async_create_user("Natt 1")).id}, blocking=True
     )
     await hass.services.async_call(
         DOMAIN, "resolve_alarm", {"alarm_id": alarms[1].alarm_id, "outcome": "false_alarm"}, blocking=True
@@ -241,7 +241,7 @@ async def test_alarm_event_data_has_only_contract_keys(hass: HomeAssistant, care
     await hub.send(BUTTON, WS101_PRESS)
     await hub.minutes(1)
     alarm_id = events[0].data["alarm_id"]
-    await hass.services.async_call(DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": "user-1"}, blocking=True)
+    await hass.services.async_call(DOMAIN, "acknowledge_alarm", {"alarm_id": alarm_id, "user_id": (await hass.auth.async_create_user("Natt 1")).id}, blocking=True)
     await hass.services.async_call(DOMAIN, "resolve_alarm", {"alarm_id": alarm_id, "outcome": "on_site"}, blocking=True)
     assert [e.data["state"] for e in events] == ["triggered", "escalated", "acknowledged", "resolved"]
     base = {"alarm_id", "kind", "state", "care_unit", "room", "dev_eui", "triggered_at"}

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.ange_iot.care_runtime.config import SUBENTRY_CARE_ROOM
 from custom_components.ange_iot.const import DOMAIN
 
 from .test_care_alarms import (
     BED,
+    BUTTON,
     DOOR,
     DOOR_CLOSED,
     DOOR_OPEN,
@@ -38,6 +40,16 @@ _production_loop = pytest.fixture(name="production_loop")(production_loop_fixtur
 
 BED_2 = "0004a30b0b000002"
 CHECKS = ["23:00", "02:00", "05:00"]
+
+
+def care_room(unit: str, room: str, check_times: list[str]) -> dict[str, Any]:
+    """A resident's room subentry, as the room flow stores it."""
+    return {
+        "data": {"care_unit": unit, "room": room, "check_times": check_times},
+        "subentry_type": SUBENTRY_CARE_ROOM,
+        "title": f"{unit} {room}",
+        "unique_id": f"care_room_{unit}_{room}",
+    }
 
 
 def supervision(hass: HomeAssistant, room: str = ROOM) -> Any:
@@ -76,7 +88,7 @@ async def test_a_night_of_checks(hass: HomeAssistant, care_hub: Callable[..., An
     assert state.attributes["night"] == "2026-01-14"
     assert state.attributes["since"] is None
     assert state.attributes["category"] == "care"
-    assert state.attributes["options"] == ["in_bed", "out_of_bed", "door_opened", "no_data", "paused"]
+    assert state.attributes["options"] == ["in_bed", "out_of_bed", "door_opened", "not_supervised", "paused"]
 
     # R12's resident gets up at 01:45 and is back at 02:05; the 02:00 check says since when.
     await hub.at("2026-01-15T01:45:00")
@@ -107,25 +119,35 @@ async def test_a_night_of_checks(hass: HomeAssistant, care_hub: Callable[..., An
         "rooms": [
             {
                 "room": ROOM,
+                "check_times": ["02:00", "05:00", "23:00"],
+                "consent": [],
                 "checks": [
-                    {"time": "23:00", "result": "in_bed", "since": None, "alarm": False},
-                    {"time": "02:00", "result": "out_of_bed", "since": "01:45", "alarm": False},
-                    {"time": "05:00", "result": "door_opened", "since": "02:10", "alarm": False},
+                    {"time": "23:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
+                    {"time": "02:00", "result": "out_of_bed", "reason": None, "since": "01:45", "alarm": False},
+                    {"time": "05:00", "result": "door_opened", "reason": None, "since": "02:10", "alarm": False},
                 ],
             },
             {
                 "room": ROOM_2,
+                "check_times": ["02:00", "05:00", "23:00"],
+                "consent": [],
                 "checks": [
-                    {"time": "23:00", "result": "in_bed", "since": None, "alarm": False},
-                    {"time": "02:00", "result": "in_bed", "since": None, "alarm": False},
-                    {"time": "05:00", "result": "in_bed", "since": None, "alarm": False},
+                    {"time": "23:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
+                    {"time": "02:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
+                    {"time": "05:00", "result": "in_bed", "reason": None, "since": None, "alarm": False},
                 ],
             },
         ],
     }
-    # Asked for explicitly, and for a night without checks.
+    # Asked for explicitly. A night without any result is never an empty, quiet-looking
+    # report: every room is listed with every check as not supervised.
     assert await night_report(hass, night="2026-01-14") == report
-    assert await night_report(hass, night="2026-01-13") == {"care_unit": UNIT, "night": "2026-01-13", "rooms": []}
+    earlier = await night_report(hass, night="2026-01-13")
+    assert [room["room"] for room in earlier["rooms"]] == [ROOM, ROOM_2]
+    assert {(c["time"], c["result"], c["reason"]) for room in earlier["rooms"] for c in room["checks"]} == {
+        ("23:00", "not_supervised", "no_result"), ("02:00", "not_supervised", "no_result"),
+        ("05:00", "not_supervised", "no_result"),
+    }
 
 
 async def test_night_report_during_the_night_is_tonights(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:
@@ -161,7 +183,7 @@ async def test_no_data_when_the_bed_sensor_is_offline(hass: HomeAssistant, care_
     assert [e.data["kind"] for e in events] == ["device_offline"]
 
     await hub.at("2026-01-15T02:00:00")
-    assert supervision(hass).state == "no_data"
+    assert supervision(hass).state == "not_supervised"
     no_data = events[-1].data
     assert no_data == {
         "alarm_id": no_data["alarm_id"],
@@ -185,7 +207,7 @@ async def test_a_room_never_heard_from_has_no_data(hass: HomeAssistant, care_hub
     events = async_capture_events(hass, "ange_iot_alarm")
     await hub.at("2026-01-14T22:31:00")
     await hub.at("2026-01-14T23:00:00")
-    assert supervision(hass).state == "no_data"
+    assert supervision(hass).state == "not_supervised"
     assert [e.data["kind"] for e in events] == ["supervision_no_data"]
 
 
@@ -201,7 +223,7 @@ async def test_offline_door_sensor_gives_no_data(hass: HomeAssistant, care_hub: 
     await hub.send(BED, R311WA_IN_BED)
     await hub.at("2026-01-14T22:31:00")
     await hub.at("2026-01-14T23:00:00")
-    assert supervision(hass).state == "no_data"
+    assert supervision(hass).state == "not_supervised"
 
 
 async def test_out_of_bed_longer_than_the_limit_at_a_check(
@@ -220,7 +242,11 @@ async def test_out_of_bed_longer_than_the_limit_at_a_check(
     assert supervision(hass).state == "out_of_bed"
     assert supervision(hass).attributes["since"] == "01:01"
     report = await night_report(hass)
-    assert report["rooms"][0]["checks"] == [{"time": "02:00", "result": "out_of_bed", "since": "01:01", "alarm": True}]
+    # Set up at 01:00: the 23:00 check had no result, which is listed, not hidden.
+    assert report["rooms"][0]["checks"] == [
+        {"time": "23:00", "result": "not_supervised", "reason": "no_result", "since": None, "alarm": False},
+        {"time": "02:00", "result": "out_of_bed", "reason": None, "since": "01:01", "alarm": True},
+    ]
     assert "out_of_bed" in [a["kind"] for a in open_alarms(hass)]
 
 
@@ -316,22 +342,43 @@ async def test_pause_a_given_night_and_its_errors(hass: HomeAssistant, care_hub:
     assert err.value.translation_key == "unknown_care_unit"
 
 
-async def test_rooms_without_a_bed_sensor_are_not_supervised(
+async def test_a_resident_room_without_a_bed_sensor_is_not_supervised_and_says_so(
     hass: HomeAssistant, care_hub: Callable[..., Any]
 ) -> None:
     hub = await care_hub(
         care_unit(check_times=CHECKS),
+        # R12 is a resident's room (night supervision expected) but has only a door sensor;
+        # R14 has only a call button and is not under night supervision.
+        care_room(UNIT, ROOM, CHECKS),
         care_device(DOOR, "elsys_ems_door", "Dörr R12", role="outer_door"),
+        care_device(BUTTON, "milesight_ws101", "Larm R14", room=ROOM_2),
         start="2026-01-14T22:30:00",
         options={"offline_timeout": 1440},
     )
     events = async_capture_events(hass, "ange_iot_alarm")
+    notices = async_capture_events(hass, "ange_iot_supervision")
     await hub.at("2026-01-14T22:31:00")
     await hub.at("2026-01-14T23:00:00")
-    entry_id = hub.entry.entry_id
-    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{entry_id}_care_{UNIT}_{ROOM}_supervision") is None
-    assert (await night_report(hass))["rooms"] == []
-    assert events == []
+    # Not a quiet night: "not supervised, visit needed", with its reason, notified.
+    assert supervision(hass).state == "not_supervised"
+    assert supervision(hass).attributes["reason"] == "no_sensor"
+    report = await night_report(hass)
+    by_room = {room["room"]: room["checks"] for room in report["rooms"]}
+    assert by_room[ROOM] == [
+        {"time": "23:00", "result": "not_supervised", "reason": "no_sensor", "since": None, "alarm": True}
+    ]
+    # The room outside night supervision is listed as not supervised too, without an alarm.
+    assert by_room[ROOM_2] == [
+        {"time": "23:00", "result": "not_supervised", "reason": "no_sensor", "since": None, "alarm": False}
+    ]
+    assert [e.data["kind"] for e in events] == ["supervision_no_data"]
+    assert [e.data for e in notices] == [
+        {
+            "care_unit": UNIT, "room": ROOM, "night": "2026-01-14",
+            "checked_at": local("2026-01-14T23:00:00").astimezone(UTC).isoformat(),
+            "result": "not_supervised", "reason": "no_sensor",
+        }
+    ]
 
 
 async def test_bed_history_survives_a_restart(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:

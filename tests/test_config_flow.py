@@ -798,10 +798,11 @@ async def test_add_care_device(hass: HomeAssistant, setup_integration: MockConfi
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    # A care device is named from its codes, not from what was typed.
     assert result["data"] == {
         "dev_eui": NEW_EUI,
         "model": "elsys_ems_door",
-        "name": "Balkongdörr",
+        "name": "SOL-2 R14 Dörr",
         "care_unit": "SOL-2",
         "room": "R14",
     }
@@ -1053,7 +1054,8 @@ async def test_discovery_confirm_adds_device_with_its_uplink(
     flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
     flow = _discovery_flows(hass)[0]
     assert flow["step_id"] == "discovery_confirm"
-    assert flow["context"]["title_placeholders"] == {"name": "Test device", "dev_eui": UNKNOWN}
+    # "Test device" is not code-shaped, so the card shows the DevEUI (it may be a resident's name).
+    assert flow["context"]["title_placeholders"] == {"name": UNKNOWN, "dev_eui": UNKNOWN}
 
     # The form the installer sees: model guessed from the profile name.
     result = await hass.config_entries.flow.async_configure(flow_id)
@@ -1104,7 +1106,8 @@ async def test_discovery_confirm_with_defaults_and_care_codes(
     assert dict(_subentry(setup_integration, UNKNOWN).data) == {
         "dev_eui": UNKNOWN,
         "model": "elsys_ers_co2",
-        "name": "Test device",
+        # The network server's name is not kept for a care device.
+        "name": "SOL-2 R15 Klimat",
         "care_unit": "SOL-2",
         "room": "R15",
     }

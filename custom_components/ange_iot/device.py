@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .care_runtime.naming import care_device_name
 from .const import (
     CONF_AREA,
     CONF_CARE_UNIT,
@@ -16,7 +17,7 @@ from .const import (
     CONF_ROOM,
     MODEL_NETWORK_DECODED,
 )
-from .derived import Feature, Value, build_features
+from .derived import ROLE, Feature, Value, build_features
 from .lorawan.activity import ActivityTracker
 from .lorawan.codecs import MODELS, ModelInfo
 from .lorawan.frame_guard import FrameGuard
@@ -43,14 +44,22 @@ class DeviceConfig:
         """Read a device subentry; only dev_eui and model are required."""
         data = subentry.data
         dev_eui = str(data[CONF_DEV_EUI]).lower()
+        model = str(data.get(CONF_MODEL) or MODEL_NETWORK_DECODED)
+        care_unit, room = data.get(CONF_CARE_UNIT) or None, data.get(CONF_ROOM) or None
+        # A care device is named from its codes only (care_naming), whatever it was called.
+        name = (
+            care_device_name(care_unit, room, data.get(ROLE), model)
+            if care_unit and room
+            else str(data.get(CONF_NAME) or subentry.title or dev_eui)
+        )
         return cls(
             subentry_id=subentry.subentry_id,
             dev_eui=dev_eui,
-            model=str(data.get(CONF_MODEL) or MODEL_NETWORK_DECODED),
-            name=str(data.get(CONF_NAME) or subentry.title or dev_eui),
+            model=model,
+            name=name,
             area_id=data.get(CONF_AREA) or None,
-            care_unit=data.get(CONF_CARE_UNIT) or None,
-            room=data.get(CONF_ROOM) or None,
+            care_unit=care_unit,
+            room=room,
             settings=dict(data),
         )
 

@@ -12,7 +12,9 @@ from . import AngeIotConfigEntry
 from .const import CONF_API_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, DOMAIN
 from .device import Device
 
-TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY}
+# The care audit log's HMAC key lives in the hub's private .storage file and never appears
+# here; it is listed so that no future field carrying it can leak.
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, "audit_key"}
 
 
 def mask_dev_eui(dev_eui: str) -> str:

@@ -12,6 +12,7 @@ from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig,
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .care_runtime.code_repairs import ISSUE_PREFIX as CARE_CODE_ISSUE, CareCodeRepairFlow
 from .const import DOMAIN
 from .derived.roles import FeatureName
 from .derived.water_meter import WaterMeter
@@ -116,6 +117,8 @@ async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
     """Create the flow that fixes ``issue_id``."""
+    if issue_id.startswith(CARE_CODE_ISSUE) and data is not None:
+        return CareCodeRepairFlow(str(data["entry_id"]), str(data["subentry_id"]))
     if data is None or "entry_id" not in data or "dev_eui" not in data:
         raise ValueError(f"Issue {issue_id} carries no device")
     if issue_id.startswith("meter_backwards_"):

@@ -79,6 +79,7 @@ def test_machine_made_ids_that_look_like_identity_numbers_are_kept() -> None:
     assert looks_like_identity_number(alarm_id)
     assert looks_like_identity_number(dev_eui)
     assert plain_mapping({"alarm_id": alarm_id, "dev_eui": dev_eui}) == {"alarm_id": alarm_id, "dev_eui": dev_eui}
-    # The same text under any other key is still refused.
+    # Recognised by format, whatever the key; a personnummer is refused under any key.
+    assert plain_mapping({"note": alarm_id}) == {"note": alarm_id}
     with pytest.raises(PersonalDataError):
-        plain_mapping({"note": alarm_id})
+        plain_mapping({"alarm_id": "19121212-1212"})

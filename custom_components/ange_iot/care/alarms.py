@@ -32,7 +32,7 @@ from typing import Any
 import uuid
 
 from .errors import CareError, InvalidCodeError, StoredDataError
-from .identity import is_valid_code
+from .identity import is_stored_code
 from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso, utc
 from .privacy import JsonValue, plain_mapping
 
@@ -376,7 +376,7 @@ class AlarmBook:
         kind = AlarmKind(kind)
         require_aware(at, "at")
         for code, what in ((care_unit, "care_unit"), (room, "room")):
-            if not is_valid_code(code):
+            if not is_stored_code(code):
                 raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
         key = source_key or default_source_key(kind, care_unit, room, dev_eui)
         plain_detail = plain_mapping(detail, "detail")

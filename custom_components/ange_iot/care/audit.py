@@ -1,6 +1,7 @@
 """The care audit log: append-only JSON Lines whose hash chain shows any tampering.
 
-Layout of the log directory (``<config>/ange_iot/audit/``)::
+Layout of the log directory (``<config>/ange_iot/audit/<config entry id>/``, one per hub,
+each with its own key)::
 
     audit-2026-11.jsonl   one file per month (UTC), one entry per line
     audit-head.json       the sequence number and hash of the last line written
@@ -20,12 +21,15 @@ edit the files but not read the key cannot rewrite the chain so that it verifies
 
 Entries hold pseudonymous unit and room codes and Home Assistant user ids (or ``"system"``),
 never names: data that looks like a personal identity number or a name field is refused.
-The class is synchronous; Home Assistant calls it in the executor.
+Technical ids (user ids, alarm ids, DevEUIs, uuids) are recognised by their format and are
+never mistaken for one. :func:`screen_line` runs the same checks without writing, so the
+caller can refuse an action before anything changes. The class is synchronous; Home
+Assistant calls it in the executor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,7 +43,7 @@ import threading
 from typing import Any
 
 from .errors import CareError, InvalidCodeError, PersonalDataError
-from .identity import is_valid_code, looks_like_identity_number
+from .identity import is_stored_code, is_technical_id, looks_like_identity_number
 from .moments import from_iso, require_aware, utc
 from .privacy import JsonValue, plain_mapping
 
@@ -67,6 +71,12 @@ class AuditAction(StrEnum):
     CARE_UNIT_CHANGED = "care_unit_changed"
     AUDIT_EXPORTED = "audit_exported"
     AUDIT_PURGED = "audit_purged"
+    # Reads of care data (HSLF-FS 2016:40): who looked at what, and when.
+    NIGHT_REPORT_READ = "night_report_read"
+    AUDIT_VERIFIED = "audit_verified"
+    AUDIT_ACCESS_REPORT = "audit_access_report"
+    CONSENT_RECORDED = "consent_recorded"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
 
 
 class AuditError(CareError):
@@ -100,6 +110,33 @@ class VerifyResult:
     lines_checked: int
     first_bad_line: tuple[str, int] | None = None
     reason: str | None = None
+
+
+def screen_line(
+    action: AuditAction | str,
+    *,
+    actor: str | None,
+    care_unit: str | None = None,
+    room: str | None = None,
+    data: Mapping[str, object] | None = None,
+) -> tuple[str, str, dict[str, JsonValue]]:
+    """Check one line without writing it: ``(action, actor, plain data)``.
+
+    Raises ``InvalidCodeError`` for a bad unit or room code, ``PersonalDataError`` for
+    anything that looks like personal data, ``ValueError`` for a bad action name. A Home
+    Assistant user id (32 hex digits) or another technical id is never screened as a
+    personal identity number.
+    """
+    action = str(action)
+    if not _ACTION.fullmatch(action):
+        raise ValueError("audit action must be a snake_case name")
+    actor = actor or SYSTEM_ACTOR
+    if not is_technical_id(actor) and looks_like_identity_number(actor):
+        raise PersonalDataError("actor must be a Home Assistant user id", field="actor")
+    for code, what in ((care_unit, "care_unit"), (room, "room")):
+        if code is not None and not is_stored_code(code):
+            raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
+    return action, actor, plain_mapping(data, "data")
 
 
 def retention_cutoff(now: datetime, years: int = DEFAULT_RETENTION_YEARS) -> datetime:
@@ -318,16 +355,9 @@ class AuditLog:
         for anything that looks like personal data, ``ValueError`` for a bad action name.
         """
         require_aware(at, "at")
-        action = str(action)
-        if not _ACTION.fullmatch(action):
-            raise ValueError("audit action must be a snake_case name")
-        actor = actor or SYSTEM_ACTOR
-        if looks_like_identity_number(actor):
-            raise PersonalDataError("actor must be a Home Assistant user id", field="actor")
-        for code, what in ((care_unit, "care_unit"), (room, "room")):
-            if code is not None and not is_valid_code(code):
-                raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
-        plain: dict[str, JsonValue] = plain_mapping(data, "data")
+        action, actor, plain = screen_line(
+            action, actor=actor, care_unit=care_unit, room=room, data=data
+        )
         with self._lock:
             body: dict[str, Any] = {
                 "seq": self._seq + 1,
@@ -346,12 +376,19 @@ class AuditLog:
             name = max(_month_file(at), self._last_file or "")
             path = self._directory / name
             with path.open("ab") as file:
-                # A line cut off by a crash stays visible to verify(), but must not swallow
-                # the next entry.
-                prefix = b"" if _ends_with_newline(path) else b"\n"
-                file.write(prefix + raw + b"\n")
-                file.flush()
-                os.fsync(file.fileno())
+                size = file.tell()
+                try:
+                    # A line cut off by a crash stays visible to verify(), but must not
+                    # swallow the next entry.
+                    prefix = b"" if _ends_with_newline(path) else b"\n"
+                    file.write(prefix + raw + b"\n")
+                    file.flush()
+                    os.fsync(file.fileno())
+                except OSError:
+                    # The caller is told the line was not written, so it must not stay
+                    # half-there to break the chain for the next one.
+                    file.truncate(size)
+                    raise
             self._seq, self._last_hash, self._last_file = entry["seq"], _sha256(raw), name
             self._write_head(self._seq, self._last_hash)
         return entry
@@ -373,7 +410,12 @@ class AuditLog:
                     yield raw, entry
 
     def _select(
-        self, start: datetime, end: datetime, care_unit: str | None
+        self,
+        start: datetime,
+        end: datetime,
+        care_unit: str | None,
+        actor: str | None = None,
+        actions: Collection[str] | None = None,
     ) -> list[tuple[bytes, dict[str, Any]]]:
         require_aware(start, "start")
         require_aware(end, "end")
@@ -382,14 +424,24 @@ class AuditLog:
             for raw, entry in self._lines()
             if utc(start) <= from_iso(entry["at"]) < utc(end)
             and (care_unit is None or entry["care_unit"] == care_unit)
+            and (actor is None or entry["actor"] == actor)
+            and (actions is None or entry["action"] in actions)
         ]
 
     def read(
-        self, start: datetime, end: datetime, care_unit: str | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        care_unit: str | None = None,
+        *,
+        actor: str | None = None,
+        actions: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Entries with ``start <= at < end``, of one unit or all, in log order."""
+        """Entries with ``start <= at < end``, filtered by unit, actor and action, in log order."""
         with self._lock:
-            return [entry for _raw, entry in self._select(start, end, care_unit)]
+            return [
+                entry for _raw, entry in self._select(start, end, care_unit, actor, actions)
+            ]
 
     def export(
         self,
@@ -400,8 +452,14 @@ class AuditLog:
         *,
         at: datetime,
         actor: str | None,
+        user_id: str | None = None,
+        actions: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Write the selected entries to ``target_path`` and record the export in the log.
+
+        ``user_id`` and ``actions`` narrow the extract to one user's and some actions' lines
+        (loggkontroll). When the export cannot be recorded, the extract is removed again
+        and the error raised: an export nobody can trace must not exist.
 
         The extract is JSON Lines holding the log's own lines byte for byte, so each line's
         hash can be checked against the log, and the nested ``data`` needs no flattening
@@ -413,22 +471,31 @@ class AuditLog:
             raise AuditExportTargetError(
                 "an export cannot be written into the audit log directory", file=target.name
             )
+        filters: dict[str, object] = {}
+        if user_id is not None:
+            filters["user_id"] = user_id
+        if actions is not None:
+            filters["actions"] = sorted(actions)
         with self._lock:
-            selected = self._select(start, end, care_unit)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, b"".join(raw + b"\n" for raw, _entry in selected))
-        self.append(
-            AuditAction.AUDIT_EXPORTED,
-            at=at,
-            actor=actor,
-            care_unit=care_unit,
-            data={
+            selected = self._select(start, end, care_unit, user_id, actions)
+            data = {
                 "start": require_aware(start, "start").isoformat(),
                 "end": require_aware(end, "end").isoformat(),
                 "lines": len(selected),
                 "file": target.name,
-            },
-        )
+                **filters,
+            }
+            # Refuse before writing anything when the line itself would be refused.
+            screen_line(AuditAction.AUDIT_EXPORTED, actor=actor, care_unit=care_unit, data=data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(target, b"".join(raw + b"\n" for raw, _entry in selected))
+        try:
+            self.append(
+                AuditAction.AUDIT_EXPORTED, at=at, actor=actor, care_unit=care_unit, data=data
+            )
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
         return [entry for _raw, entry in selected]
 
     def verify(self) -> VerifyResult:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-import re
 
 from .errors import PersonalDataError
-from .identity import looks_like_identity_number
+from .identity import is_technical_id, looks_like_identity_number
 
 # Keys that announce a person's name. Records hold codes and Home Assistant user ids only,
 # so such a key means the caller is about to store what must never be stored.
@@ -21,13 +20,10 @@ _NAME_KEY_PARTS = ("name", "namn", "personnummer", "ssn")
 
 type JsonValue = str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]
 
-# Machine-made identifiers in their exact formats. Random hex can contain ten digits that
-# happen to pass the personal-identity-number check (about 1 in 120 alarm ids did), which
-# would make the audit log refuse the line; these formats cannot hold a person's data.
-_TECHNICAL_IDS = {
-    "dev_eui": re.compile(r"[0-9a-f]{16}"),
-    "alarm_id": re.compile(r"alarm-[0-9a-f]{32}"),
-}
+# Machine-made identifiers are recognised by their exact format (identity.is_technical_id)
+# wherever they appear: random hex can contain ten digits that happen to pass the
+# personal-identity-number check (about 1 in 120 alarm ids did), which would make the
+# audit log refuse the line; these formats cannot hold a person's data.
 
 
 def _is_name_key(key: str) -> bool:
@@ -46,6 +42,8 @@ def to_plain(value: object, where: str = "data") -> JsonValue:
         return value
     if isinstance(value, Enum):
         return to_plain(value.value, where)
+    if isinstance(value, str) and is_technical_id(value):
+        return value
     if isinstance(value, int | float | str):
         if looks_like_identity_number(str(value)):
             raise PersonalDataError(
@@ -63,10 +61,6 @@ def to_plain(value: object, where: str = "data") -> JsonValue:
                 raise PersonalDataError(
                     f"{where} has a key that suggests personal data", field=where
                 )
-            pattern = _TECHNICAL_IDS.get(key)
-            if pattern is not None and isinstance(item, str) and pattern.fullmatch(item):
-                plain[key] = item
-                continue
             plain[key] = to_plain(item, f"{where}.{key}")
         return plain
     if isinstance(value, list | tuple):

@@ -5,11 +5,14 @@ At each check time a room gets one result:
 * ``in_bed``;
 * ``out_of_bed`` since HH:MM;
 * ``door_opened``: the outer door opened at HH:MM since the previous check;
-* ``no_data``: a sensor is offline or the bed state is unknown, so staff must visit;
-* ``paused``: supervision of the room was paused for the night (for example when consent
-  is withdrawn).
+* ``not_supervised``: no usable data, so staff must visit. Its ``reason`` says why: a sensor
+  is offline (``sensor_offline``), the bed state is unknown (``no_bed_data``), Home
+  Assistant was not running at the check time (``ha_down``, scored when it is back), or
+  the room has no bed sensor (``no_sensor``). It never looks like a quiet night;
+* ``paused``: supervision of the room was paused for the night, or consent to it is
+  withdrawn (``reason`` ``consent_withdrawn``, see :mod:`.consent`).
 
-``no_data`` and out of bed for longer than the limit raise alarms. A night is named by the
+``not_supervised`` and out of bed for longer than the limit raise alarms. A night is named by the
 date it starts on, so the night from Tuesday 22:00 to Wednesday 07:00 is Tuesday's night.
 Times are aware datetimes passed in by the caller; wall-clock rules (check times, night
 hours) are read in the unit's time zone, which keeps them right across daylight saving time.
@@ -24,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import CareError, InvalidCodeError, StoredDataError
-from .identity import is_valid_code
+from .identity import is_stored_code
 from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso, utc
 
 DEFAULT_NIGHT_START = time(22, 0)
@@ -40,8 +43,22 @@ class CheckStatus(StrEnum):
     IN_BED = "in_bed"
     OUT_OF_BED = "out_of_bed"
     DOOR_OPENED = "door_opened"
-    NO_DATA = "no_data"
+    NOT_SUPERVISED = "not_supervised"
     PAUSED = "paused"
+
+
+class NotSupervisedReason(StrEnum):
+    """Why a check could not supervise the room."""
+
+    SENSOR_OFFLINE = "sensor_offline"
+    NO_BED_DATA = "no_bed_data"
+    HA_DOWN = "ha_down"
+    NO_SENSOR = "no_sensor"
+
+
+# Results stored by earlier versions as "no_data" are read as not supervised.
+_OLD_STATUS = {"no_data": (CheckStatus.NOT_SUPERVISED, NotSupervisedReason.SENSOR_OFFLINE.value)}
+CONSENT_WITHDRAWN_REASON = "consent_withdrawn"
 
 
 class PauseReason(StrEnum):
@@ -71,7 +88,7 @@ class InvalidPauseReasonError(SupervisionError):
 
 
 def _code(value: str, what: str) -> str:
-    if not is_valid_code(value):
+    if not is_stored_code(value):
         raise InvalidCodeError(f"{what} is not a valid pseudonymous code", field=what)
     return value
 
@@ -163,7 +180,7 @@ class CheckSchedule:
 
         Each check time gives one instant per calendar day, also on the nights the clocks
         change. After downtime this returns every missed check; the glue should record
-        those it can no longer evaluate as ``no_data``, since an unsupervised hour is not
+        those it can no longer evaluate as ``not_supervised``, since an unsupervised hour is not
         an hour in which all was well.
         """
         require_aware(last_run, "last_run")
@@ -225,10 +242,12 @@ class CheckResult:
     out_of_bed_since: datetime | None = None
     door_opened_at: datetime | None = None
     door_openings: int = 0
+    reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, for storage, the audit log and the morning report."""
         return {
+            "reason": self.reason,
             "care_unit": self.care_unit,
             "room": self.room,
             "night": self.night.isoformat(),
@@ -246,12 +265,16 @@ class CheckResult:
         """Read a result back from :meth:`as_dict`; ``StoredDataError`` if it is damaged."""
         try:
             clock = data.get("clock")
+            status, reason = _OLD_STATUS.get(
+                str(data["status"]), (CheckStatus(data["status"]), data.get("reason"))
+            )
             return cls(
                 care_unit=_code(data["care_unit"], "care_unit"),
                 room=_code(data["room"], "room"),
                 night=date.fromisoformat(data["night"]),
                 checked_at=from_iso(data["checked_at"]),
-                status=CheckStatus(data["status"]),
+                status=status,
+                reason=None if reason is None else str(reason),
                 alarm=bool(data["alarm"]),
                 clock=None if clock is None else str(clock),
                 out_of_bed_since=optional_from_iso(data.get("out_of_bed_since")),
@@ -314,8 +337,16 @@ def evaluate(
         (change for change in sensors.bed_changes if utc(change.at) <= utc(at)),
         key=lambda change: utc(change.at),
     )
-    if not sensors.bed_online or sensors.door_online is False or not earlier:
-        return replace(result, status=CheckStatus.NO_DATA, alarm=True)
+    if not sensors.bed_online or sensors.door_online is False:
+        return replace(
+            result, status=CheckStatus.NOT_SUPERVISED, alarm=True,
+            reason=NotSupervisedReason.SENSOR_OFFLINE.value,
+        )
+    if not earlier:
+        return replace(
+            result, status=CheckStatus.NOT_SUPERVISED, alarm=True,
+            reason=NotSupervisedReason.NO_BED_DATA.value,
+        )
     if not earlier[-1].occupied:
         # Repeated "empty" reports do not restart the time out of bed.
         out_since = earlier[-1].at
@@ -333,6 +364,45 @@ def evaluate(
     if door_at is not None:
         return replace(result, status=CheckStatus.DOOR_OPENED, clock=_hhmm(door_at, tz))
     return result
+
+
+def not_supervised(
+    care_unit: str,
+    room: str,
+    *,
+    at: datetime,
+    reason: NotSupervisedReason,
+    tz: tzinfo,
+    night_start: time = DEFAULT_NIGHT_START,
+    night_end: time = DEFAULT_NIGHT_END,
+) -> CheckResult:
+    """A check that had nothing to evaluate: no sensor, or Home Assistant was not running."""
+    return replace(
+        evaluate(
+            care_unit, room, RoomSensors(bed_online=False), at=at, since=at, tz=tz,
+            night_start=night_start, night_end=night_end,
+        ),
+        reason=reason.value,
+    )
+
+
+def consent_withdrawn(
+    care_unit: str,
+    room: str,
+    *,
+    at: datetime,
+    tz: tzinfo,
+    night_start: time = DEFAULT_NIGHT_START,
+    night_end: time = DEFAULT_NIGHT_END,
+) -> CheckResult:
+    """A check of a room whose consent is withdrawn: paused, and no alarm."""
+    return replace(
+        evaluate(
+            care_unit, room, RoomSensors(bed_online=False), at=at, since=at, tz=tz, paused=True,
+            night_start=night_start, night_end=night_end,
+        ),
+        reason=CONSENT_WITHDRAWN_REASON,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,11 +17,13 @@ import re
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import CALLBACK_TYPE, Event, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 
-from ..care.alarms import UnknownAlarmError
+from ..care.alarms import Alarm, UnknownAlarmError
 from ..care.errors import CareError
 from ..const import LOGGER
+from ..ha_compat import device_by_identifier
 from .notify import parse_action_id
 
 if TYPE_CHECKING:
@@ -49,31 +51,43 @@ def async_listen_for_actions(manager: CareManager) -> CALLBACK_TYPE:
             return  # another hub's alarm, or one closed so long ago it is forgotten
         user_id = event.context.user_id
         phone = phone_of(manager, event.data)
-        try:
-            manager.respond(response, alarm_id, user_id, phone=phone)
-        except CareError as err:
-            # Nobody waits for an answer on the phone: record the refusal so it is not lost.
-            LOGGER.info("Notification action %s on alarm %s refused: %s", response, alarm_id, err.translation_key)
-            manager.audit_line(
-                "alarm_response_refused", actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
-                data={"alarm_id": alarm_id, "response": response, "reason": err.translation_key, "phone": phone},
-            )
+        manager.hass.async_create_task(
+            _respond(manager, alarm, response, user_id, phone), f"ange_iot response {response}"
+        )
 
     return manager.hass.bus.async_listen(EVENT_NOTIFICATION_ACTION, handle)
+
+
+async def _respond(
+    manager: CareManager, alarm: Alarm, response: str, user_id: str | None, phone: str | None
+) -> None:
+    """Move the alarm; its audit line is written first (``async_staff_change``)."""
+    try:
+        await manager.async_respond(response, alarm.alarm_id, user_id, phone=phone)
+    except CareError as err:
+        # Nobody waits for an answer on the phone: record the refusal so it is not lost.
+        reason = getattr(err, "translation_key", None) or type(err).__name__
+        LOGGER.info("Notification action %s on alarm %s refused: %s", response, alarm.alarm_id, reason)
+        manager.audit_line(
+            "alarm_response_refused", actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
+            data={"alarm_id": alarm.alarm_id, "response": response, "reason": reason, "phone": phone},
+        )
+    except HomeAssistantError as err:
+        # The response's own audit line could not be written: the alarm did not move.
+        LOGGER.error("Notification action %s on alarm %s not applied: %s", response, alarm.alarm_id, err)
 
 
 def phone_of(manager: CareManager, data: object) -> str | None:
     """The HA device id of the phone that sent the tap, when the event names it."""
     if not hasattr(data, "get"):
         return None
-    registry = dr.async_get(manager.hass)
     for key in _APP_DEVICE_KEYS:
         value = data.get(key)
         if not isinstance(value, str) or not value:
             continue
-        device = registry.async_get_device(identifiers={(_MOBILE_APP, value)})
+        device = device_by_identifier(manager.hass, (_MOBILE_APP, value))
         if device is not None:
             return device.id
-        if _HA_DEVICE_ID.fullmatch(value) and registry.async_get(value) is not None:
+        if _HA_DEVICE_ID.fullmatch(value) and dr.async_get(manager.hass).async_get(value) is not None:
             return value
     return None

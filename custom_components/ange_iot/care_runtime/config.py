@@ -14,6 +14,8 @@ from ..derived.roles import Role
 
 SUBENTRY_CARE_UNIT: Final = "care_unit"
 SUBENTRY_DISPENSER: Final = "dispenser"
+# A resident's room: its own check times (the unit's are the default for rooms without one).
+SUBENTRY_CARE_ROOM: Final = "care_room"
 
 CONF_CODE: Final = "code"
 CONF_NOTIFY: Final = "notify_targets"
@@ -98,10 +100,7 @@ class CareUnitConfig:
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> CareUnitConfig:
         """Read a care-unit subentry's data."""
-        checks = data.get(CONF_CHECK_TIMES)
-        times = tuple(
-            sorted({parse_clock(item, DEFAULT_NIGHT_START) for item in checks})
-        ) if isinstance(checks, list) and checks else DEFAULT_CHECK_TIMES
+        times = parse_check_times(data.get(CONF_CHECK_TIMES), DEFAULT_CHECK_TIMES)
         return cls(
             code=str(data[CONF_CODE]),
             notify_targets=_targets(data.get(CONF_NOTIFY)),
@@ -135,6 +134,38 @@ class DispenserConfig:
     def device_identifier(self) -> str:
         """Its device-registry identifier."""
         return f"dispenser_{self.dispenser_id}"
+
+
+def parse_check_times(value: object, default: tuple[time, ...]) -> tuple[time, ...]:
+    """Sorted check times from settings; ``default`` when missing or empty."""
+    if not isinstance(value, list) or not value:
+        return default
+    return tuple(sorted({parse_clock(item, DEFAULT_NIGHT_START) for item in value}))
+
+
+@dataclass(frozen=True, slots=True)
+class RoomConfig:
+    """A resident's room with its own night check times."""
+
+    care_unit: str
+    room: str
+    check_times: tuple[time, ...] = DEFAULT_CHECK_TIMES
+
+
+def care_rooms(entry: ConfigEntry) -> dict[tuple[str, str], RoomConfig]:
+    """The rooms set up as subentries, by (unit, room)."""
+    rooms = {}
+    for sub in entry.subentries.values():
+        if sub.subentry_type != SUBENTRY_CARE_ROOM:
+            continue
+        data = sub.data
+        room = RoomConfig(
+            care_unit=str(data["care_unit"]),
+            room=str(data["room"]),
+            check_times=parse_check_times(data.get(CONF_CHECK_TIMES), DEFAULT_CHECK_TIMES),
+        )
+        rooms[(room.care_unit, room.room)] = room
+    return rooms
 
 
 def care_units(entry: ConfigEntry) -> dict[str, CareUnitConfig]:

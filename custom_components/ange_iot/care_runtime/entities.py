@@ -195,6 +195,7 @@ class SupervisionSensor(CareEntity, SensorEntity):
                 "checked_at": dt_util.as_local(result.checked_at).isoformat(),
                 "since": result.clock,
                 "night": result.night.isoformat(),
+                "reason": result.reason,
             }
         )
 

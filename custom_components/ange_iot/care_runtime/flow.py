@@ -55,7 +55,7 @@ from .config import (
     SUBENTRY_DISPENSER,
 )
 
-_CHECK_TIME_OPTIONS = [f"{hour:02d}:{minute:02d}" for hour in (*range(20, 24), *range(9)) for minute in (0, 30)]
+CHECK_TIME_OPTIONS = [f"{hour:02d}:{minute:02d}" for hour in (*range(20, 24), *range(9)) for minute in (0, 30)]
 
 
 def _minutes(minimum: int, maximum: int) -> NumberSelector:
@@ -120,7 +120,7 @@ def _unit_schema(defaults: dict[str, Any], *, with_code: bool, notify: list[str]
             vol.Required(
                 CONF_CHECK_TIMES, default=defaults.get(CONF_CHECK_TIMES, ["23:00", "02:00", "05:00"])
             ): SelectSelector(
-                SelectSelectorConfig(options=_CHECK_TIME_OPTIONS, multiple=True, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
+                SelectSelectorConfig(options=CHECK_TIME_OPTIONS, multiple=True, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
             ),
             vol.Required(CONF_ESCALATE_AFTER, default=defaults.get(CONF_ESCALATE_AFTER, DEFAULT_ESCALATE_AFTER)): _minutes(1, 120),
             vol.Required(CONF_OUT_OF_BED, default=defaults.get(CONF_OUT_OF_BED, DEFAULT_OUT_OF_BED)): _minutes(5, 240),
@@ -142,7 +142,8 @@ def _unit_schema(defaults: dict[str, Any], *, with_code: bool, notify: list[str]
     return vol.Schema(fields)
 
 
-def _valid_clock(value: object) -> bool:
+def valid_clock(value: object) -> bool:
+    """Whether ``value`` is a wall-clock time "HH:MM" or "HH:MM:SS"."""
     if not isinstance(value, str):
         return False
     parts = value.split(":")
@@ -168,7 +169,7 @@ class CareUnitSubentryFlow(ConfigSubentryFlow):
             if reconfiguring:
                 data[CONF_CODE] = self._get_reconfigure_subentry().data[CONF_CODE]
             errors = code_errors(data, CONF_CODE) | notify_errors(self.hass, data)
-            if not all(_valid_clock(t) for t in data.get(CONF_CHECK_TIMES, [])):
+            if not all(valid_clock(t) for t in data.get(CONF_CHECK_TIMES, [])):
                 errors[CONF_CHECK_TIMES] = "invalid_check_time"
             if not reconfiguring and any(
                 sub.subentry_type == SUBENTRY_CARE_UNIT and sub.data.get(CONF_CODE) == data[CONF_CODE]

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
-from pathlib import Path
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,6 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from ..care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
 from ..care.audit import AuditAction, AuditLog, retention_cutoff
+from ..care.consent import ConsentBook, ConsentScope
 from ..care.dispenser import (
     ALARM_KIND_FOR_EVENT,
     DispenserEvent,
@@ -34,20 +34,16 @@ from ..care.errors import CareError
 from ..care.response_stats import ResponseLog
 from ..care.supervision import (
     BedChange,
-    CheckResult,
-    CheckSchedule,
-    CheckStatus,
     NightLog,
-    RoomSensors,
-    evaluate,
     is_night,
-    night_of,
 )
 from ..const import DOMAIN, LOGGER
 from ..derived import ROLE
 from ..windowed_save import WindowedSave
 from .actions_listener import async_listen_for_actions
+from .audit_writer import AuditWriter
 from .chain import AlarmChain
+from .code_repairs import async_check_codes
 from .config import (
     ROLE_BED,
     ROLE_OUTER_DOOR,
@@ -59,6 +55,7 @@ from .config import (
 )
 from .deadlines import DeviceDeadlines
 from .devices import remove_stale_care_devices
+from .night import NightSupervision
 from .notify import async_load_labels
 from .test_mode import TestAlarms, test_mark
 from .users import async_refresh_user_names
@@ -68,7 +65,6 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 EVENT_ALARM: Final = f"{DOMAIN}_alarm"
-AUDIT_FOLDER: Final = "ange_iot/audit"
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
 # Bed changes kept per room: a night and a half is enough for every check.
@@ -128,12 +124,13 @@ class CareManager:
         self.hub = hub
         self.entry_id = hub.entry.entry_id
         self.book: AlarmBook = AlarmBook()
-        self.nights = NightLog()
+        self.nights: NightLog = NightLog()
+        self.night = NightSupervision(self)
         self.dispenser_states: dict[str, DispenserState] = {}
         self.rooms: dict[tuple[str, str], RoomActivity] = {}
         self.units: dict[str, CareUnitConfig] = {}
         self.dispensers: dict[str, DispenserConfig] = {}
-        self.audit: AuditLog | None = None
+        self.audit_writer = AuditWriter(hass, self.entry_id)
         # The audit log's HMAC key lives in HA's private storage, away from the log itself.
         self._audit_key = secrets.token_bytes(32)
         self._last_check: dict[str, datetime] = {}
@@ -141,8 +138,6 @@ class CareManager:
         # Out-of-bed episodes already alarmed, so a resolved one is not raised again.
         self._raised_episodes: set[str] = set()
         self._purged_on: date | None = None
-        self._queue: asyncio.Queue[Callable[[], object] | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{self.entry_id}.care", private=True
         )
@@ -154,6 +149,8 @@ class CareManager:
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         # Until the stored state is loaded, nothing may be saved over it.
         self._started = False
+        # Staff actions are applied one at a time, each after its audit line is written.
+        self._staff_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -168,6 +165,8 @@ class CareManager:
             self.book = AlarmBook.from_dict(book)
         if isinstance(nights := stored.get("nights"), dict):
             self.nights = NightLog.from_dict(nights)
+        if isinstance(consents := stored.get("consents"), dict):
+            self.night.consents = ConsentBook.from_dict(consents)
         for dispenser_id, data in (stored.get("dispensers") or {}).items():
             self.dispenser_states[dispenser_id] = DispenserState.from_dict(data)
         for room_key, data in (stored.get("rooms") or {}).items():
@@ -180,9 +179,7 @@ class CareManager:
         self.deadlines.load(stored.get("deadlines"))
         self.tests.load(stored.get("tests"))
         self.responses = ResponseLog.from_dict(stored.get("responses"))
-        directory = Path(self.hass.config.path(AUDIT_FOLDER))
-        self.audit = await self.hass.async_add_executor_job(partial(AuditLog, directory, key=key))
-        self._writer = self.hass.async_create_background_task(self._write_audit(), "ange_iot audit log")
+        await self.audit_writer.async_open(key)
         await async_load_labels(self.hass)
         await async_refresh_user_names(self.hass)
         self._started = True
@@ -202,9 +199,7 @@ class CareManager:
         """Write out what is queued for the audit log, then the state."""
         if not self._started:
             return
-        await self._queue.put(None)
-        if self._writer is not None:
-            await self._writer
+        await self.audit_writer.async_close()
         await self._save()
 
     async def _save(self) -> None:
@@ -216,6 +211,7 @@ class CareManager:
             "audit_key": self._audit_key.hex(),
             "alarms": self.book.as_dict(),
             "nights": self.nights.as_dict(),
+            "consents": self.night.consents.as_dict(),
             "dispensers": {key: state.as_dict() for key, state in self.dispenser_states.items()},
             "last_check": {unit: moment.isoformat() for unit, moment in self._last_check.items()},
             "rooms": {f"{code}/{room}": activity.as_dict() for (code, room), activity in self.rooms.items()},
@@ -231,13 +227,10 @@ class CareManager:
         self._save_soon.schedule()
         async_dispatcher_send(self.hass, self._signal)
 
-    async def _write_audit(self) -> None:
-        # One writer keeps the lines in the order things happened.
-        while (job := await self._queue.get()) is not None:
-            try:
-                await self.hass.async_add_executor_job(job)
-            except Exception:  # noqa: BLE001 - the log must go on; the error has no personal data
-                LOGGER.exception("Could not write to the care audit log")
+    @property
+    def audit(self) -> AuditLog | None:
+        """The hub's own audit log, once started."""
+        return self.audit_writer.log
 
     @callback
     def audit_line(
@@ -250,22 +243,12 @@ class CareManager:
         data: Mapping[str, object] | None = None,
         at: datetime | None = None,
     ) -> None:
-        """Queue one audit line."""
-        audit = self.audit
-        if audit is None:
-            return
-        moment = at or dt_util.utcnow()
-        self._queue.put_nowait(
-            lambda: audit.append(action, at=moment, actor=actor, care_unit=care_unit, room=room, data=data)
-        )
+        """Queue one line of the integration's own doing (see AuditWriter.queue)."""
+        self.audit_writer.queue(action, actor=actor, care_unit=care_unit, room=room, data=data, at=at)
 
     async def async_flush_audit(self) -> None:
         """Wait until every queued audit line is written (exports read the file)."""
-        done = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        # The writer runs jobs in an executor thread; an Event is set from the loop only.
-        self._queue.put_nowait(lambda: loop.call_soon_threadsafe(done.set))
-        await done.wait()
+        await self.audit_writer.async_flush()
 
     # ------------------------------------------------------------------ configuration
 
@@ -275,6 +258,7 @@ class CareManager:
         if not self._started:
             return
         units, found = care_units(self.hub.entry), dispensers(self.hub.entry)
+        async_check_codes(self.hass, self.hub.entry)
         for code, unit in units.items():
             if self.units.get(code) != unit:
                 self.audit_line(AuditAction.CARE_UNIT_CHANGED, actor=None, care_unit=code, data={"change": "settings"})
@@ -328,14 +312,8 @@ class CareManager:
         )
 
     def supervised_rooms(self, code: str) -> list[str]:
-        """Rooms of a unit that have a bed sensor, so digital night supervision."""
-        return sorted(
-            {
-                d.config.room
-                for d in self.hub.devices.values()
-                if d.config.care_unit == code and d.config.room and d.config.settings.get(ROLE) == ROLE_BED
-            }
-        )
+        """Rooms of a unit under night supervision (see care_night)."""
+        return self.night.supervised(code)
 
     # ------------------------------------------------------------------ alarms
 
@@ -374,20 +352,46 @@ class CareManager:
             self.tests.pressed(dev_eui, alarm, at)
         return alarm
 
-    @callback
-    def acknowledge(self, alarm_id: str, user_id: str | None, *, phone: str | None = None) -> Alarm:
-        """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
-        return self.respond("acknowledge", alarm_id, user_id, phone=phone)
+    async def async_staff_change(
+        self,
+        action: AuditAction | str,
+        user_id: str | None,
+        change: Callable[[AlarmBook, datetime], Alarm],
+        data: Callable[[Alarm], Mapping[str, object]] | None = None,
+    ) -> Alarm:
+        """Apply a staff action to an alarm only once its audit line is written.
 
-    @callback
-    def resolve(
+        ``change`` is tried on a copy of the book first (a bad id or transition raises the
+        care/ error and nothing changes), then the line is written and awaited, and only
+        then is the real book changed and the event fired. A line that cannot be written
+        fails the action with a translated error: no alarm moves without its line.
+        """
+        async with self._staff_lock:
+            now = dt_util.utcnow()
+            trial = change(copy.deepcopy(self.book), now)
+            await self.audit_writer.async_write(
+                action, actor=user_id, care_unit=trial.care_unit, room=trial.room, at=now,
+                data={"alarm_id": trial.alarm_id, "kind": trial.kind.value, **(data(trial) if data else {})},
+            )
+            alarm = change(self.book, now)
+        self.fire(alarm, user_id)
+        # The logbook names who responded; a new user is known by the next line.
+        self.hass.async_create_task(async_refresh_user_names(self.hass), "ange_iot user names")
+        return alarm
+
+    async def async_acknowledge(
+        self, alarm_id: str, user_id: str | None, *, phone: str | None = None
+    ) -> Alarm:
+        """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
+        return await self.async_respond("acknowledge", alarm_id, user_id, phone=phone)
+
+    async def async_resolve(
         self, alarm_id: str, outcome: Outcome | str, user_id: str | None, *, phone: str | None = None
     ) -> Alarm:
         """Staff closed the alarm with an outcome (an invalid one raises the care/ error)."""
-        return self.respond("resolve", alarm_id, user_id, outcome=outcome, phone=phone)
+        return await self.async_respond("resolve", alarm_id, user_id, outcome=outcome, phone=phone)
 
-    @callback
-    def respond(
+    async def async_respond(
         self,
         response: str,
         alarm_id: str,
@@ -398,35 +402,36 @@ class CareManager:
     ) -> Alarm:
         """One staff response (acknowledge, on_the_way, arrived, resolve), from a phone or not.
 
-        Raises the care/ errors, unchanged, when the alarm cannot make that move.
+        Its audit line is written before the alarm moves (``async_staff_change``). Raises
+        the care/ errors, unchanged, when the alarm cannot make that move.
         """
-        now, book = dt_util.utcnow(), self.book
-        if response == "resolve":
-            current = book.get(alarm_id)
-            if outcome is None:
-                outcome = Outcome.ON_SITE if current.arrived_at is not None else Outcome.OTHER
-            required = current.kind.value in self.unit(current.care_unit).arrival_required
-            alarm = book.resolve(alarm_id, outcome, user_id, now, require_arrival=required)
-        elif response == "on_the_way":
-            alarm = book.on_the_way(alarm_id, user_id, now)
-        elif response == "arrived":
-            alarm = book.arrived(alarm_id, user_id, now)
-        elif response == "acknowledge":
-            alarm = book.acknowledge(alarm_id, user_id, now)
-        else:
+        if response not in {"acknowledge", "on_the_way", "arrived", "resolve"}:
             raise CareError(f"unknown response {response}")
-        data: dict[str, object] = {"alarm_id": alarm.alarm_id, "kind": alarm.kind.value, **test_mark(alarm)}
-        if alarm.outcome is not None and response == "resolve":
-            data["outcome"] = alarm.outcome.value
-        if phone is not None:
-            data["phone"] = phone
-        self.audit_line(
-            f"alarm_{alarm.state.value}", actor=user_id, care_unit=alarm.care_unit, room=alarm.room, at=now, data=data,
-        )
-        self.fire(alarm, user_id)
-        # The logbook names who responded; a new user is known by the next line.
-        self.hass.async_create_task(async_refresh_user_names(self.hass), "ange_iot user names")
-        return alarm
+
+        def change(book: AlarmBook, now: datetime) -> Alarm:
+            if response == "resolve":
+                current = book.get(alarm_id)
+                chosen = outcome
+                if chosen is None:
+                    chosen = Outcome.ON_SITE if current.arrived_at is not None else Outcome.OTHER
+                required = current.kind.value in self.unit(current.care_unit).arrival_required
+                return book.resolve(alarm_id, chosen, user_id, now, require_arrival=required)
+            if response == "on_the_way":
+                return book.on_the_way(alarm_id, user_id, now)
+            if response == "arrived":
+                return book.arrived(alarm_id, user_id, now)
+            return book.acknowledge(alarm_id, user_id, now)
+
+        def details(alarm: Alarm) -> dict[str, object]:
+            data: dict[str, object] = dict(test_mark(alarm))
+            if alarm.outcome is not None and response == "resolve":
+                data["outcome"] = alarm.outcome.value
+            if phone is not None:
+                data["phone"] = phone
+            return data
+
+        state = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(response, response)
+        return await self.async_staff_change(f"alarm_{state}", user_id, change, details)
 
     @callback
     def fire(self, alarm: Alarm, user_id: str | None = None) -> None:
@@ -549,7 +554,7 @@ class CareManager:
         if self._purged_on != today and self.audit is not None:
             self._purged_on = today
             audit, cutoff = self.audit, retention_cutoff(now)
-            self._queue.put_nowait(lambda: audit.purge_older_than(cutoff, at=now))
+            self.audit_writer.queue_job(lambda: audit.purge_older_than(cutoff, at=now))
         async_dispatcher_send(self.hass, f"{self._signal}_tick")
 
     def is_open(self, source_key: str) -> bool:
@@ -564,7 +569,8 @@ class CareManager:
         # One episode out of bed is one alarm, whether the sweep or a night check sees it.
         return f"out_of_bed:{code}/{room}:{out_since.astimezone(UTC).isoformat()}"
 
-    def _room_devices(self, code: str, room: str) -> list[Device]:
+    def room_devices(self, code: str, room: str) -> list[Device]:
+        """The care devices in one room of a unit."""
         return [
             d for d in self.hub.devices.values() if d.config.care_unit == code and d.config.room == room
         ]
@@ -574,6 +580,8 @@ class CareManager:
             return
         for (code, room), activity in self.rooms.items():
             if code != unit.code or not activity.bed_changes:
+                continue
+            if not self.night.consents.allows(code, room, ConsentScope.NIGHT_SUPERVISION):
                 continue
             last = activity.bed_changes[-1]
             if last.occupied or now - last.at <= unit.out_of_bed_limit:
@@ -587,67 +595,28 @@ class CareManager:
             if key in self._raised_episodes or self._is_open(key):
                 continue
             self._raised_episodes.add(key)
-            bed = next((d for d in self._room_devices(code, room) if d.config.settings.get(ROLE) == ROLE_BED), None)
+            bed = next((d for d in self.room_devices(code, room) if d.config.settings.get(ROLE) == ROLE_BED), None)
             self.trigger(AlarmKind.OUT_OF_BED, code, room, bed.dev_eui if bed else None, now, source_key=key)
 
     def _night_checks(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
         last = self._last_check.get(unit.code)
+        self._last_check[unit.code] = now
         if last is None:
-            self._last_check[unit.code] = now
             return
-        due = CheckSchedule(unit.check_times).due_checks(last, now, tz)
-        for check_at in due:
-            for room in self.rooms_of(unit.code):
-                result = self._check_room(unit, room, check_at, last, tz)
-                if result is not None:
-                    self._record(result)
-            last = check_at
-        if due:
-            self._last_check[unit.code] = due[-1]
+        if self.night.run(unit, last, now, tz):
             self._changed()
 
-    def _check_room(
-        self, unit: CareUnitConfig, room: str, at: datetime, since: datetime, tz: Any
-    ) -> CheckResult | None:
-        devices = self._room_devices(unit.code, room)
-        beds = [d for d in devices if d.config.settings.get(ROLE) == ROLE_BED]
-        if not beds:
-            return None  # a room without a bed sensor is not under digital supervision
-        doors = [d for d in devices if d.config.settings.get(ROLE) == ROLE_OUTER_DOOR]
-        activity = self.rooms.setdefault((unit.code, room), RoomActivity())
-        night = night_of(at, unit.night_start, unit.night_end, tz=tz) or dt_util.as_local(at).date()
-        sensors = RoomSensors(
-            bed_online=all(d.available for d in beds),
-            bed_changes=list(activity.bed_changes),
-            door_online=all(d.available for d in doors) if doors else None,
-            door_openings=list(activity.door_openings),
-        )
-        return evaluate(
-            unit.code, room, sensors, at=at, since=since, tz=tz,
-            out_of_bed_limit=unit.out_of_bed_limit,
-            paused=self.nights.is_paused(unit.code, room, night),
-            night_start=unit.night_start, night_end=unit.night_end,
-        )
+    def activity(self, code: str, room: str) -> RoomActivity:
+        """What a room's sensors said recently."""
+        return self.rooms.setdefault((code, room), RoomActivity())
 
-    def _record(self, result: CheckResult) -> None:
-        self.nights.record(result)
-        self.audit_line(
-            AuditAction.SUPERVISION_CHECK, actor=None, care_unit=result.care_unit, room=result.room,
-            at=result.checked_at, data={"status": result.status.value, "clock": result.clock, "night": result.night.isoformat()},
-        )
-        if not result.alarm:
+    def raise_out_of_bed(self, code: str, room: str, out_since: datetime, at: datetime) -> None:
+        """One alarm per episode out of bed, whether the sweep or a night check sees it."""
+        key = self._out_of_bed_key(code, room, out_since)
+        if key in self._raised_episodes or self._is_open(key):
             return
-        if result.out_of_bed_since is not None and result.status is CheckStatus.OUT_OF_BED:
-            key = self._out_of_bed_key(result.care_unit, result.room, result.out_of_bed_since)
-            if key in self._raised_episodes or self._is_open(key):
-                return
-            self._raised_episodes.add(key)
-            self.trigger(AlarmKind.OUT_OF_BED, result.care_unit, result.room, None, result.checked_at, source_key=key)
-            return
-        self.trigger(
-            AlarmKind.SUPERVISION_NO_DATA, result.care_unit, result.room, None, result.checked_at,
-            source_key=f"supervision_no_data:{result.care_unit}/{result.room}:{result.checked_at.isoformat()}",
-        )
+        self._raised_episodes.add(key)
+        self.trigger(AlarmKind.OUT_OF_BED, code, room, None, at, source_key=key)
 
     def _inactivity(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
         local = now.astimezone(tz)
@@ -658,9 +627,11 @@ class CareManager:
             key = (unit.code, room)
             if self._inactivity_done.get(key) == local.date():
                 continue
+            if not self.night.consents.allows(unit.code, room, ConsentScope.INACTIVITY):
+                continue
             self._inactivity_done[key] = local.date()
             presence = [
-                d for d in self._room_devices(unit.code, room)
+                d for d in self.room_devices(unit.code, room)
                 if d.config.settings.get(ROLE) == ROLE_ROOM_PRESENCE
             ]
             if not presence:
@@ -678,27 +649,8 @@ class CareManager:
     # ------------------------------------------------------------------ reports
 
     def night_report(self, code: str, night: date) -> dict[str, Any]:
-        """The night's check results of a unit, for the morning report action."""
-        report = self.nights.morning_report(code, night)
-        return {
-            "care_unit": code,
-            "night": night.isoformat(),
-            "rooms": [
-                {
-                    "room": room,
-                    "checks": [
-                        {
-                            "time": dt_util.as_local(result.checked_at).strftime("%H:%M"),
-                            "result": result.status.value,
-                            "since": result.clock,
-                            "alarm": result.alarm,
-                        }
-                        for result in results
-                    ],
-                }
-                for room, results in report.items()
-            ],
-        }
+        """The night's checks of every room of a unit, for the morning report action."""
+        return self.night.report(code, night)
 
     def open_alarms(self, code: str) -> list[Alarm]:
         """A unit's open alarms, oldest first."""

@@ -1,14 +1,15 @@
 """Staff responses as actions, refused in plain language, and the test mode action.
 
 ``acknowledge_alarm``, ``alarm_on_the_way``, ``alarm_arrived`` and ``resolve_alarm`` all
-go through :meth:`CareManager.respond`, like a tap on the phone. A refusal names who did
+go through :meth:`CareManager.async_respond`, like a tap on the phone, which writes
+the audit line before the alarm moves. A refusal names who did
 what and when ("Redan kvitterat av Nattpersonal 1 kl. 02:14"): the user's display name
 comes from Home Assistant's users (staff accounts, never residents).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import (
     HomeAssistant,
@@ -25,6 +26,7 @@ import voluptuous as vol
 from ..care.errors import CareError
 from ..const import DOMAIN
 from ..services_common import loaded_hubs
+from .acting_user import ATTR_USER_ID, actor_of
 from .test_mode import DEFAULT_TEST_MINUTES
 from .users import async_refresh_user_names, user_name
 
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from .manager import CareManager
 
 ATTR_ALARM_ID: Final = "alarm_id"
-ATTR_USER_ID: Final = "user_id"
 RESPONSE_SCHEMA = vol.Schema({vol.Required(ATTR_ALARM_ID): cv.string, vol.Optional(ATTR_USER_ID): cv.string})
 TEST_MODE_SCHEMA = vol.Schema(
     {
@@ -68,9 +69,9 @@ async def async_respond(call: ServiceCall, response: str, outcome: str | None = 
     """Carry out one staff response from an action call."""
     alarm_id = call.data[ATTR_ALARM_ID]
     manager = manager_of_alarm(call.hass, alarm_id)
-    user = cast(str | None, call.data.get(ATTR_USER_ID) or call.context.user_id)
+    user = await actor_of(call)
     try:
-        manager.respond(response, alarm_id, user, outcome=outcome)
+        await manager.async_respond(response, alarm_id, user, outcome=outcome)
     except CareError as err:
         raise await async_plain_error(call.hass, err) from err
 

@@ -1,11 +1,14 @@
-"""Care actions: acknowledge and resolve alarms, pause supervision, reports, the audit log."""
+"""Care actions: acknowledge and resolve alarms, pause supervision, the night report.
+
+The audit log's own actions are in care_audit_services. Every action here writes its audit
+line before it changes anything, and fails with a translated error when it cannot.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import partial
-from pathlib import Path
-from typing import Any, Final, cast
+import copy
+from datetime import date, timedelta
+from typing import Final, cast
 
 from homeassistant.core import (
     HomeAssistant,
@@ -22,22 +25,21 @@ import voluptuous as vol
 from ..care.alarms import UnknownAlarmError
 from ..care.audit import AuditAction
 from ..care.errors import CareError
-from ..care.identity import is_valid_code
-from ..care.supervision import PauseReason, night_of
+from ..care.supervision import NightLog, Pause, PauseReason, night_of
 from ..const import DOMAIN
 from ..services_common import loaded_hubs
-from ..statistics_reader import as_aware
+from .acting_user import ATTR_USER_ID, actor_of
+from .audit_services import async_setup_audit_services
+from .consent_services import async_setup_consent_services
 from .manager import CareManager
 from .response_services import async_respond, async_setup_response_services
 
 ATTR_ALARM_ID: Final = "alarm_id"
 ATTR_OUTCOME: Final = "outcome"
-ATTR_USER_ID: Final = "user_id"
 ATTR_CARE_UNIT: Final = "care_unit"
 ATTR_ROOM: Final = "room"
 ATTR_NIGHT: Final = "night"
 ATTR_REASON: Final = "reason"
-EXPORT_FOLDER: Final = "ange_iot/audit_exports"
 
 ACK_SCHEMA = vol.Schema({vol.Required(ATTR_ALARM_ID): cv.string, vol.Optional(ATTR_USER_ID): cv.string})
 RESOLVE_SCHEMA = vol.Schema(
@@ -57,13 +59,6 @@ PAUSE_SCHEMA = vol.Schema(
     }
 )
 REPORT_SCHEMA = vol.Schema({vol.Required(ATTR_CARE_UNIT): cv.string, vol.Optional(ATTR_NIGHT): cv.date})
-EXPORT_SCHEMA = vol.Schema(
-    {
-        vol.Required("start"): cv.datetime,
-        vol.Required("end"): cv.datetime,
-        vol.Optional(ATTR_CARE_UNIT): cv.string,
-    }
-)
 
 
 def _validation_error(err: CareError) -> ServiceValidationError:
@@ -99,16 +94,10 @@ def _manager_of_unit(hass: HomeAssistant, code: str) -> CareManager:
     )
 
 
-def _unknown_unit(code: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN, translation_key="unknown_care_unit", translation_placeholders={"care_unit": code}
-    )
-
-
-def _user(call: ServiceCall) -> str | None:
-    # A notification action's automation passes the tapping user on; a dashboard
-    # button's call carries the user in its context.
-    return cast(str | None, call.data.get(ATTR_USER_ID) or call.context.user_id)
+async def _user(call: ServiceCall) -> str | None:
+    # A notification action's automation passes the tapping user on (it must be a user
+    # HA knows); a dashboard button's call carries the user in its context.
+    return await actor_of(call)
 
 
 async def _acknowledge(call: ServiceCall) -> None:
@@ -129,25 +118,33 @@ def _tonight(manager: CareManager, code: str) -> date:
 async def _pause(call: ServiceCall) -> None:
     code, room = call.data[ATTR_CARE_UNIT], call.data[ATTR_ROOM]
     manager = _manager_of_unit(call.hass, code)
-    if room not in manager.rooms_of(code):
+    if room not in manager.night.rooms(code):
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="unknown_room",
             translation_placeholders={"care_unit": code, "room": room},
         )
     unit = manager.unit(code)
     night = call.data.get(ATTR_NIGHT) or _tonight(manager, code)
-    try:
-        pause, is_new = manager.nights.pause(
-            code, room, night, reason=call.data[ATTR_REASON], by=_user(call), at=dt_util.utcnow(),
+    user = await _user(call)
+    now = dt_util.utcnow()
+
+    def pause(nights: NightLog) -> tuple[Pause, bool]:
+        return nights.pause(
+            code, room, night, reason=call.data[ATTR_REASON], by=user, at=now,
             tz=dt_util.get_default_time_zone(), night_start=unit.night_start, night_end=unit.night_end,
         )
+
+    try:
+        # Tried on a copy first: the pause is kept only once its audit line is written.
+        trial, is_new = pause(copy.deepcopy(manager.nights))
     except CareError as err:
         raise _validation_error(err) from err
     if is_new:
-        manager.audit_line(
-            AuditAction.SUPERVISION_PAUSED, actor=_user(call), care_unit=code, room=room,
-            data={"night": night.isoformat(), "reason": pause.reason.value},
+        await manager.audit_writer.async_write(
+            AuditAction.SUPERVISION_PAUSED, actor=user, care_unit=code, room=room, at=now,
+            data={"night": night.isoformat(), "reason": trial.reason.value},
         )
+        pause(manager.nights)
         manager.sync()
 
 
@@ -156,76 +153,18 @@ async def _night_report(call: ServiceCall) -> ServiceResponse:
     manager = _manager_of_unit(call.hass, code)
     night = call.data.get(ATTR_NIGHT)
     if night is None:
-        # In the morning, the night that just ended.
-        night = _tonight(manager, code)
-        if dt_util.now().time() >= manager.unit(code).night_end and night == dt_util.now().date():
-            night = night - timedelta(days=1)
-    return cast(ServiceResponse, manager.night_report(code, night))
-
-
-async def _export_audit(call: ServiceCall) -> ServiceResponse:
-    start, end = as_aware(call.data["start"]), as_aware(call.data["end"])
-    if end <= start:
-        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="end_before_start")
-    code: str | None = call.data.get(ATTR_CARE_UNIT)
-    managers = _managers(call.hass)
-    known = code is None or any(code in manager.unit_codes() for manager in managers)
-    if code and known:
-        managers = [_manager_of_unit(call.hass, code)]
-    elif code and not is_valid_code(code):
-        raise _unknown_unit(code)
-    elif code:
-        # A unit removed since keeps its lines in the log; a code never seen has none, and
-        # is refused before anything is written or recorded as exported.
-        managers = [m for m in managers if m.audit is not None and await _has_lines(m, start, end, code)]
-        if not managers:
-            raise _unknown_unit(code)
-    lines: list[dict[str, Any]] = []
-    files: list[str] = []
-    for manager in managers:
-        audit = manager.audit
-        if audit is None:
-            continue
-        await manager.async_flush_audit()
-        name = f"audit_{dt_util.as_local(start):%Y%m%dT%H%M}_{dt_util.as_local(end):%Y%m%dT%H%M}_{code or 'all'}.jsonl"
-        target = Path(call.hass.config.path(EXPORT_FOLDER)) / manager.entry_id / name
-        try:
-            extract = await call.hass.async_add_executor_job(
-                partial(audit.export, start, end, code, target, at=dt_util.utcnow(), actor=_user(call))
-            )
-        except CareError as err:
-            raise _validation_error(err) from err
-        lines.extend(extract)
-        files.append(str(target))
-    return cast(ServiceResponse, {"files": files, "count": len(lines), "lines": lines})
-
-
-async def _has_lines(manager: CareManager, start: datetime, end: datetime, code: str) -> bool:
-    audit = manager.audit
-    if audit is None:  # pragma: no cover - filtered by the caller
-        return False
-    await manager.async_flush_audit()
-    return bool(await manager.hass.async_add_executor_job(audit.read, start, end, code))
-
-
-async def _verify_audit(call: ServiceCall) -> ServiceResponse:
-    results = []
-    for manager in _managers(call.hass):
-        audit = manager.audit
-        if audit is None:
-            continue
-        await manager.async_flush_audit()
-        result = await call.hass.async_add_executor_job(audit.verify)
-        results.append(
-            {
-                "hub": manager.hub.entry.title,
-                "ok": result.ok,
-                "lines_checked": result.lines_checked,
-                "first_bad_line": None if result.first_bad_line is None else list(result.first_bad_line),
-                "reason": result.reason,
-            }
-        )
-    return cast(ServiceResponse, {"ok": all(r["ok"] for r in results), "logs": results})
+        # During the night, tonight's; in the daytime, the night that ended this morning.
+        unit, now = manager.unit(code), dt_util.now()
+        night = night_of(now, unit.night_start, unit.night_end)
+        if night is None:
+            night = now.date() - timedelta(days=1) if unit.night_end <= unit.night_start else now.date()
+    report = manager.night_report(code, night)
+    # Reading the report is an access to care data: recorded before the answer leaves.
+    await manager.audit_writer.async_write(
+        AuditAction.NIGHT_REPORT_READ, actor=call.context.user_id, care_unit=code,
+        data={"night": night.isoformat()},
+    )
+    return cast(ServiceResponse, report)
 
 
 @callback
@@ -237,5 +176,5 @@ def async_setup_care_services(hass: HomeAssistant) -> None:
     async_setup_response_services(hass)
     register(DOMAIN, "pause_supervision", _pause, schema=PAUSE_SCHEMA)
     register(DOMAIN, "night_report", _night_report, schema=REPORT_SCHEMA, supports_response=SupportsResponse.ONLY)
-    register(DOMAIN, "export_audit_log", _export_audit, schema=EXPORT_SCHEMA, supports_response=SupportsResponse.OPTIONAL)
-    register(DOMAIN, "verify_audit_log", _verify_audit, supports_response=SupportsResponse.ONLY)
+    async_setup_audit_services(hass)
+    async_setup_consent_services(hass)

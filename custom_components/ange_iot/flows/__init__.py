@@ -12,8 +12,9 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, OptionsFlow
 from homeassistant.core import callback
 
-from ..care_runtime.config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
+from ..care_runtime.config import SUBENTRY_CARE_ROOM, SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from ..care_runtime.flow import CareUnitSubentryFlow, DispenserSubentryFlow
+from ..care_runtime.room_flow import CareRoomSubentryFlow
 from ..const import DOMAIN, SUBENTRY_DEVICE
 from ..ice import SUBENTRY_ICE_PLACE
 from .device import DeviceSubentryFlow
@@ -48,4 +49,5 @@ class AngeIotConfigFlow(HubSteps, DiscoverySteps, domain=DOMAIN):
             SUBENTRY_ICE_PLACE: IcePlaceSubentryFlow,
             SUBENTRY_CARE_UNIT: CareUnitSubentryFlow,
             SUBENTRY_DISPENSER: DispenserSubentryFlow,
+            SUBENTRY_CARE_ROOM: CareRoomSubentryFlow,
         }

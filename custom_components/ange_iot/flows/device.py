@@ -9,7 +9,6 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryFlow,
 from ..const import CONF_DEV_EUI, CONF_NAME
 from ..derived.roles import Role
 from ..device_settings import (
-    merge_role,
     needs_settings,
     role_of,
     settings_schema,
@@ -20,6 +19,7 @@ from .device_form import (
     DEVICE_FORM_KEYS,
     close_discoveries,
     dev_eui_in_use,
+    device_data,
     device_schema,
     needs_role_step,
     role_placeholders,
@@ -125,7 +125,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         )
 
     def _save(self, role: Role, settings: dict[str, Any]) -> SubentryFlowResult:
-        data = merge_role(self._device, role, settings)
+        data = device_data(self._device, role, settings)
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_and_abort(
                 self._get_entry(), self._get_reconfigure_subentry(), title=data[CONF_NAME], data=data

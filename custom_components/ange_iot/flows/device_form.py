@@ -28,6 +28,7 @@ import voluptuous as vol
 from ..care.identity import looks_like_identity_number
 from ..care_runtime.deadlines import CONF_REPORT_DEADLINE
 from ..care_runtime.flow import code_errors
+from ..care_runtime.naming import care_device_name
 from ..const import (
     CONF_AREA,
     CONF_CARE_UNIT,
@@ -40,7 +41,7 @@ from ..const import (
 )
 from ..derived import ROLE
 from ..derived.roles import Role, readings_for_role, roles_for_model
-from ..device_settings import role_of
+from ..device_settings import merge_role, role_of
 from ..lorawan.codecs import MODELS
 from ..lorawan.uplink import normalize_dev_eui
 
@@ -184,3 +185,15 @@ def close_discoveries(hass: HomeAssistant, dev_eui: str) -> None:
         DOMAIN, match_context={"unique_id": dev_eui}
     ):
         hass.config_entries.flow.async_abort(flow["flow_id"])
+
+
+def device_data(previous: Mapping[str, Any], role: Role, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What a device subentry stores: the form, its role and settings.
+
+    A care device is named from its codes, never from what was typed or discovered: the
+    network server's name is often the resident's.
+    """
+    data = merge_role(previous, role, settings)
+    if data.get(CONF_CARE_UNIT) and data.get(CONF_ROOM):
+        data[CONF_NAME] = care_device_name(data[CONF_CARE_UNIT], data[CONF_ROOM], data.get(ROLE), data.get(CONF_MODEL))
+    return data

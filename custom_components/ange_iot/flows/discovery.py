@@ -13,12 +13,14 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, ConfigSubentry
 from homeassistant.helpers.typing import DiscoveryInfoType
 
+from ..care.identity import is_valid_code
 from ..const import CONF_DEV_EUI, CONF_MODEL, CONF_NAME, SUBENTRY_DEVICE
 from ..derived.roles import Role
-from ..device_settings import merge_role, needs_settings, settings_schema, validate_settings
+from ..device_settings import needs_settings, settings_schema, validate_settings
 from .device_form import (
     CONF_BACK,
     dev_eui_in_use,
+    device_data,
     device_schema,
     needs_role_step,
     role_placeholders,
@@ -52,8 +54,11 @@ class DiscoverySteps(ConfigFlow):
         if dev_eui_in_use(self.hass, dev_eui):
             return self.async_abort(reason="already_configured")
         self._discovery = dict(discovery_info)
-        name = discovery_info.get("device_name") or dev_eui
-        self.context["title_placeholders"] = {"name": name, "dev_eui": dev_eui}
+        # The network server's name is often the resident's: the "Discovered" card shows it
+        # only when it is code-shaped, otherwise the DevEUI.
+        name = discovery_info.get("device_name") or ""
+        shown = name if is_valid_code(name) else dev_eui
+        self.context["title_placeholders"] = {"name": shown, "dev_eui": dev_eui}
         return await self.async_step_discovery_confirm()
 
     def _hub_or_abort(self) -> ConfigEntry | ConfigFlowResult:
@@ -139,7 +144,7 @@ class DiscoverySteps(ConfigFlow):
         )
 
     def _add(self, hub: ConfigEntry, role: Role, settings: dict[str, Any]) -> ConfigFlowResult:
-        data = merge_role(self._device, role, settings)
+        data = device_data(self._device, role, settings)
         self.hass.config_entries.async_add_subentry(
             hub,
             ConfigSubentry(
