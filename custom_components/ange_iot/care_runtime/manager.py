@@ -62,7 +62,7 @@ from .users import async_refresh_user_names
 
 if TYPE_CHECKING:
     from ..device import Device
-    from ..hub import Hub
+    from .host import CareHost
 
 EVENT_ALARM: Final = f"{DOMAIN}_alarm"
 STORAGE_VERSION: Final = 1
@@ -119,7 +119,7 @@ class RoomActivity:
 class CareManager:
     """Everything care for one hub."""
 
-    def __init__(self, hass: HomeAssistant, hub: Hub) -> None:
+    def __init__(self, hass: HomeAssistant, hub: CareHost) -> None:
         self.hass = hass
         self.hub = hub
         self.entry_id = hub.entry.entry_id
