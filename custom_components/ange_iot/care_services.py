@@ -23,7 +23,8 @@ from .care.alarms import UnknownAlarmError
 from .care.audit import AuditAction
 from .care.errors import CareError
 from .care.identity import is_valid_code
-from .care.supervision import PauseReason, night_of
+from .care.supervision import PauseReason, night_bounds, night_of
+from .care_camera import add_looks_to_report
 from .care_manager import CareManager
 from .const import DOMAIN
 from .services_common import loaded_hubs
@@ -166,7 +167,12 @@ async def _night_report(call: ServiceCall) -> ServiceResponse:
         night = _tonight(manager, code)
         if dt_util.now().time() >= manager.unit(code).night_end and night == dt_util.now().date():
             night = night - timedelta(days=1)
-    return cast(ServiceResponse, manager.night_report(code, night))
+    report = manager.night_report(code, night)
+    unit = manager.unit(code)
+    start, end = night_bounds(night, dt_util.get_default_time_zone(), unit.night_start, unit.night_end)
+    # Padded: a look may open up to a window's margin before the first check of the night.
+    add_looks_to_report(call.hass, report, start - timedelta(hours=1), end + timedelta(hours=1))
+    return cast(ServiceResponse, report)
 
 
 async def _export_audit(call: ServiceCall) -> ServiceResponse:

@@ -9,10 +9,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from . import AngeIotConfigEntry
+from .care_camera import CAMERA_SECRETS, care_cameras
 from .const import CONF_API_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, DOMAIN
 from .device import Device
 
-TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY}
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, *CAMERA_SECRETS}
 
 
 def mask_dev_eui(dev_eui: str) -> str:
@@ -63,6 +64,7 @@ async def async_get_config_entry_diagnostics(
             "units": len(hub.care.unit_codes()),
             "open_alarms": len(hub.care.book.open_alarms()),
             "dispensers": len(hub.care.dispensers),
+            "cameras": len(care_cameras(entry)),
         },
     }
 

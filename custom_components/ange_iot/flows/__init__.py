@@ -12,6 +12,8 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, OptionsFlow
 from homeassistant.core import callback
 
+from ..care_camera import SUBENTRY_CARE_CAMERA
+from ..care_camera_flow import CareCameraSubentryFlow
 from ..care_config import SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from ..care_flow import CareUnitSubentryFlow, DispenserSubentryFlow
 from ..const import DOMAIN, SUBENTRY_DEVICE
@@ -48,4 +50,5 @@ class AngeIotConfigFlow(HubSteps, DiscoverySteps, domain=DOMAIN):
             SUBENTRY_ICE_PLACE: IcePlaceSubentryFlow,
             SUBENTRY_CARE_UNIT: CareUnitSubentryFlow,
             SUBENTRY_DISPENSER: DispenserSubentryFlow,
+            SUBENTRY_CARE_CAMERA: CareCameraSubentryFlow,
         }

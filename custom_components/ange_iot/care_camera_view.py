@@ -1,0 +1,82 @@
+"""The care cameras' HTTP side: the image of an open look, the card's status, the card itself.
+
+Both views require a logged-in Home Assistant user. An image is fetched from the camera for
+each request and handed on with ``Cache-Control: no-store``; it is never written anywhere.
+Outside an open look of the requesting user, the answer is a short JSON refusal with a
+translation key, not an error trace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from aiohttp import web
+from homeassistant.components.http import StaticPathConfig
+from homeassistant.components.http.const import KEY_HASS_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.util import dt as dt_util
+
+from .care_camera import CameraRefusedError, cameras_of
+from .const import DOMAIN
+
+CARD_URL: Final = f"/{DOMAIN}_static/ange-care-camera-card.js"
+CARD_FILE: Final = Path(__file__).parent / "frontend" / "ange-care-camera-card.js"
+# no-store: neither the browser, a proxy nor the companion app may keep the image.
+NO_STORE: Final = {"Cache-Control": "no-store, max-age=0", "Pragma": "no-cache"}
+
+
+def _refusal(err: CameraRefusedError) -> web.Response:
+    return web.json_response(
+        {"refused": True, "reason": err.key, **err.placeholders}, status=err.status, headers=NO_STORE
+    )
+
+
+class CareCameraImageView(HomeAssistantView):
+    """One still image of an open look, for the user who opened it."""
+
+    url = "/api/ange_iot/care_camera/look/{look_id}/image"
+    name = "api:ange_iot:care_camera:image"
+    requires_auth = True
+
+    async def get(self, request: web.Request, look_id: str) -> web.Response:
+        """The image, or a refusal."""
+        hass = request.app[KEY_HASS]
+        user = request[KEY_HASS_USER]
+        try:
+            for cameras in cameras_of(hass):
+                if cameras.records.find(look_id) is not None:
+                    look = cameras.look_for(look_id, user.id)
+                    body, content_type = await cameras.async_fetch_image(look)
+                    return web.Response(body=body, content_type=content_type, headers=NO_STORE)
+            raise CameraRefusedError("camera_no_open_look", 409)
+        except CameraRefusedError as err:
+            return _refusal(err)
+
+
+class CareCameraStatusView(HomeAssistantView):
+    """Each camera room's consent, next window and the user's own open look, for the card."""
+
+    url = "/api/ange_iot/care_camera"
+    name = "api:ange_iot:care_camera"
+    requires_auth = True
+
+    async def get(self, request: web.Request) -> web.Response:
+        """The rooms, across every hub."""
+        hass = request.app[KEY_HASS]
+        user = request[KEY_HASS_USER]
+        now = dt_util.utcnow()
+        rooms = [room for cameras in cameras_of(hass) for room in cameras.status(user.id, now)]
+        return web.json_response({"now": now.isoformat(), "rooms": rooms}, headers=NO_STORE)
+
+
+async def async_register_care_camera_http(hass: HomeAssistant) -> None:
+    """Register the views, serve the card and load it in the frontend (when there is one)."""
+    hass.http.register_view(CareCameraImageView())
+    hass.http.register_view(CareCameraStatusView())
+    await hass.http.async_register_static_paths([StaticPathConfig(CARD_URL, str(CARD_FILE), cache_headers=False)])
+    if "frontend" in hass.config.components:
+        from homeassistant.components.frontend import add_extra_js_url
+
+        add_extra_js_url(hass, CARD_URL)
