@@ -7,7 +7,7 @@ with Pillow, behind HTTP basic auth; nothing of the integration is mocked.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 import io
 import json
 import logging
@@ -29,7 +29,16 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ange_iot.const import DOMAIN
 from custom_components.ange_iot.diagnostics import async_get_config_entry_diagnostics
 
-from .test_care_alarms import BED, ROOM, ROOM_2, UNIT, care_device, care_hub_fixture, care_unit, local
+from .test_care_alarms import (
+    BED,
+    ROOM,
+    ROOM_2,
+    UNIT,
+    care_device,
+    care_hub_fixture,
+    care_unit,
+    local,
+)
 
 _care_hub = pytest.fixture(name="care_hub")(care_hub_fixture)
 
@@ -376,3 +385,31 @@ async def test_credentials_in_no_log_and_no_diagnostics(
             DOMAIN, "end_supervision_look", {"look_id": look["look_id"]}, blocking=True,
             context=Context(user_id=hass_admin_user.id),
         )
+
+
+async def test_the_card_and_its_status(
+    hass: HomeAssistant,
+    care_hub: Callable[..., Any],
+    camera: dict[str, Any],
+    hass_admin_user: MockUser,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    await setup(care_hub, camera, "2026-01-14T22:40:00")
+    client = await user_client(hass, hass_client_no_auth, hass_admin_user)
+    card = await client.get("/ange_iot_static/ange-care-camera-card.js")
+    assert card.status == 200
+    assert 'customElements.define("ange-care-camera-card"' in await card.text()
+
+    status = await (await client.get("/api/ange_iot/care_camera")).json()
+    (room,) = status["rooms"]
+    assert room == {
+        "care_unit": UNIT, "room": ROOM, "consent": "none", "window_open": False,
+        "window_start": local("2026-01-14T22:50:00").astimezone(UTC).isoformat(),
+        "window_end": local("2026-01-14T23:10:00").astimezone(UTC).isoformat(),
+        "check": "23:00", "look_open": False, "look": None,
+    }
+    # Nothing about the camera's address or login reaches the card.
+    assert CAMERA_PASSWORD not in json.dumps(status)
+    assert camera["url"] not in json.dumps(status)
+    anonymous = await hass_client_no_auth()
+    assert (await anonymous.get("/api/ange_iot/care_camera")).status == 401
