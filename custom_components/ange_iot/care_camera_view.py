@@ -14,8 +14,9 @@ from typing import Final
 from aiohttp import web
 from homeassistant.components.http import StaticPathConfig
 from homeassistant.components.http.const import KEY_HASS_USER
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .care_camera import CameraRefusedError, cameras_of
@@ -76,6 +77,13 @@ async def async_register_care_camera_http(hass: HomeAssistant) -> None:
     hass.http.register_view(CareCameraImageView())
     hass.http.register_view(CareCameraStatusView())
     await hass.http.async_register_static_paths([StaticPathConfig(CARD_URL, str(CARD_FILE), cache_headers=False)])
+    # The frontend is not a dependency (the integration works without it); once HA has
+    # started it is set up if it is configured at all.
+    async_at_started(hass, _add_card_to_frontend)
+
+
+@callback
+def _add_card_to_frontend(hass: HomeAssistant) -> None:
     if "frontend" in hass.config.components:
         from homeassistant.components.frontend import add_extra_js_url
 
