@@ -413,3 +413,45 @@ async def test_the_card_and_its_status(
     assert camera["url"] not in json.dumps(status)
     anonymous = await hass_client_no_auth()
     assert (await anonymous.get("/api/ange_iot/care_camera")).status == 401
+
+
+async def test_pause_other_users_and_restart(
+    hass: HomeAssistant,
+    care_hub: Callable[..., Any],
+    camera: dict[str, Any],
+    hass_admin_user: MockUser,
+    hass_read_only_user: MockUser,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+) -> None:
+    hub = await setup(care_hub, camera, "2026-01-14T22:55:00")
+    await call(hass, "record_camera_consent", hass_admin_user, scope="night_checks")
+    look = await call(hass, "start_supervision_look", hass_admin_user)
+    # Only the user who opened the look sees its image, and only that user can end it.
+    other = await user_client(hass, hass_client_no_auth, hass_read_only_user)
+    answer = await other.get(look["image_path"])
+    assert answer.status == 403
+    assert (await answer.json())["reason"] == "camera_not_your_look"
+    with pytest.raises(ServiceValidationError) as not_yours:
+        await hass.services.async_call(
+            DOMAIN, "end_supervision_look", {"look_id": look["look_id"]}, blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    assert not_yours.value.translation_key == "camera_not_your_look"
+    assert camera["count"] == 0
+
+    # A restart ends the open look; it does not come back open.
+    await hub.restart()
+    mine = await user_client(hass, hass_client_no_auth, hass_admin_user)
+    assert (await mine.get(look["image_path"])).status == 409
+    ended = [line for line in audit_lines(tmp_path) if line["action"] == "camera_look_ended"]
+    assert [line["data"]["reason"] for line in ended] == ["restart"]
+
+    # Supervision paused for tonight: no camera look either.
+    await hass.services.async_call(
+        DOMAIN, "pause_supervision", {"care_unit": UNIT, "room": ROOM, "reason": "away"}, blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    with pytest.raises(ServiceValidationError) as paused:
+        await call(hass, "start_supervision_look", hass_admin_user)
+    assert paused.value.translation_key == "camera_refused_paused"
