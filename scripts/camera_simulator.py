@@ -18,7 +18,7 @@ import math
 from typing import Final
 
 from aiohttp import BasicAuth, web
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 HOST: Final = "127.0.0.1"
 PORT: Final = 8124
@@ -40,8 +40,9 @@ def frame(now: datetime, room: str = "R1") -> bytes:
     draw.rectangle((64, edge, 296, 296), fill=(96, 110, 140))
     draw.rectangle((330, 70, 400, 140), fill=(90, 70, 50))  # night table
     draw.rectangle((560, 40, 600, 200), outline=(140, 120, 90), width=3)  # door
-    draw.text((16, 322), f"{room}  {now:%Y-%m-%d %H:%M:%S}", fill=(230, 230, 230))
-    draw.text((480, 16), "DEMO", fill=(230, 80, 80))
+    font = ImageFont.load_default(size=22)
+    draw.text((16, 326), f"{room}  {now:%Y-%m-%d %H:%M:%S}", fill=(230, 230, 230), font=font)
+    draw.text((520, 10), "DEMO", fill=(230, 80, 80), font=font)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=80)
     return out.getvalue()

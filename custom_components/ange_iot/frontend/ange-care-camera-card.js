@@ -223,7 +223,7 @@ class AngeCareCameraCard extends HTMLElement {
   }
 
   _clock(iso) {
-    return new Date(iso).toLocaleTimeString(this._hass.language || undefined, { hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleTimeString(this._hass.language || undefined, { hour: "2-digit", minute: "2-digit", hour12: false });
   }
 
   _render() {
@@ -232,7 +232,7 @@ class AngeCareCameraCard extends HTMLElement {
     const root = this.shadowRoot;
     root.innerHTML = `
       <style>
-        ha-card { padding: 12px 16px; }
+        ha-card { display: block; padding: 12px 16px; }
         h2 { margin: 0 0 8px; font-size: 1.2em; font-weight: 500; }
         .room { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding: 8px 0; border-top: 1px solid var(--divider-color); }
         .room:first-of-type { border-top: none; }
