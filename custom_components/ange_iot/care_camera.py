@@ -399,19 +399,3 @@ async def async_start_care_cameras(hass: HomeAssistant, entry: ConfigEntry, mana
 
     entry.async_on_unload(_unload)
 
-
-def add_looks_to_report(hass: HomeAssistant, report: dict[str, Any], start: datetime, end: datetime) -> None:
-    """Put the night's camera looks next to each room's sensor checks in a night report."""
-    code = str(report.get("care_unit"))
-    looks: dict[str, list[dict[str, Any]]] = {}
-    for cameras in cameras_of(hass):
-        for room, items in cameras.night_looks(code, start, end).items():
-            looks.setdefault(room, []).extend(items)
-    # Only rooms with a camera (or looks) get the key, so a report without cameras is as before.
-    with_camera = {room for cameras in cameras_of(hass) for unit, room in cameras.cameras if unit == code}
-    rooms = report.setdefault("rooms", [])
-    for entry in rooms:
-        if entry.get("room") in with_camera or entry.get("room") in looks:
-            entry["camera_looks"] = looks.pop(entry.get("room"), [])
-    rooms.extend({"room": room, "checks": [], "camera_looks": items} for room, items in sorted(looks.items()))
-

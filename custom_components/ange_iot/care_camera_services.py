@@ -1,4 +1,4 @@
-"""The safety-camera actions: open and end a look, record and withdraw camera consent.
+"""The safety-camera actions (open and end a look, record and withdraw consent) and the report hook.
 
 The acting user is always the logged-in Home Assistant user of the call's context: a look or
 a consent change without one is refused, so every audit line names a real person's account.
@@ -6,7 +6,8 @@ a consent change without one is refused, so every audit line names a real person
 
 from __future__ import annotations
 
-from typing import Final, cast
+from datetime import datetime
+from typing import Any, Final, cast
 
 from homeassistant.core import (
     HomeAssistant,
@@ -86,6 +87,22 @@ async def _withdraw_consent(call: ServiceCall) -> None:
     code, room = call.data[ATTR_CARE_UNIT], call.data[ATTR_ROOM]
     cameras = _cameras_of_room(call.hass, code, room)
     await cameras.async_withdraw_consent(code, room, user)
+
+
+def add_looks_to_report(hass: HomeAssistant, report: dict[str, Any], start: datetime, end: datetime) -> None:
+    """Put the night's camera looks next to each room's sensor checks in a night report."""
+    code = str(report.get("care_unit"))
+    looks: dict[str, list[dict[str, Any]]] = {}
+    for cameras in cameras_of(hass):
+        for room, items in cameras.night_looks(code, start, end).items():
+            looks.setdefault(room, []).extend(items)
+    # Only rooms with a camera (or looks) get the key, so a report without cameras is as before.
+    with_camera = {room for cameras in cameras_of(hass) for unit, room in cameras.cameras if unit == code}
+    rooms = report.setdefault("rooms", [])
+    for entry in rooms:
+        if entry.get("room") in with_camera or entry.get("room") in looks:
+            entry["camera_looks"] = looks.pop(entry.get("room"), [])
+    rooms.extend({"room": room, "checks": [], "camera_looks": items} for room, items in sorted(looks.items()))
 
 
 @callback

@@ -24,7 +24,7 @@ from .care.audit import AuditAction
 from .care.errors import CareError
 from .care.identity import is_valid_code
 from .care.supervision import PauseReason, night_bounds, night_of
-from .care_camera import add_looks_to_report
+from .care_camera_services import add_looks_to_report
 from .care_manager import CareManager
 from .const import DOMAIN
 from .services_common import loaded_hubs
