@@ -455,3 +455,33 @@ async def test_pause_other_users_and_restart(
     with pytest.raises(ServiceValidationError) as paused:
         await call(hass, "start_supervision_look", hass_admin_user)
     assert paused.value.translation_key == "camera_refused_paused"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("room", "19121212-1212", "invalid_care_code"),
+        ("care_unit", "19121212-1212", "invalid_care_code"),
+        # Code-shaped or not (the code rule may change), an unknown room is never echoed.
+        ("room", "Anna Svensson", None),
+    ],
+)
+async def test_a_name_for_a_code_is_refused_and_not_echoed(
+    hass: HomeAssistant,
+    care_hub: Callable[..., Any],
+    camera: dict[str, Any],
+    hass_admin_user: MockUser,
+    caplog: pytest.LogCaptureFixture,
+    field: str,
+    value: str,
+    key: str | None,
+) -> None:
+    await setup(care_hub, camera, "2026-01-14T22:55:00")
+    for service in ("start_supervision_look", "record_camera_consent", "withdraw_camera_consent"):
+        extra = {"scope": "night_checks"} if service == "record_camera_consent" else {}
+        with pytest.raises(ServiceValidationError) as refused:
+            await call(hass, service, hass_admin_user, **{field: value, **extra})
+        assert refused.value.translation_key in ({key} if key else {"invalid_care_code", "camera_unknown_room"})
+        assert value not in str(refused.value)
+    assert value not in caplog.text
+    assert camera["count"] == 0

@@ -21,6 +21,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .care.camera_gate import ConsentScope, LookEnd
+from .care.identity import is_valid_code
 from .care_camera import CameraRefusedError, CareCameras, cameras_of, look_response, refusal_error
 from .const import DOMAIN
 
@@ -38,13 +39,14 @@ END_SCHEMA = vol.Schema({vol.Required(ATTR_LOOK_ID): cv.string})
 
 
 def _cameras_of_room(hass: HomeAssistant, code: str, room: str) -> CareCameras:
+    # Text that is not a code (a name typed by mistake) is never echoed back.
+    if not (is_valid_code(code) and is_valid_code(room)):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="invalid_care_code")
     for cameras in cameras_of(hass):
         if cameras.known_room(code, room):
             return cameras
-    raise ServiceValidationError(
-        translation_domain=DOMAIN, translation_key="unknown_room",
-        translation_placeholders={"care_unit": code, "room": room},
-    )
+    # Not echoed either: what was typed may still be a name that happens to look like a code.
+    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="camera_unknown_room")
 
 
 def _user(call: ServiceCall) -> str:
