@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_RECONFIGURE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -57,3 +58,31 @@ async def test_a_camera_is_added_once_per_room(hass: HomeAssistant, care_hub: Ca
     assert dict(camera.data) == FORM
     again = await submit(hass, await start(hass, hub.entry, "care_camera"), FORM)
     assert again["errors"] == {"room": "camera_exists"}
+
+
+async def test_reconfigure_keeps_the_room_and_an_unsent_password(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    hub = await care_hub(care_unit(), care_device(BED, "netvox_r311wa", "Säng R12", role="bed"))
+    await submit(hass, await start(hass, hub.entry, "care_camera"), FORM)
+    (camera,) = subentries(hub.entry, "care_camera")
+
+    async def reconfigure(data: dict[str, Any]) -> Any:
+        result = await hass.config_entries.subentries.async_init(
+            (hub.entry.entry_id, "care_camera"), context={"source": SOURCE_RECONFIGURE, "subentry_id": camera.subentry_id}
+        )
+        assert result["step_id"] == "reconfigure"
+        # The stored password is never put into the form.
+        assert "hemligt-4711" not in str(result["data_schema"].schema)
+        return await submit(hass, result, data)
+
+    change = {key: value for key, value in FORM.items() if key not in ("care_unit", "room", "password")}
+    bad = await reconfigure({**change, "still_image_url": "not a url"})
+    assert bad["errors"] == {"still_image_url": "invalid_camera_url"}
+    done = await reconfigure({**change, "still_image_url": "https://192.168.1.21/still.jpg", "max_look_seconds": 30})
+    assert done["type"] is FlowResultType.ABORT
+    assert done["reason"] == "reconfigure_successful"
+    (camera,) = subentries(hub.entry, "care_camera")
+    assert dict(camera.data) == {
+        **FORM, "still_image_url": "https://192.168.1.21/still.jpg", "max_look_seconds": 30,
+    }

@@ -40,14 +40,17 @@ def _url_ok(value: str, schemes: tuple[str, ...]) -> bool:
     return parts.scheme in schemes and bool(parts.hostname)
 
 
-def _schema(defaults: dict[str, Any]) -> vol.Schema:
+def _schema(defaults: dict[str, Any], *, with_room: bool = True) -> vol.Schema:
     def suggested(key: str) -> dict[str, Any]:
         return {"suggested_value": defaults.get(key)}
 
+    fields: dict[Any, Any] = {}
+    if with_room:
+        fields[vol.Required(CONF_CARE_UNIT, default=defaults.get(CONF_CARE_UNIT, vol.UNDEFINED))] = TextSelector()
+        fields[vol.Required(CONF_ROOM, default=defaults.get(CONF_ROOM, vol.UNDEFINED))] = TextSelector()
     return vol.Schema(
         {
-            vol.Required(CONF_CARE_UNIT, default=defaults.get(CONF_CARE_UNIT, vol.UNDEFINED)): TextSelector(),
-            vol.Required(CONF_ROOM, default=defaults.get(CONF_ROOM, vol.UNDEFINED)): TextSelector(),
+            **fields,
             vol.Required(CONF_STILL_IMAGE_URL, description=suggested(CONF_STILL_IMAGE_URL)): TextSelector(
                 TextSelectorConfig(type=TextSelectorType.URL)
             ),
@@ -89,10 +92,7 @@ class CareCameraSubentryFlow(ConfigSubentryFlow):
                 for s in subentries
             ):
                 errors[CONF_ROOM] = "camera_exists"
-            if not _url_ok(str(data.get(CONF_STILL_IMAGE_URL, "")), ("http", "https")):
-                errors[CONF_STILL_IMAGE_URL] = "invalid_camera_url"
-            if data.get(CONF_STREAM_URL) and not _url_ok(str(data[CONF_STREAM_URL]), ("http", "https", "rtsp", "rtsps")):
-                errors[CONF_STREAM_URL] = "invalid_camera_url"
+            errors.update(_url_errors(data))
             if not errors:
                 for key in (CONF_STREAM_URL, CONF_USERNAME, CONF_PASSWORD):
                     if not data.get(key):
@@ -102,3 +102,37 @@ class CareCameraSubentryFlow(ConfigSubentryFlow):
                 )
         defaults = {k: v for k, v in (user_input or {}).items() if k != CONF_PASSWORD}
         return self.async_show_form(step_id="user", data_schema=_schema(defaults), errors=errors)
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Change the camera's address, login or look limits; its room stays.
+
+        An empty password keeps the stored one, so it never has to be shown in the form.
+        """
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {key: value.strip() if isinstance(value, str) else value for key, value in user_input.items()}
+            errors = _url_errors(data)
+            if not errors:
+                for key in (CONF_STREAM_URL, CONF_USERNAME):
+                    if not data.get(key):
+                        data.pop(key, None)
+                if not data.get(CONF_PASSWORD):
+                    data.pop(CONF_PASSWORD, None)
+                    if subentry.data.get(CONF_PASSWORD) and data.get(CONF_USERNAME):
+                        data[CONF_PASSWORD] = subentry.data[CONF_PASSWORD]
+                merged = {CONF_CARE_UNIT: subentry.data[CONF_CARE_UNIT], CONF_ROOM: subentry.data[CONF_ROOM], **data}
+                return self.async_update_and_abort(self._get_entry(), subentry, data=merged)
+        defaults = {k: v for k, v in (user_input or subentry.data).items() if k != CONF_PASSWORD}
+        return self.async_show_form(
+            step_id="reconfigure", data_schema=_schema(defaults, with_room=False), errors=errors
+        )
+
+
+def _url_errors(data: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not _url_ok(str(data.get(CONF_STILL_IMAGE_URL, "")), ("http", "https")):
+        errors[CONF_STILL_IMAGE_URL] = "invalid_camera_url"
+    if data.get(CONF_STREAM_URL) and not _url_ok(str(data[CONF_STREAM_URL]), ("http", "https", "rtsp", "rtsps")):
+        errors[CONF_STREAM_URL] = "invalid_camera_url"
+    return errors
