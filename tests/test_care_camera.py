@@ -485,3 +485,37 @@ async def test_a_name_for_a_code_is_refused_and_not_echoed(
         assert value not in str(refused.value)
     assert value not in caplog.text
     assert camera["count"] == 0
+
+
+async def test_a_camera_that_does_not_answer(
+    hass: HomeAssistant,
+    care_hub: Callable[..., Any],
+    hass_admin_user: MockUser,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Connection refused: a 502 refusal; the log names the room, never the URL or login."""
+    caplog.set_level(logging.DEBUG)
+    closed = TestServer(web.Application(), host="127.0.0.1")
+    await closed.start_server()
+    url = str(closed.make_url("/snapshot.jpg"))
+    await closed.close()
+    await care_hub(
+        care_unit(check_times=CHECKS),
+        care_device(BED, "netvox_r311wa", "Säng R12", role="bed"),
+        camera_subentry(url),
+        start="2026-01-14T22:55:00",
+    )
+    await call(hass, "record_camera_consent", hass_admin_user, scope="night_checks")
+    look = await call(hass, "start_supervision_look", hass_admin_user)
+    client = await user_client(hass, hass_client_no_auth, hass_admin_user)
+    answer = await client.get(look["image_path"])
+    assert answer.status == 502
+    assert (await answer.json())["reason"] == "camera_unreachable"
+    assert f"Care camera in {UNIT}/{ROOM} did not answer" in caplog.text
+    for secret in (url, url.split("//")[1].split("/")[0], CAMERA_PASSWORD, CAMERA_USER):
+        assert secret not in caplog.text
+    await hass.services.async_call(
+        DOMAIN, "end_supervision_look", {"look_id": look["look_id"]}, blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
