@@ -519,3 +519,35 @@ async def test_a_camera_that_does_not_answer(
         DOMAIN, "end_supervision_look", {"look_id": look["look_id"]}, blocking=True,
         context=Context(user_id=hass_admin_user.id),
     )
+
+
+async def test_consent_needs_a_user_and_a_removed_camera_ends_its_look(
+    hass: HomeAssistant,
+    care_hub: Callable[..., Any],
+    camera: dict[str, Any],
+    hass_admin_user: MockUser,
+    hass_client_no_auth: ClientSessionGenerator,
+    tmp_path: Path,
+) -> None:
+    hub = await setup(care_hub, camera, "2026-01-14T22:55:00")
+    for service in ("record_camera_consent", "withdraw_camera_consent"):
+        with pytest.raises(ServiceValidationError) as no_user:
+            await call(hass, service, None, scope="night_checks")
+        assert no_user.value.translation_key == "camera_refused_no_user"
+    with pytest.raises(ServiceValidationError) as unknown:
+        await hass.services.async_call(
+            DOMAIN, "end_supervision_look", {"look_id": "0123abcd"}, blocking=True,
+            context=Context(user_id=hass_admin_user.id),
+        )
+    assert unknown.value.translation_key == "camera_no_open_look"
+
+    await call(hass, "record_camera_consent", hass_admin_user, scope="night_checks")
+    look = await call(hass, "start_supervision_look", hass_admin_user)
+    (subentry,) = [sub for sub in hub.entry.subentries.values() if sub.subentry_type == "care_camera"]
+    hass.config_entries.async_remove_subentry(hub.entry, subentry.subentry_id)
+    await hass.async_block_till_done()
+    client = await user_client(hass, hass_client_no_auth, hass_admin_user)
+    assert (await client.get(look["image_path"])).status == 409
+    ended = [line for line in audit_lines(tmp_path) if line["action"] == "camera_look_ended"]
+    assert [line["data"]["reason"] for line in ended] == ["camera_removed"]
+    assert camera["count"] == 0

@@ -397,5 +397,13 @@ async def async_start_care_cameras(hass: HomeAssistant, entry: ConfigEntry, mana
         hass.data.get(DATA_CAMERAS, {}).pop(entry.entry_id, None)
         await cameras.async_unload()
 
+    async def _updated(_hass: HomeAssistant, _entry: ConfigEntry) -> None:
+        # A camera removed from the hub ends its open look at once, not at the next image.
+        now, present = dt_util.utcnow(), cameras.cameras
+        for look in list(cameras.records.looks):
+            if look.is_open(now) and (look.care_unit, look.room) not in present:
+                await cameras.async_end_look(look, LookEnd.CAMERA_REMOVED)
+
     entry.async_on_unload(_unload)
+    entry.async_on_unload(entry.add_update_listener(_updated))
 
