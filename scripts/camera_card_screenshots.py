@@ -36,7 +36,10 @@ PAGE = """<!doctype html>
 <body><ange-care-camera-card id="card"></ange-care-camera-card>
 <script type="module">
   await import("/card.js");
-  const lang = new URLSearchParams(location.search).get("lang");
+  const query = new URLSearchParams(location.search);
+  const lang = query.get("lang");
+  const lookSeconds = Number(query.get("look") || 42);
+  window.fetches = [];
   const minutes = (m) => new Date(Date.now() + m * 60000).toISOString();
   const clock = (m) => new Date(Date.now() + m * 60000).toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" });
   // A window is its check time +- 10 minutes; ``at`` is the check, in minutes from now.
@@ -50,9 +53,9 @@ PAGE = """<!doctype html>
       room("R1", 4), room("R2", 184), room("R3", 184, "none"),
     ] }),
     connection: { sendMessagePromise: async () => ({ response: {
-      look_id: "demo", care_unit: "SOL-2", room: "R1", ends_at: new Date(Date.now() + 42000).toISOString(),
+      look_id: "demo", care_unit: "SOL-2", room: "R1", ends_at: new Date(Date.now() + lookSeconds * 1000).toISOString(),
       image_path: "/frame.jpg" } }) },
-    fetchWithAuth: (path, options) => fetch(path, options),
+    fetchWithAuth: (path, options) => { window.fetches.push([path, options.cache]); return fetch(path, options); },
     callService: async () => ({}),
   };
   const card = document.getElementById("card");
@@ -62,7 +65,9 @@ PAGE = """<!doctype html>
 """
 
 
-async def _serve() -> web.AppRunner:
+async def serve_harness(port: int = 8125) -> web.AppRunner:
+    """The card on a page of its own, with the stand-in ``hass`` and a simulated camera."""
+
     async def page(_request: web.Request) -> web.Response:
         return web.Response(text=PAGE, content_type="text/html")
 
@@ -78,12 +83,12 @@ async def _serve() -> web.AppRunner:
     app.router.add_get("/frame.jpg", still)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 8125).start()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner
 
 
 async def main() -> None:
-    runner = await _serve()
+    runner = await serve_harness()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     try:
         async with async_playwright() as playwright:
