@@ -403,7 +403,8 @@ async def test_the_card_and_its_status(
     status = await (await client.get("/api/ange_iot/care_camera")).json()
     (room,) = status["rooms"]
     assert room == {
-        "care_unit": UNIT, "room": ROOM, "consent": "none", "window_open": False,
+        "care_unit": UNIT, "room": ROOM, "consent": "none", "consent_scope": None, "consent_changed": None,
+        "window_open": False,
         "window_start": local("2026-01-14T22:50:00").astimezone(UTC).isoformat(),
         "window_end": local("2026-01-14T23:10:00").astimezone(UTC).isoformat(),
         "check": "23:00", "look_open": False, "look": None,
@@ -413,6 +414,11 @@ async def test_the_card_and_its_status(
     assert camera["url"] not in json.dumps(status)
     anonymous = await hass_client_no_auth()
     assert (await anonymous.get("/api/ange_iot/care_camera")).status == 401
+
+    await call(hass, "record_camera_consent", hass_admin_user, scope="check_times")
+    (room,) = (await (await client.get("/api/ange_iot/care_camera")).json())["rooms"]
+    assert (room["consent"], room["consent_scope"]) == ("active", "check_times")
+    assert room["consent_changed"] == local("2026-01-14T22:40:00").astimezone(UTC).isoformat()
 
 
 async def test_pause_other_users_and_restart(

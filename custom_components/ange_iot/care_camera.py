@@ -346,6 +346,9 @@ class CareCameras:
                     "care_unit": code,
                     "room": room,
                     "consent": "none" if consent is None else ("active" if consent.active else "withdrawn"),
+                    # When and for what it was recorded (or withdrawn), as the social documentation has it.
+                    "consent_scope": None if consent is None else consent.scope.value,
+                    "consent_changed": None if consent is None else (consent.withdrawn_at or consent.recorded_at).isoformat(),
                     "window_open": upcoming is not None and upcoming.contains(now),
                     "window_start": None if upcoming is None else upcoming.start.isoformat(),
                     "window_end": None if upcoming is None else upcoming.end.isoformat(),
