@@ -334,31 +334,6 @@ class CareCameras:
 
     # ------------------------------------------------------------------ views
 
-    def status(self, user: str | None, now: datetime) -> list[dict[str, Any]]:
-        """What the card shows per camera room: consent, the next window, the user's own look."""
-        rooms = []
-        for (code, room), _camera in sorted(self.cameras.items()):
-            consent = self.records.consent(code, room)
-            upcoming = self.window(code, room, now, upcoming=True)
-            look = self.records.open_look(code, room, now)
-            rooms.append(
-                {
-                    "care_unit": code,
-                    "room": room,
-                    "consent": "none" if consent is None else ("active" if consent.active else "withdrawn"),
-                    # When and for what it was recorded (or withdrawn), as the social documentation has it.
-                    "consent_scope": None if consent is None else consent.scope.value,
-                    "consent_changed": None if consent is None else (consent.withdrawn_at or consent.recorded_at).isoformat(),
-                    "window_open": upcoming is not None and upcoming.contains(now),
-                    "window_start": None if upcoming is None else upcoming.start.isoformat(),
-                    "window_end": None if upcoming is None else upcoming.end.isoformat(),
-                    "check": None if upcoming is None else dt_util.as_local(upcoming.check).strftime("%H:%M"),
-                    "look_open": look is not None,
-                    "look": None if look is None or look.user != user else look_response(look),
-                }
-            )
-        return rooms
-
     def night_looks(self, code: str, start: datetime, end: datetime) -> dict[str, list[dict[str, Any]]]:
         """A unit's looks of one night by room, for the morning report."""
         found: dict[str, list[dict[str, Any]]] = {}

@@ -8,8 +8,9 @@ translation key, not an error trace.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 from homeassistant.components.http import StaticPathConfig
@@ -19,7 +20,7 @@ from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
-from .care_camera import CameraRefusedError, cameras_of
+from .care_camera import CameraRefusedError, CareCameras, cameras_of, look_response
 from .const import DOMAIN
 
 CARD_URL: Final = f"/{DOMAIN}_static/ange-care-camera-card.js"
@@ -32,6 +33,32 @@ def _refusal(err: CameraRefusedError) -> web.Response:
     return web.json_response(
         {"refused": True, "reason": err.key, **err.placeholders}, status=err.status, headers=NO_STORE
     )
+
+
+def room_status(cameras: CareCameras, user: str | None, now: datetime) -> list[dict[str, Any]]:
+    """What the card shows per camera room: consent, the next window, the user's own look."""
+    rooms = []
+    for (code, room), _camera in sorted(cameras.cameras.items()):
+        consent = cameras.records.consent(code, room)
+        upcoming = cameras.window(code, room, now, upcoming=True)
+        look = cameras.records.open_look(code, room, now)
+        rooms.append(
+            {
+                "care_unit": code,
+                "room": room,
+                "consent": "none" if consent is None else ("active" if consent.active else "withdrawn"),
+                # When and for what it was recorded (or withdrawn), as the social documentation has it.
+                "consent_scope": None if consent is None else consent.scope.value,
+                "consent_changed": None if consent is None else (consent.withdrawn_at or consent.recorded_at).isoformat(),
+                "window_open": upcoming is not None and upcoming.contains(now),
+                "window_start": None if upcoming is None else upcoming.start.isoformat(),
+                "window_end": None if upcoming is None else upcoming.end.isoformat(),
+                "check": None if upcoming is None else dt_util.as_local(upcoming.check).strftime("%H:%M"),
+                "look_open": look is not None,
+                "look": None if look is None or look.user != user else look_response(look),
+            }
+        )
+    return rooms
 
 
 class CareCameraImageView(HomeAssistantView):
@@ -68,7 +95,7 @@ class CareCameraStatusView(HomeAssistantView):
         hass = request.app[KEY_HASS]
         user = request[KEY_HASS_USER]
         now = dt_util.utcnow()
-        rooms = [room for cameras in cameras_of(hass) for room in cameras.status(user.id, now)]
+        rooms = [room for cameras in cameras_of(hass) for room in room_status(cameras, user.id, now)]
         return web.json_response({"now": now.isoformat(), "rooms": rooms}, headers=NO_STORE)
 
 
