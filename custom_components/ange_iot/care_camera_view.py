@@ -21,7 +21,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .care_camera import CameraRefusedError, CareCameras, cameras_of, look_response
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 
 CARD_URL: Final = f"/{DOMAIN}_static/ange-care-camera-card.js"
 CARD_FILE: Final = Path(__file__).parent / "frontend" / "ange-care-camera-card.js"
@@ -101,6 +101,11 @@ class CareCameraStatusView(HomeAssistantView):
 
 async def async_register_care_camera_http(hass: HomeAssistant) -> None:
     """Register the views, serve the card and load it in the frontend (when there is one)."""
+    if hass.http.app.router.frozen:
+        # Home Assistant keeps its router open for integrations set up late; only a test
+        # server that started before the integration freezes it.
+        LOGGER.info("The HTTP server's routes are frozen: the safety-camera views are not available")
+        return
     hass.http.register_view(CareCameraImageView())
     hass.http.register_view(CareCameraStatusView())
     await hass.http.async_register_static_paths([StaticPathConfig(CARD_URL, str(CARD_FILE), cache_headers=False)])
