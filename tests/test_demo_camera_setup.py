@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser, async_mock_service
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ange_iot.const import DOMAIN
@@ -33,6 +33,8 @@ async def test_ensure_camera_makes_a_look_possible_now(
     assert await async_setup_component(hass, "config", {})
     assert await async_setup_component(hass, "websocket_api", {})
     assert await async_setup_component(hass, "api", {})
+    # The demo's phone (a notify action the demo makes); the unit's form checks it exists.
+    async_mock_service(hass, "notify", demo_setup.DEMO_NOTIFY_TARGET.split(".", 1)[1])
     unit = dict(demo_setup.CARE_UNITS[0])
     entry = MockConfigEntry(
         domain=DOMAIN, title="Demo", data=hub_data,
