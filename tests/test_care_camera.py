@@ -340,7 +340,11 @@ async def test_no_action_can_save_a_care_camera_image(
     await hass.services.async_call(
         "camera", "snapshot", {"entity_id": "all", "filename": str(target)}, blocking=True
     )
+    await hass.services.async_call(
+        "camera", "record", {"entity_id": "all", "filename": str(tmp_path / "www" / "clip.mp4")}, blocking=True
+    )
     assert not target.exists()
+    assert not (tmp_path / "www").exists()
     await hass.services.async_call(
         DOMAIN, "end_supervision_look", {"look_id": look["look_id"]}, blocking=True,
         context=Context(user_id=hass_admin_user.id),
