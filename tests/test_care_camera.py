@@ -151,7 +151,7 @@ async def test_a_look_in_a_window_shows_images_then_ends_by_itself(
     files_before = files_outside_storage(tmp_path)
 
     look = await call(hass, "start_supervision_look", hass_admin_user)
-    assert look["image_path"] == f"/api/ange_iot/care_camera/look/{look['look_id']}/image"
+    assert look["image_path"] == look["image_url"] == f"/api/ange_iot/care_camera/look/{look['look_id']}/image"
     assert datetime.fromisoformat(look["ends_at"]) == local("2026-01-14T22:56:00")
     for _ in range(2):
         answer = await client.get(look["image_path"])

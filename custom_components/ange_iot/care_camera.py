@@ -357,6 +357,8 @@ def look_response(look: Look) -> dict[str, Any]:
         "room": look.room,
         "ends_at": look.ends_at.isoformat(),
         "image_path": IMAGE_PATH.format(look_id=look.look_id),
+        # The same path under the name HA's own camera API uses for its image address.
+        "image_url": IMAGE_PATH.format(look_id=look.look_id),
     }
 
 
