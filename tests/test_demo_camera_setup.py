@@ -30,8 +30,6 @@ async def test_ensure_camera_makes_a_look_possible_now(
     hass: HomeAssistant,
     hub_data: dict[str, Any],
     hass_client: ClientSessionGenerator,
-    hass_access_token: str,
-    hass_admin_user: MockUser,
 ) -> None:
     await hass.config.async_set_time_zone("Europe/Stockholm")
     assert await async_setup_component(hass, "config", {})
@@ -50,8 +48,12 @@ async def test_ensure_camera_makes_a_look_possible_now(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    # The demo user: an administrator with a fixed id (see test_care_camera's staff fixture).
+    user = MockUser(id="cafe" * 8, name="Demo", is_owner=True).add_to_hass(hass)
+    refresh = await hass.auth.async_create_refresh_token(user, "https://example.com/app")
     client = await hass_client()
-    api = demo_setup.Api(client.session, str(client.make_url("")).rstrip("/"), hass_access_token)
+    token = hass.auth.async_create_access_token(refresh)
+    api = demo_setup.Api(client.session, str(client.make_url("")).rstrip("/"), token)
     hub = demo_setup.Hub(entry.entry_id, hub_data["webhook_id"], "unused")
 
     async with demo_setup.Websocket(api) as ws:
@@ -66,11 +68,11 @@ async def test_ensure_camera_makes_a_look_possible_now(
     assert check in sol_2.data["check_times"]
     look = await hass.services.async_call(
         DOMAIN, "start_supervision_look", {"care_unit": "SOL-2", "room": "R1"}, blocking=True,
-        context=Context(user_id=hass_admin_user.id), return_response=True,
+        context=Context(user_id=user.id), return_response=True,
     )
     await hass.services.async_call(
         DOMAIN, "end_supervision_look", {"look_id": look["look_id"]}, blocking=True,
-        context=Context(user_id=hass_admin_user.id),
+        context=Context(user_id=user.id),
     )
 
 
