@@ -22,6 +22,7 @@ import argparse
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 import json
 import os
 from pathlib import Path
@@ -29,9 +30,11 @@ import sys
 import time
 from types import TracebackType
 from typing import Any, Final, Self
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from scripts import camera_simulator
 from scripts.lorawan_simulator import (
     CARE_UNIT,
     HOME_CARE_UNIT,
@@ -465,6 +468,51 @@ async def ensure_care(
         print(f"Care: added {kind} {result.get('title', unique_id)}")
 
 
+# The demo's safety camera watches this room; its check window is set near "now".
+CAMERA_ROOM: Final = "R1"
+CAMERA_WINDOW_LEAD: Final = timedelta(minutes=3)
+
+
+async def ensure_camera(api: Api, ws: Websocket, hub: Hub) -> str:
+    """A check time a few minutes from now for SOL-2, a camera in R1 and its recorded consent.
+
+    Camera looks only open around check times, so the demo adds one near the time it
+    starts (SOL-2's form is submitted again with that extra time). The consent is recorded
+    by the demo user through the action staff use, so it is in the audit log like a real one.
+    """
+    existing = await ws.call("config_entries/subentries/list", entry_id=hub.entry_id)
+    by_unique = {sub.get("unique_id"): sub for sub in existing}
+    unit = dict(CARE_UNITS[0])
+    check = (datetime.now(ZoneInfo("Europe/Stockholm")) + CAMERA_WINDOW_LEAD).strftime("%H:%M")
+    unit["check_times"] = sorted({*unit["check_times"], check})
+    del unit["code"]
+    flow = await api.call(
+        "POST", "/api/config/config_entries/subentries/flow",
+        body={"handler": [hub.entry_id, "care_unit"], "subentry_id": by_unique[f"care_unit_{CARE_UNIT}"]["subentry_id"]},
+    )
+    _expect(flow, "form", "reconfigure")
+    result = await api.call("POST", f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", body=unit)
+    _expect(result, "abort")
+    if f"care_camera_{CARE_UNIT}_{CAMERA_ROOM}" not in by_unique:
+        flow = await api.call(
+            "POST", "/api/config/config_entries/subentries/flow", body={"handler": [hub.entry_id, "care_camera"]}
+        )
+        _expect(flow, "form", "user")
+        camera = {
+            "care_unit": CARE_UNIT, "room": CAMERA_ROOM, "still_image_url": camera_simulator.still_image_url(),
+            "username": camera_simulator.USERNAME, "password": camera_simulator.PASSWORD,
+            "look_margin_minutes": 10, "max_look_seconds": 60,
+        }
+        result = await api.call("POST", f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", body=camera)
+        _expect(result, "create_entry")
+        print(f"Care: added the safety camera in {CARE_UNIT} {CAMERA_ROOM}")
+    await api.call(
+        "POST", f"/api/services/{DOMAIN}/record_camera_consent",
+        body={"care_unit": CARE_UNIT, "room": CAMERA_ROOM, "scope": "check_times"},
+    )
+    return check
+
+
 def _slot_press(unit: str, slot: int, action: dict[str, Any]) -> list[dict[str, Any]]:
     """What a slot's button does: ``action`` on the unit's slot-th newest open alarm.
 
@@ -605,6 +653,8 @@ async def setup(config_dir: Path, target: Path, ha_pid: int | None, timeout: flo
         async with Websocket(api) as ws:
             await ensure_care(api, ws, hub, demo_dispensers())
             await ensure_devices(api, ws, hub, [d for d in devices if d.care_unit is not None])
+            check = await ensure_camera(api, ws, hub)
+        print(f"Safety camera: SOL-2 {CAMERA_ROOM} can be looked at around {check} (Vård > Trygghetskamera)")
     url = f"{BASE_URL}/api/webhook/{hub.webhook_id}"
     await asyncio.to_thread(_write_target, target, url, hub.secret)
     return url

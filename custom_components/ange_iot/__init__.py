@@ -12,6 +12,9 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
+from .care_runtime.camera import async_start_care_cameras
+from .care_runtime.camera_services import async_setup_care_camera_services
+from .care_runtime.camera_view import async_register_care_camera_http
 from .care_runtime.devices import remove_care_device_in_ui
 from .const import CONF_DEV_EUI, DOMAIN, TRANSPORT_MQTT
 from .hub import Hub
@@ -27,6 +30,8 @@ type AngeIotConfigEntry = ConfigEntry[Hub]
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions once, whatever the number of hubs."""
     async_setup_services(hass)
+    async_setup_care_camera_services(hass)
+    await async_register_care_camera_http(hass)
     return True
 
 
@@ -43,6 +48,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> b
             )
     await hub.async_start()
     entry.runtime_data = hub
+    await async_start_care_cameras(hass, entry, hub.care)
     if hub.transport == TRANSPORT_MQTT:
         from .mqtt_transport import async_subscribe
 

@@ -9,12 +9,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from . import AngeIotConfigEntry
+from .care_runtime.camera import CAMERA_SECRETS, care_cameras
 from .const import CONF_API_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, DOMAIN
 from .device import Device
 
 # The care audit log's HMAC key lives in the hub's private .storage file and never appears
 # here; it is listed so that no future field carrying it can leak.
-TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, "audit_key"}
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, "audit_key", *CAMERA_SECRETS}
 
 
 def mask_dev_eui(dev_eui: str) -> str:
@@ -66,6 +67,7 @@ async def async_get_config_entry_diagnostics(
             "units": len(hub.care.unit_codes()),
             "open_alarms": len(hub.care.book.open_alarms()),
             "dispensers": len(hub.care.dispensers),
+            "cameras": len(care_cameras(entry)),
         },
     }
 

@@ -25,7 +25,7 @@ import voluptuous as vol
 from ..care.alarms import UnknownAlarmError
 from ..care.audit import AuditAction
 from ..care.errors import CareError
-from ..care.supervision import NightLog, Pause, PauseReason, night_of
+from ..care.supervision import NightLog, Pause, PauseReason, night_bounds, night_of
 from ..const import DOMAIN
 from ..services_common import loaded_hubs
 from .acting_user import ATTR_USER_ID, actor_of
@@ -159,6 +159,14 @@ async def _night_report(call: ServiceCall) -> ServiceResponse:
         if night is None:
             night = now.date() - timedelta(days=1) if unit.night_end <= unit.night_start else now.date()
     report = manager.night_report(code, night)
+    unit = manager.unit(code)
+    start, end = night_bounds(night, dt_util.get_default_time_zone(), unit.night_start, unit.night_end)
+    # The camera's looks sit next to the sensor checks. Padded: a look may open up to a
+    # window's margin before the first check of the night. Imported here: the camera
+    # services import this module's helpers.
+    from .camera_services import add_looks_to_report
+
+    add_looks_to_report(call.hass, report, start - timedelta(hours=1), end + timedelta(hours=1))
     # Reading the report is an access to care data: recorded before the answer leaves.
     await manager.audit_writer.async_write(
         AuditAction.NIGHT_REPORT_READ, actor=call.context.user_id, care_unit=code,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, ConfigSubentryFlow, OptionsFlow
 from homeassistant.core import callback
 
+from ..care_runtime.camera import SUBENTRY_CARE_CAMERA
+from ..care_runtime.camera_flow import CareCameraSubentryFlow
 from ..care_runtime.config import SUBENTRY_CARE_ROOM, SUBENTRY_CARE_UNIT, SUBENTRY_DISPENSER
 from ..care_runtime.flow import CareUnitSubentryFlow, DispenserSubentryFlow
 from ..care_runtime.room_flow import CareRoomSubentryFlow
@@ -50,4 +52,5 @@ class AngeIotConfigFlow(HubSteps, DiscoverySteps, domain=DOMAIN):
             SUBENTRY_CARE_UNIT: CareUnitSubentryFlow,
             SUBENTRY_DISPENSER: DispenserSubentryFlow,
             SUBENTRY_CARE_ROOM: CareRoomSubentryFlow,
+            SUBENTRY_CARE_CAMERA: CareCameraSubentryFlow,
         }
