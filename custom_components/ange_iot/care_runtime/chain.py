@@ -20,7 +20,7 @@ from ..care.audit import AuditAction
 from ..care.escalation import EscalationPolicy, Step, next_step
 from .config import CareUnitConfig
 from .notify import alarm_payload, async_send, clear_payload
-from .test_mode import test_mark
+from .provlarm import test_mark
 
 if TYPE_CHECKING:
     from .manager import CareManager

@@ -57,7 +57,7 @@ from .deadlines import DeviceDeadlines
 from .devices import remove_stale_care_devices
 from .night import NightSupervision
 from .notify import async_load_labels
-from .test_mode import TestAlarms, test_mark
+from .provlarm import TestAlarms, test_mark
 from .users import async_refresh_user_names
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from ..care.errors import CareError
 from ..const import DOMAIN
 from ..services_common import loaded_hubs
 from .acting_user import ATTR_USER_ID, actor_of
-from .test_mode import DEFAULT_TEST_MINUTES
+from .provlarm import DEFAULT_TEST_MINUTES
 from .users import async_refresh_user_names, user_name
 
 if TYPE_CHECKING:
