@@ -148,7 +148,10 @@ async def test_announces_itself_retained_on_a_bridge_topic(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     await _setup(hass, _hub("ange_iot/chirpstack/+/+"))
-    mqtt_mock.async_publish.assert_any_call(HELLO_TOPIC, '{"protocol":1}', 1, True)
+    # Topic, payload, QoS 1, retained (newer HA adds keyword arguments to the client call).
+    assert (HELLO_TOPIC, '{"protocol":1}', 1, True) in {
+        tuple(call.args[:4]) for call in mqtt_mock.async_publish.call_args_list
+    }
     topics = {call.args[0] for call in mqtt_mock.async_subscribe.call_args_list}
     assert {"ange_iot/chirpstack/+/+", "ange_iot/chirpstack/+/+/+/+"} <= topics
 

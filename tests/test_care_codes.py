@@ -17,7 +17,7 @@ from custom_components.ange_iot.care_runtime.config import SUBENTRY_CARE_UNIT, S
 from custom_components.ange_iot.const import DOMAIN
 
 from .conftest import ERS_CO2_PAYLOAD
-from .helpers import post
+from .helpers import post, registry_device
 from .test_care_alarms import (
     BUTTON,
     DOOR,
@@ -119,7 +119,7 @@ async def test_an_old_style_code_raises_a_repair_that_asks_for_a_new_one(
     assert set(hub.manager.units) == {"R-4"}
     assert {sub.data.get("care_unit") for sub in hub.entry.subentries.values() if sub.subentry_type != SUBENTRY_CARE_UNIT} == {"R-4"}
     assert [i for (d, i) in ir.async_get(hass).issues if d == DOMAIN and i.startswith("care_code_invalid_")] == []
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, BUTTON)})
+    device = registry_device(hass, BUTTON)
     assert device is not None
     assert device.name == "R-4 R12 Larmknapp"
 

@@ -13,8 +13,8 @@ import pytest
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.ange_iot.care_runtime.config import SUBENTRY_CARE_UNIT
-from custom_components.ange_iot.const import DOMAIN
 
+from .helpers import registry_device
 from .test_care_alarms import (
     BED,
     DISPENSER,
@@ -32,7 +32,7 @@ HOME_CARE = "HT-1"
 
 
 def device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
-    return dr.async_get(hass).async_get_device(identifiers={(DOMAIN, identifier)})
+    return registry_device(hass, identifier)
 
 
 def entities_of(hass: HomeAssistant, device_entry: dr.DeviceEntry) -> list[str]:

@@ -95,8 +95,8 @@ def remove_stale_care_devices(
     for device in dr.async_entries_for_config_entry(registry, entry_id):
         care = _care_identifiers(set(device.identifiers))
         if care and not care & wanted:
-            # Taking the entry off removes the device, and the entity registry its entities.
-            registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+            # A care device belongs to this hub only: removing it removes its entities too.
+            registry.async_remove_device(device.id)
             removed += sorted(care)
     if removed:
         LOGGER.debug("Removed the devices of deleted care units and dispensers: %s", removed)
