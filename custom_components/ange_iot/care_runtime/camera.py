@@ -14,6 +14,7 @@ the entry's) and never appear in a log line, an error or diagnostics.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -298,10 +299,10 @@ class CareCameras:
         if camera is None:
             await self.async_end_look(look, LookEnd.CAMERA_REMOVED)
             raise CameraRefusedError("camera_no_open_look", 409)
-        auth = aiohttp.BasicAuth(camera.username, camera.password or "") if camera.username else None
+        headers = _basic_auth(camera.username, camera.password) if camera.username else None
         session = async_get_clientsession(self.hass)
         try:
-            async with session.get(camera.still_image_url, auth=auth, timeout=_FETCH_TIMEOUT) as response:
+            async with session.get(camera.still_image_url, headers=headers, timeout=_FETCH_TIMEOUT) as response:
                 content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
                 if response.status != 200 or not content_type.startswith("image/"):
                     raise CameraRefusedError("camera_unreachable", 502, room=look.room)
@@ -399,3 +400,8 @@ async def async_start_care_cameras(hass: HomeAssistant, entry: ConfigEntry, mana
     entry.async_on_unload(_unload)
     entry.async_on_unload(entry.add_update_listener(_updated))
 
+
+def _basic_auth(username: str, password: str | None) -> dict[str, str]:
+    """The camera's HTTP basic authentication header (aiohttp deprecates its BasicAuth)."""
+    token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
