@@ -111,6 +111,8 @@ class Hub:
         self.care = CareManager(hass, self)
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Any, ...] | None = None
+        # The entry's modified_at at the last device sync: a bulk import syncs once, not per device.
+        self.synced_at: datetime | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -185,6 +187,7 @@ class Hub:
     @callback
     def sync_devices(self) -> None:
         """Bring the live devices in line with the subentries: add, update, remove."""
+        self.synced_at = self.entry.modified_at
         configs = self.device_configs()
         for dev_eui in set(self.devices) - set(configs):
             removed = self.devices.pop(dev_eui)
