@@ -41,6 +41,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> b
                 translation_domain=DOMAIN, translation_key="mqtt_unavailable"
             )
     await hub.async_start()
+    await hub.gateways.async_start()
     entry.runtime_data = hub
     if hub.transport == TRANSPORT_MQTT:
         from .mqtt_transport import async_subscribe
@@ -60,6 +61,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> 
     """Stop the hub after its platforms."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.gateways.async_stop()
         await entry.runtime_data.async_stop()
     return unloaded
 

@@ -46,6 +46,7 @@ from .const import (
 from .derived import ROLE, Role, Value
 from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
+from .gateways import GatewayMonitor
 from .lorawan.codecs import MODELS, CodecError, decode, guess_model, readings_from_decoded
 from .lorawan.errors import EnvelopeError
 from .lorawan.frame_guard import Verdict
@@ -109,6 +110,7 @@ class Hub:
         self._sync_listeners: list[Callable[[], None]] = []
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         self.care = CareManager(hass, self)
+        self.gateways = GatewayMonitor(hass, self)
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Any, ...] | None = None
         # The entry's modified_at at the last device sync: a bulk import syncs once, not per device.
@@ -474,6 +476,7 @@ class Hub:
         if uplink.f_cnt is not None:
             device.f_cnt = uplink.f_cnt
         device.gateway_count = uplink.gateway_count
+        self.gateways.observe(device.dev_eui, uplink)
         # A good uplink re-arms the warning, so a new problem is logged again.
         self._warned.pop(device.dev_eui, None)
         if not device.available:
@@ -567,7 +570,12 @@ class Hub:
                     self.hass, signal_device_update(self.entry.entry_id, device.dev_eui), None
                 )
                 self.care.on_offline(device, now)
-            if not device.silent_issue_raised and now - last_seen > SILENT_REPAIR_AFTER:
+            if (
+                not device.silent_issue_raised
+                and now - last_seen > SILENT_REPAIR_AFTER
+                # A silent gateway already reported it: one problem, not one per device.
+                and not self.gateways.explains_silence(device.dev_eui)
+            ):
                 device.silent_issue_raised = True
                 ir.async_create_issue(
                     self.hass,

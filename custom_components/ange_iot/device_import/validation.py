@@ -77,7 +77,7 @@ REQUIRED_SETTINGS: Final[Mapping[str, tuple[str, ...]]] = {
     # A meter without its id cannot be billed.
     "water_meter": ("meter_id",),
     "intrusion": ("schedule_entity",),
-    **{role: ("care_unit", "room") for role in CARE_ROLES},
+    **dict.fromkeys(CARE_ROLES, ("care_unit", "room")),
 }
 ROLE_OWNED: Final = frozenset().union(*ROLE_SETTINGS.values())
 _FREE_TEXT: Final = ("name", "meter_id", "customer_number", "place", "area")

@@ -33,6 +33,17 @@ def normalize_dev_eui(value: object) -> str:
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)
+class GatewayRx:
+    """One gateway that received an uplink, with its signal and, when sent, its position."""
+
+    gateway_id: str
+    rssi: float | None = None
+    snr: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Uplink:
     """A network-server event about one end device, independent of the network server."""
 
@@ -47,6 +58,8 @@ class Uplink:
     rssi: float | None = None
     snr: float | None = None
     gateway_count: int = 0
+    # Every receiving gateway with an id (one entry per gateway, its best antenna).
+    gateways: tuple[GatewayRx, ...] = ()
     received_at: datetime
     device_name: str | None = None
     profile_name: str | None = None
