@@ -152,8 +152,9 @@ async def _tts(session: _Client, base: str, api_key: str, application_id: str) -
         for item in items:
             if not isinstance(item, Mapping):
                 continue
-            ids = item.get("ids") if isinstance(item.get("ids"), Mapping) else {}
-            version_ids = item.get("version_ids") if isinstance(item.get("version_ids"), Mapping) else None
+            raw_ids, raw_versions = item.get("ids"), item.get("version_ids")
+            ids: Mapping[str, Any] = raw_ids if isinstance(raw_ids, Mapping) else {}
+            version_ids = raw_versions if isinstance(raw_versions, Mapping) else None
             profile = _tts_profile(version_ids)
             if device := _device(ids.get("dev_eui"), item.get("name") or ids.get("device_id"), profile, version_ids):
                 devices.append(device)
