@@ -451,12 +451,19 @@ async def test_mqtt_hub(
 # ------------------------------------------------------------------ options flow
 
 
+async def _options_connection(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigFlowResult:
+    """Open the hub options and pick the connection settings from the menu."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.options.async_configure(result["flow_id"], {"next_step_id": "connection"})
+
+
 async def test_options_webhook_hub(hass: HomeAssistant) -> None:
     entry = _add_hub(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options_connection(hass, entry)
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "connection"
     assert _fields(result) == ["offline_timeout", "api_url", "api_key"]
     assert _default(result, "offline_timeout") == 120
 
@@ -481,7 +488,7 @@ async def test_options_webhook_hub(hass: HomeAssistant) -> None:
     }
 
     # Emptied fields are removed, not stored as empty strings.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options_connection(hass, entry)
     assert _default(result, "api_url") == "https://chirpstack.example.se"
     assert _default(result, "offline_timeout") == 60
     result = await hass.config_entries.options.async_configure(
@@ -493,14 +500,14 @@ async def test_options_webhook_hub(hass: HomeAssistant) -> None:
 
 async def test_options_offline_timeout_range(hass: HomeAssistant) -> None:
     entry = _add_hub(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options_connection(hass, entry)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], {"offline_timeout": 5})
 
 
 async def test_options_mqtt_hub(hass: HomeAssistant) -> None:
     entry = _add_hub(hass, network="tts", transport="mqtt", application_id="ange-iot@ttn")
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options_connection(hass, entry)
 
     assert _fields(result) == ["offline_timeout", "mqtt_topic", "api_url", "api_key"]
     assert _default(result, "mqtt_topic") == "v3/ange-iot@ttn/devices/+/up"
@@ -517,7 +524,7 @@ async def test_options_mqtt_hub(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {"offline_timeout": 120, "mqtt_topic": "ange_iot/tts/+/+"}
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options_connection(hass, entry)
     assert _default(result, "mqtt_topic") == "ange_iot/tts/+/+"
 
 
@@ -525,7 +532,7 @@ async def test_options_mqtt_hub_both_errors(hass: HomeAssistant) -> None:
     entry = _add_hub(
         hass, transport="mqtt", options={"mqtt_topic": "application/+/device/+/event/+"}
     )
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _options_connection(hass, entry)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"offline_timeout": 120, "mqtt_topic": "", "api_url": "chirpstack.se"}
     )
@@ -1331,7 +1338,7 @@ def test_every_reason_the_flows_use_is_translated() -> None:
         "discovery_confirm",
     ):
         assert step in config["step"]
-    assert set(STRINGS["options"]["error"]) == {"invalid_topic", "invalid_url"}
+    assert {"invalid_topic", "invalid_url"} <= set(STRINGS["options"]["error"])
     device = STRINGS["config_subentries"]["device"]
     assert {"user", "reconfigure"} <= set(device["step"])
     assert {

@@ -73,6 +73,7 @@ from .device_settings import (
     settings_schema,
     validate_settings,
 )
+from .flows_import import INSTALLER_MENU, InstallerStepsMixin
 from .ice import SUBENTRY_ICE_PLACE
 from .ice_flow import IcePlaceSubentryFlow
 from .lorawan.codecs import MODELS
@@ -482,10 +483,14 @@ class AngeIotConfigFlow(ConfigFlow, domain=DOMAIN):
 # ---------------------------------------------------------------- options flow
 
 
-class AngeIotOptionsFlow(OptionsFlow):
-    """Offline timeout, MQTT topic and the downlink API."""
+class AngeIotOptionsFlow(InstallerStepsMixin):
+    """Offline timeout, MQTT topic and the downlink API; bulk import and gateway health."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """What to change: the connection, or the installer's bulk steps."""
+        return self.async_show_menu(step_id="init", menu_options=["connection", *INSTALLER_MENU])
+
+    async def async_step_connection(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Edit the hub options."""
         entry = self.config_entry
         mqtt = entry.data.get(CONF_TRANSPORT) == TRANSPORT_MQTT
@@ -524,7 +529,7 @@ class AngeIotOptionsFlow(OptionsFlow):
         fields[vol.Optional(CONF_API_KEY, description={"suggested_value": current.get(CONF_API_KEY)})] = (
             TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
         )
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(fields), errors=errors)
+        return self.async_show_form(step_id="connection", data_schema=vol.Schema(fields), errors=errors)
 
 
 # --------------------------------------------------------------- device subentry

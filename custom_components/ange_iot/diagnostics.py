@@ -11,8 +11,9 @@ from homeassistant.helpers.device_registry import DeviceEntry
 from . import AngeIotConfigEntry
 from .const import CONF_API_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, DOMAIN
 from .device import Device
+from .flows_import import CONF_DEVICE_API_KEY
 
-TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY}
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, CONF_DEVICE_API_KEY}
 
 
 def mask_dev_eui(dev_eui: str) -> str:
