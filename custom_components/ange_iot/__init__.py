@@ -79,6 +79,8 @@ def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
 async def _async_entry_updated(hass: HomeAssistant, entry: AngeIotConfigEntry) -> None:
     """Reload on changed settings; a changed device list is applied live."""
     hub = entry.runtime_data
+    if hub.sync_paused:
+        return
     if _settings(entry) != hub.settings_snapshot:
         await hass.config_entries.async_reload(entry.entry_id)
         return

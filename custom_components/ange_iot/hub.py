@@ -113,7 +113,8 @@ class Hub:
         self.gateways = GatewayMonitor(hass, self)
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Any, ...] | None = None
-        # The entry's modified_at at the last device sync: a bulk import syncs once, not per device.
+        # A bulk import pauses the per-change sync and syncs once at its end.
+        self.sync_paused = False
         self.synced_at: datetime | None = None
 
     # ----------------------------------------------------------------- lifecycle
