@@ -48,9 +48,9 @@ async def test_import_benchmark(hass: HomeAssistant, tmp_path: Path) -> None:
         name = f"import_{size}.csv"
         (tmp_path / name).write_bytes(meter_file(size, index * 100_000))
 
-        async def run() -> dict[str, list[dict[str, str]]]:
+        async def run(entry_id: str = entry.entry_id, name: str = name) -> dict[str, list[dict[str, str]]]:
             response = await hass.services.async_call(
-                DOMAIN, "import_devices", {"config_entry_id": entry.entry_id, "csv": name},
+                DOMAIN, "import_devices", {"config_entry_id": entry_id, "csv": name},
                 blocking=True, return_response=True,
             )
             await hass.async_block_till_done()
@@ -82,7 +82,7 @@ async def test_import_benchmark(hass: HomeAssistant, tmp_path: Path) -> None:
                 "reload_s": reload_s,
             }
         )
-        print(f"{size} rows: import {imported_s:.2f} s, {len(entities)} entities", flush=True)  # noqa: T201
+        print(f"{size} rows: import {imported_s:.2f} s, {len(entities)} entities", flush=True)
     target = os.environ.get("ANGE_BENCH_RESULTS")
     if target:
         Path(target).write_text(json.dumps(results), encoding="utf-8")

@@ -39,12 +39,12 @@ def main() -> None:
         if completed.returncode != 0 or not results_path.exists():
             sys.exit(f"benchmark failed (pytest exit code {completed.returncode}); see stderr")
         results = json.loads(results_path.read_text(encoding="utf-8"))
-    print("| Rows | Import + entities registered | Entities | Re-import (no change) | Hub reload | Goal |")  # noqa: T201
-    print("|---:|---:|---:|---:|---:|---|")  # noqa: T201
+    print("| Rows | Import + entities registered | Entities | Re-import (no change) | Hub reload | Goal |")
+    print("|---:|---:|---:|---:|---:|---|")
     for row in results:
         goal = GOALS.get(row["rows"])
         verdict = f"< {goal:.0f} s: {'met' if row['import_s'] < goal else 'NOT met'}" if goal else ""
-        print(  # noqa: T201
+        print(
             f"| {row['rows']:,} | {row['import_s']:.2f} s | {row['entities']:,} | {row['reimport_s']:.2f} s "
             f"| {row['reload_s']:.2f} s | {verdict} |"
         )
