@@ -109,6 +109,9 @@ async def test_silent_gateway_is_one_problem(
     assert _state(hass, "binary_sensor", f"gateway_{GW_SOUTH}_connectivity") == "off"
     assert _state(hass, "binary_sensor", f"gateway_{GW_SOUTH}_problem") == "on"
     assert _state(hass, "binary_sensor", f"gateway_{GW_NORTH}_problem") == "off"
+    # The ERS, heard by both until now, hangs on the north gateway alone.
+    single = _attributes(hass, "sensor", f"{entry.entry_id}_single_gateway_devices")
+    assert {d["dev_eui"]: d["gateway"] for d in single["devices"]} == {ERS_CO2: GW_NORTH}
 
     # A day later the AM307 has its own silence explained: no per-device repair.
     for _ in range(25):

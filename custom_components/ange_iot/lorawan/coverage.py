@@ -100,11 +100,18 @@ class CoverageTracker:
         )
 
     def single_gateway_devices(self, now: datetime, window: timedelta = SINGLE_GATEWAY_WINDOW) -> dict[str, str]:
-        """Devices heard by exactly one gateway within ``window``, with that gateway."""
+        """Devices that exactly one working gateway heard within ``window``, with that gateway.
+
+        A silent gateway no longer counts: the devices it shared with one other gateway
+        are now a single failure away from being lost.
+        """
         since = now - window
         single: dict[str, str] = {}
         for dev_eui, by in self.heard.items():
-            recent = [gateway for gateway, at in by.items() if at >= since]
+            recent = [
+                gateway for gateway, at in by.items()
+                if at >= since and (state := self.gateways.get(gateway)) is not None and not state.silent
+            ]
             if len(recent) == 1:
                 single[dev_eui] = recent[0]
         return single
