@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.helpers.template import Template
+import yaml
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -18,6 +21,7 @@ from custom_components.ange_iot.const import DOMAIN
 from .conftest import AM307, AM307_PAYLOAD, ERS_CO2, ERS_CO2_PAYLOAD
 from .helpers import post
 
+DASHBOARD = Path(__file__).parent.parent / "dashboards" / "coverage.yaml"
 GW_NORTH = "0016c001f153a14c"
 GW_SOUTH = "0016c001f1530b0e"
 
@@ -44,6 +48,16 @@ def _attributes(hass: HomeAssistant, platform: str, unique_id: str) -> dict[str,
     state = hass.states.get(entity_id)
     assert state is not None
     return dict(state.attributes)
+
+
+def _coverage_tables(hass: HomeAssistant) -> list[str]:
+    """The markdown tables of dashboards/coverage.yaml, rendered now."""
+    view = yaml.safe_load(DASHBOARD.read_text(encoding="utf-8"))["views"][0]
+    return [
+        Template(card["content"], hass).async_render(parse_result=False)
+        for card in view["cards"]
+        if card["type"] == "markdown"
+    ]
 
 
 async def test_silent_gateway_is_one_problem(
@@ -92,6 +106,10 @@ async def test_silent_gateway_is_one_problem(
     single = _attributes(hass, "sensor", f"{entry.entry_id}_single_gateway_devices")
     assert [d["dev_eui"] for d in single["devices"]] == [AM307]
     assert _state(hass, "sensor", f"{entry.entry_id}_single_gateway_devices") == "1"
+    coverage = {d["dev_eui"]: d for d in single["coverage"]}
+    assert coverage[ERS_CO2]["gateways"] == 2
+    assert coverage[ERS_CO2]["rssi"] == -80
+    assert coverage[AM307]["gateways"] == 1
 
     # The south gateway stops forwarding; the north one still carries the ERS.
     for _ in range(7):
@@ -109,6 +127,12 @@ async def test_silent_gateway_is_one_problem(
     assert _state(hass, "binary_sensor", f"gateway_{GW_SOUTH}_connectivity") == "off"
     assert _state(hass, "binary_sensor", f"gateway_{GW_SOUTH}_problem") == "on"
     assert _state(hass, "binary_sensor", f"gateway_{GW_NORTH}_problem") == "off"
+    # The coverage dashboard's tables show it.
+    gateways_md, single_md, signal_md = _coverage_tables(hass)
+    assert f"Gateway {GW_SOUTH} | ⛔ tyst" in gateways_md
+    assert f"Gateway {GW_NORTH} | ✅ skickar" in gateways_md
+    assert f"| Dagrum Solgården | {GW_NORTH} | -80.0 dBm" in single_md
+    assert "| Skolköket | 0 |" in signal_md
     # The ERS, heard by both until now, hangs on the north gateway alone.
     single = _attributes(hass, "sensor", f"{entry.entry_id}_single_gateway_devices")
     assert {d["dev_eui"]: d["gateway"] for d in single["devices"]} == {ERS_CO2: GW_NORTH}

@@ -190,12 +190,15 @@ class SingleGatewayDevicesSensor(SensorEntity):
     _attr_should_poll = False
     _attr_translation_key = "single_gateway_devices"
     _attr_state_class = SensorStateClass.MEASUREMENT
+    # Lists that grow with the hub: for the dashboard, not for the recorder's database.
+    _unrecorded_attributes = frozenset({"devices", "coverage"})
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._attr_unique_id = f"{hub.entry.entry_id}_single_gateway_devices"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, hub.entry.entry_id)})
         self._devices: list[dict[str, Any]] = []
+        self._coverage: list[dict[str, Any]] = []
 
     async def async_added_to_hass(self) -> None:
         """Follow the monitor's minute tick."""
@@ -213,7 +216,20 @@ class SingleGatewayDevicesSensor(SensorEntity):
     @callback
     def _refresh(self) -> None:
         monitor = self.hub.gateways
-        single = monitor.tracker.single_gateway_devices(dt_util.utcnow())
+        now = dt_util.utcnow()
+        single = monitor.tracker.single_gateway_devices(now)
+        heard_by = monitor.tracker.gateways_per_device(now)
+        self._coverage = [
+            {
+                "dev_eui": dev_eui,
+                "name": device.config.name,
+                "gateways": heard_by.get(dev_eui, 0),
+                "rssi": device.rssi,
+                "snr": device.snr,
+            }
+            for dev_eui, device in sorted(self.hub.devices.items(), key=lambda item: item[1].config.name)
+            if device.last_seen is not None
+        ]
         self._devices = []
         for dev_eui, gateway in sorted(single.items()):
             device = self.hub.devices.get(dev_eui)
@@ -226,8 +242,12 @@ class SingleGatewayDevicesSensor(SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """The devices, each with its only gateway and its latest RSSI and SNR."""
-        return {"devices": self._devices}
+        """The single-gateway devices with their gateway, and every device's coverage.
+
+        ``coverage``: each device heard so far, with how many working gateways heard it in
+        the last 24 h and the RSSI and SNR at its best gateway on its latest uplink.
+        """
+        return {"devices": self._devices, "coverage": self._coverage}
 
 
 @callback

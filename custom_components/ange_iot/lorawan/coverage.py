@@ -116,6 +116,17 @@ class CoverageTracker:
                 single[dev_eui] = recent[0]
         return single
 
+    def gateways_per_device(self, now: datetime, window: timedelta = SINGLE_GATEWAY_WINDOW) -> dict[str, int]:
+        """How many working gateways heard each device within ``window``."""
+        since = now - window
+        return {
+            dev_eui: sum(
+                1 for gateway, at in by.items()
+                if at >= since and (state := self.gateways.get(gateway)) is not None and not state.silent
+            )
+            for dev_eui, by in self.heard.items()
+        }
+
     def newly_silent(self, now: datetime, after: timedelta) -> list[str]:
         """Gateways quiet for ``after`` that were not silent yet; they are marked silent."""
         found = []
