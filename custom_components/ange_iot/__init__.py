@@ -84,8 +84,7 @@ async def _async_entry_updated(hass: HomeAssistant, entry: AngeIotConfigEntry) -
     if _settings(entry) != hub.settings_snapshot:
         await hass.config_entries.async_reload(entry.entry_id)
         return
-    if entry.modified_at != hub.synced_at:
-        hub.sync_devices()
+    hub.sync_devices()
 
 
 async def async_remove_config_entry_device(

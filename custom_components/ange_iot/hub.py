@@ -115,7 +115,6 @@ class Hub:
         self.settings_snapshot: tuple[Any, ...] | None = None
         # A bulk import pauses the per-change sync and syncs once at its end.
         self.sync_paused = False
-        self.synced_at: datetime | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -190,7 +189,6 @@ class Hub:
     @callback
     def sync_devices(self) -> None:
         """Bring the live devices in line with the subentries: add, update, remove."""
-        self.synced_at = self.entry.modified_at
         configs = self.device_configs()
         for dev_eui in set(self.devices) - set(configs):
             removed = self.devices.pop(dev_eui)
