@@ -198,3 +198,19 @@ async def test_unknown_hub(hass: HomeAssistant, setup_integration: MockConfigEnt
     with pytest.raises(ServiceValidationError) as err:
         await _import(hass, "nope", "dev_eui,model,name\n")
     assert err.value.translation_key == "import_unknown_hub"
+
+
+async def test_csv_as_bytes_or_absolute_path(
+    hass: HomeAssistant, setup_integration: MockConfigEntry, tmp_path: Any
+) -> None:
+    """The raw bytes of an Excel file, or its absolute path, work like pasted text."""
+    raw = cp1252([HEADER, *meter_rows(3)])
+    result = await _import(hass, setup_integration.entry_id, raw, dry_run=True)  # type: ignore[arg-type]
+    assert [item["name"] for item in result["created"]] == ["Mätare 0 Ågatan", "Mätare 1 Ågatan", "Mätare 2 Ågatan"]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "lista.csv").write_bytes(raw)
+    result = await _import(hass, setup_integration.entry_id, str(tmp_path / "sub" / "lista.csv"), dry_run=True)
+    assert len(result["created"]) == 3
+    with pytest.raises(ServiceValidationError) as err:
+        await _import(hass, setup_integration.entry_id, "/etc/elsewhere.csv")
+    assert err.value.translation_key == "import_file_not_found"

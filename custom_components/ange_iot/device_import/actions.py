@@ -35,7 +35,8 @@ _FILE_NAME: Final = re.compile(r"[^\r\n]+\.csv", re.IGNORECASE)
 IMPORT_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_CSV): cv.string,
+        # Text, or the raw bytes of a file when called from Python (encoding detected).
+        vol.Required(ATTR_CSV): vol.Any(bytes, cv.string),
         vol.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
     }
 )
@@ -63,24 +64,34 @@ def problem_error(problem: ImportProblem) -> ServiceValidationError:
     )
 
 
-def _read_config_file(config_dir: str, name: str) -> bytes | None:
-    """The bytes of a file inside the configuration folder; None if none is there."""
-    root = Path(config_dir).resolve()
-    path = (root / name).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return path.read_bytes()
+def _read_file(path: Path) -> bytes | None:
+    """The bytes of a file, or None when there is none."""
+    return path.read_bytes() if path.is_file() else None
 
 
-async def _file_or_text(hass: HomeAssistant, text: str) -> bytes | str:
-    """The CSV itself, or the bytes of the file it names (encoding detected later)."""
-    name = text.strip()
+async def _file_or_text(hass: HomeAssistant, data: bytes | str) -> bytes | str:
+    """The CSV itself, or the bytes of the .csv file it names (encoding detected later).
+
+    A relative name is looked up in the configuration folder; an absolute path must be in
+    the configuration folder or in an allowlisted external directory.
+    """
+    if isinstance(data, bytes):
+        return data
+    name = data.strip()
     if not _FILE_NAME.fullmatch(name):
-        return text
-    data = await hass.async_add_executor_job(_read_config_file, hass.config.config_dir, name)
-    if data is None:
+        return data
+    path = Path(hass.config.path(name))
+    inside = await hass.async_add_executor_job(
+        lambda: path.resolve().is_relative_to(Path(hass.config.config_dir).resolve())
+    )
+    content = (
+        await hass.async_add_executor_job(_read_file, path)
+        if inside or hass.config.is_allowed_path(str(path))
+        else None
+    )
+    if content is None:
         raise problem_error(ImportProblem("file_not_found", file=name[:80]))
-    return data
+    return content
 
 
 async def async_import_devices(call: ServiceCall) -> ServiceResponse:
