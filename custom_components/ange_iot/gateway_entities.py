@@ -219,33 +219,33 @@ class SingleGatewayDevicesSensor(SensorEntity):
         now = dt_util.utcnow()
         single = monitor.tracker.single_gateway_devices(now)
         heard_by = monitor.tracker.gateways_per_device(now)
-        self._coverage = [
-            {
-                "dev_eui": dev_eui,
-                "name": device.config.name,
-                "gateways": heard_by.get(dev_eui, 0),
-                "rssi": device.rssi,
-                "snr": device.snr,
-            }
-            for dev_eui, device in sorted(self.hub.devices.items(), key=lambda item: item[1].config.name)
-            if device.last_seen is not None
-        ]
+        signal = monitor.tracker.signal
+        coverage: list[dict[str, Any]] = []
+        for dev_eui, known in self.hub.devices.items():
+            if dev_eui not in signal:
+                continue
+            rssi, snr = signal[dev_eui]
+            coverage.append(
+                {"dev_eui": dev_eui, "name": known.config.name, "gateways": heard_by.get(dev_eui, 0), "rssi": rssi, "snr": snr}
+            )
+        # The weakest coverage first: fewest gateways, then lowest signal.
+        coverage.sort(key=lambda row: (row["gateways"], -999.0 if row["rssi"] is None else row["rssi"], row["name"]))
+        self._coverage = coverage
         self._devices = []
         for dev_eui, gateway in sorted(single.items()):
-            device = self.hub.devices.get(dev_eui)
-            if device is None:
+            if (device := self.hub.devices.get(dev_eui)) is None:
                 continue
-            self._devices.append(
-                {"dev_eui": dev_eui, "name": device.config.name, "gateway": gateway, "rssi": device.rssi, "snr": device.snr}
-            )
+            rssi, snr = signal.get(dev_eui, (None, None))
+            self._devices.append({"dev_eui": dev_eui, "name": device.config.name, "gateway": gateway, "rssi": rssi, "snr": snr})
         self._attr_native_value = len(self._devices)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """The single-gateway devices with their gateway, and every device's coverage.
 
-        ``coverage``: each device heard so far, with how many working gateways heard it in
-        the last 24 h and the RSSI and SNR at its best gateway on its latest uplink.
+        ``coverage``: each device heard so far, weakest first, with how many working
+        gateways heard it in the last 24 h and the RSSI and SNR at the best gateway of its
+        latest uplink.
         """
         return {"devices": self._devices, "coverage": self._coverage}
 

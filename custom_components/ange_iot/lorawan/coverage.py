@@ -65,13 +65,16 @@ class CoverageTracker:
     heard: dict[str, dict[str, datetime]] = field(default_factory=dict)
     # dev_eui -> gateways of its latest uplink.
     latest: dict[str, frozenset[str]] = field(default_factory=dict)
+    # dev_eui -> (RSSI, SNR) at the best gateway of its latest uplink.
+    signal: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def observe(self, dev_eui: str, receptions: Iterable[GatewayRx], at: datetime) -> tuple[set[str], set[str]]:
         """Record one uplink; return (gateways seen for the first time, gateways back from silence)."""
         new: set[str] = set()
         back: set[str] = set()
         ids: set[str] = set()
-        for rx in receptions:
+        receptions_list = list(receptions)
+        for rx in receptions_list:
             ids.add(rx.gateway_id)
             state = self.gateways.get(rx.gateway_id)
             if state is None:
@@ -90,6 +93,8 @@ class CoverageTracker:
             self.heard.setdefault(dev_eui, {})[rx.gateway_id] = at
         if ids:
             self.latest[dev_eui] = frozenset(ids)
+            best = max(receptions_list, key=lambda rx: (rx.rssi is not None, rx.rssi or 0.0, rx.snr or 0.0))
+            self.signal[dev_eui] = (best.rssi, best.snr)
         return new, back
 
     def devices_heard(self, gateway_id: str, now: datetime, window: timedelta = HEARD_WINDOW) -> list[str]:
@@ -173,6 +178,7 @@ class CoverageTracker:
         """A device removed from the hub no longer counts anywhere."""
         self.heard.pop(dev_eui, None)
         self.latest.pop(dev_eui, None)
+        self.signal.pop(dev_eui, None)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe state, to persist across restarts."""
@@ -183,6 +189,7 @@ class CoverageTracker:
                 for dev_eui, by in self.heard.items()
             },
             "latest": {dev_eui: sorted(ids) for dev_eui, ids in self.latest.items()},
+            "signal": {dev_eui: list(pair) for dev_eui, pair in self.signal.items()},
         }
 
     @classmethod
@@ -209,6 +216,10 @@ class CoverageTracker:
                 tracker.heard[str(dev_eui)] = times
         for dev_eui, ids in _mapping(data.get("latest")).items():
             tracker.latest[str(dev_eui)] = frozenset(str(i) for i in _list(ids))
+        for dev_eui, pair in _mapping(data.get("signal")).items():
+            values = _list(pair)
+            if len(values) == 2:
+                tracker.signal[str(dev_eui)] = (_float(values[0]), _float(values[1]))
         return tracker
 
 
