@@ -138,6 +138,7 @@ class InstallerStepsMixin(OptionsFlow):
                 "updated": str(len(plan.update)),
                 "unchanged": str(len(plan.unchanged)),
                 "devices": _preview(plan),
+                "ignored": ", ".join(plan.ignored_columns) or "-",
             },
         )
 

@@ -45,7 +45,6 @@ def test_encodings_and_delimiters(data: bytes, delimiter: str) -> None:
         ("", "empty"),
         ("dev_eui,model,name\n", "empty"),
         ("dev_eui,model\n70b3d5e75e000001,elsys_ers\n", "missing_column"),
-        ("dev_eui,model,name,colour\n70b3d5e75e000001,elsys_ers,A,red\n", "unknown_column"),
         ("dev_eui,DevEUI,model,name\n", "duplicate_column"),
         ("dev_eui,model,name\n70b3d5e75e000001,elsys_ers,A,extra\n", "wrong_column_count"),
     ],
@@ -67,3 +66,16 @@ def test_example_file_and_exact_round_trip() -> None:
     existing = {d.dev_eui: ExistingDevice(f"sub{d.row}", str(d.data["name"]), d.data) for d in devices}
     plan = compute_plan(again, existing)
     assert not plan.create and not plan.update and len(plan.unchanged) == len(devices)
+
+
+def test_unknown_columns_are_read_past_and_titles_match_models() -> None:
+    """A notes column is ignored (and reported); a model title and a unit note still work."""
+    text = "DevEUI;Modell;Namn;Roll;Latitud (WGS84);Longitud (WGS84);Mätarnr;Anteckning\n"
+    text += "70b3d5e75e000001;Elvaco CMi4140;M 1;Water meter;62,5;15,6;M-1;byts 2027\n"
+    table = parse(text)
+    assert table.ignored == ("Anteckning",)
+    (device,) = validate(table, MODELS, {})
+    assert device.data["model"] == "elvaco_cmi4140"
+    assert device.data["role"] == "water_meter"
+    assert device.data["latitude"] == 62.5
+    assert device.data["meter_id"] == "M-1"

@@ -46,7 +46,9 @@ def build_plan(hass: HomeAssistant, entry: ConfigEntry, data: bytes | str) -> Im
     """Read and check a device file against the hub; raises ImportProblem."""
     table = parse(data)
     devices = validate(table, MODELS, devices_elsewhere(hass, entry))
-    return compute_plan(devices, existing_devices(entry), table.columns)
+    plan = compute_plan(devices, existing_devices(entry), table.columns)
+    plan.ignored_columns = list(table.ignored)
+    return plan
 
 
 @callback

@@ -48,8 +48,8 @@ REQUIRED_COLUMNS: Final = ("dev_eui", "model", "name")
 # Other spellings of each column, Swedish and English, after normalisation (see _normalise).
 _ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "dev_eui": ("deveui", "eui", "dev_eui_id", "enhets_eui"),
-    "model": ("modell", "model_id", "modell_id", "device_model"),
-    "name": ("namn", "benamning", "benämning", "device_name"),
+    "model": ("modell", "model_id", "modell_id", "device_model", "typ", "enhetstyp", "sensortyp"),
+    "name": ("namn", "benamning", "benämning", "device_name", "enhetsnamn"),
     "role": ("roll", "funktion", "anvandning", "användning"),
     "latitude": ("lat", "latitud", "breddgrad"),
     "longitude": ("lon", "lng", "long", "longitud", "langdgrad", "längdgrad"),
@@ -62,8 +62,11 @@ _ALIASES: Final[Mapping[str, tuple[str, ...]]] = {
     "temp_min": ("min_temp", "lagsta_temp", "lägsta_temp", "min_temperatur", "lägsta_temperatur"),
     "temp_max": ("max_temp", "hogsta_temp", "högsta_temp", "max_temperatur", "högsta_temperatur"),
     "out_of_range_minutes": ("grace_minutes", "minuter_utanfor", "minuter_utanför", "larmfordrojning_min", "larmfördröjning_min"),
-    "meter_id": ("matar_id", "mätar_id", "matarnummer", "mätarnummer", "meter_number"),
-    "customer_number": ("kundnummer", "kund_nr", "customer_id", "anlaggningsnummer", "anläggningsnummer"),
+    "meter_id": ("matar_id", "mätar_id", "matarnummer", "mätarnummer", "matarnr", "mätarnr", "meter_number"),
+    "customer_number": (
+        "kundnummer", "kund_nr", "kundnr", "customer_id", "anlaggningsnummer", "anläggningsnummer",
+        "anlaggnings_id", "anläggnings_id",
+    ),
     "place": ("plats", "adress", "address", "location_name"),
     "season_start": ("sasongsstart", "säsongsstart"),
     "schedule_entity": ("schema", "schedule"),
@@ -96,6 +99,8 @@ class CsvTable:
 
     columns: tuple[str, ...]
     rows: tuple[CsvRow, ...]
+    ignored: tuple[str, ...] = ()
+    """Headers that name no column (notes, addresses): read past, and reported."""
 
 
 def decode(data: bytes | str) -> str:
@@ -117,8 +122,13 @@ def _normalise(header: str) -> str:
 
 
 def column_for(header: str) -> str | None:
-    """The canonical column a header names, in Swedish or English; None if unknown."""
-    return _HEADER.get(_normalise(header.removeprefix("\ufeff")))
+    """The canonical column a header names, in Swedish or English; None if unknown.
+
+    A unit in brackets may be part of the name ("Monteringshöjd (cm)") or only a note
+    ("Latitud (WGS84)", "Min temp (°C)"): both are tried.
+    """
+    text = header.removeprefix("\ufeff")
+    return _HEADER.get(_normalise(text)) or _HEADER.get(_normalise(_UNIT_SUFFIX.sub("", text)))
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -137,7 +147,7 @@ def parse(data: bytes | str) -> CsvTable:
         raise ImportProblem("empty")
     reader = csv.reader(io.StringIO(text), delimiter=detect_delimiter(first), strict=False)
     header: list[str] | None = None
-    columns: tuple[str, ...] = ()
+    columns: tuple[str | None, ...] = ()
     rows: list[CsvRow] = []
     for raw in reader:
         row_number = reader.line_num
@@ -149,22 +159,26 @@ def parse(data: bytes | str) -> CsvTable:
             continue
         if len(raw) > len(columns) and any(cell.strip() for cell in raw[len(columns) :]):
             raise ImportProblem("wrong_column_count", row=row_number, expected=str(len(columns)), found=str(len(raw)))
-        cells = {column: (raw[index].strip() if index < len(raw) else "") for index, column in enumerate(columns)}
+        cells = {
+            column: (raw[index].strip() if index < len(raw) else "")
+            for index, column in enumerate(columns)
+            if column is not None
+        }
         rows.append(CsvRow(row_number, cells))
         if len(rows) > MAX_ROWS:
             raise ImportProblem("too_many_rows", maximum=str(MAX_ROWS))
     if not rows:
         raise ImportProblem("empty")
-    return CsvTable(columns, tuple(rows))
+    ignored = tuple(cell.strip() for cell, column in zip(header or (), columns, strict=False) if column is None and cell.strip())
+    return CsvTable(tuple(c for c in columns if c is not None), tuple(rows), ignored)
 
 
-def _columns(header: Sequence[str]) -> tuple[str, ...]:
-    columns: list[str] = []
+def _columns(header: Sequence[str]) -> tuple[str | None, ...]:
+    """Each header cell's column; None for one that names none (it is read past)."""
+    columns: list[str | None] = []
     for cell in header:
         column = column_for(cell)
-        if column is None:
-            raise ImportProblem("unknown_column", column=cell.strip()[:40])
-        if column in columns:
+        if column is not None and column in columns:
             raise ImportProblem("duplicate_column", column=cell.strip()[:40])
         columns.append(column)
     for required in REQUIRED_COLUMNS:

@@ -43,8 +43,10 @@ class ImportPlan:
     create: list[Change] = field(default_factory=list)
     update: list[Change] = field(default_factory=list)
     unchanged: list[Change] = field(default_factory=list)
+    # Headers of the file that name no column, read past (shown so a typo is noticed).
+    ignored_columns: list[str] = field(default_factory=list)
 
-    def summary(self) -> dict[str, list[dict[str, Any]]]:
+    def summary(self) -> dict[str, Any]:
         """The plan as the action's response and the preview list show it."""
 
         def items(changes: Sequence[Change]) -> list[dict[str, Any]]:
@@ -54,6 +56,7 @@ class ImportPlan:
             "created": items(self.create),
             "updated": items(self.update),
             "unchanged": items(self.unchanged),
+            "ignored_columns": list(self.ignored_columns),
         }
 
 

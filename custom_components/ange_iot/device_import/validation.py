@@ -16,6 +16,8 @@ from typing import Any, Final
 from ..care.identity import is_valid_code, looks_like_identity_number
 from ..derived.roles import MODEL_NETWORK_DECODED, ROLE_NEEDS, ROLE_NONE, role_fits_model
 from ..derived.visitors import parse_season_start
+from ..lorawan.codecs import MODELS
+from ..lorawan.codecs.guess import best_match
 from ..lorawan.uplink import normalize_dev_eui
 from .csv_format import CsvRow, CsvTable
 from .problems import ImportProblem
@@ -126,9 +128,14 @@ def _row(row: CsvRow, models: Mapping[str, object]) -> DeviceRow:
         raise ImportProblem("invalid_dev_eui", row=number, value=cells["dev_eui"][:40]) from None
     model = cells["model"].strip().lower().replace("-", "_")
     if model not in models and model != MODEL_NETWORK_DECODED:
-        raise ImportProblem("unknown_model", row=number, model=cells["model"][:40])
+        # A model written as its title ("Elvaco CMi4140") is matched like a device profile.
+        guessed = best_match(MODELS, profile_name=cells["model"]) if cells["model"].strip() else None
+        if guessed is None or guessed not in models:
+            raise ImportProblem("unknown_model", row=number, model=cells["model"][:40])
+        model = guessed
     role_text = cells.get("role", "").strip()
-    role = _ROLE_ALIASES.get(role_text.lower(), role_text.lower())
+    role_key = role_text.lower().replace(" ", "_").replace("-", "_")
+    role = _ROLE_ALIASES.get(role_text.lower(), role_key)
     if role not in ROLES:
         raise ImportProblem("unknown_role", row=number, role=role_text[:40])
     if not role_fits_model(role, model):
