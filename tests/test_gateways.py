@@ -172,3 +172,33 @@ async def test_gateways_survive_a_restart(
     assert float(_state(hass, "sensor", f"gateway_{GW_NORTH}_rssi_median")) == -90
     last = _state(hass, "sensor", f"gateway_{GW_NORTH}_last_uplink")
     assert dt_util.parse_datetime(last) is not None
+
+
+async def test_removing_a_gateway_device_forgets_it(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Callable[..., dict[str, Any]],
+) -> None:
+    """A gateway taken down can be deleted; it comes back only if it is heard again."""
+    from custom_components.ange_iot import async_remove_config_entry_device
+
+    client = await hass_client_no_auth()
+    body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 3)
+    body["rxInfo"] = [_rx(GW_NORTH, -90, 4.0), _rx(GW_SOUTH, -100, 1.0)]
+    assert (await post(client, body))[0] == 200
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"gateway_{GW_SOUTH}")})
+    assert device is not None
+    # What the device page's "Delete" does: ask the integration, then remove the device.
+    assert await async_remove_config_entry_device(hass, setup_integration, device)
+    dr.async_get(hass).async_remove_device(device.id)
+    await hass.async_block_till_done()
+    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"gateway_{GW_SOUTH}")}) is None
+    assert GW_SOUTH not in setup_integration.runtime_data.gateways.tracker.gateways
+    assert er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, f"gateway_{GW_SOUTH}_connectivity") is None
+    body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 4)
+    body["rxInfo"] = [_rx(GW_SOUTH, -100, 1.0)]
+    assert (await post(client, body))[0] == 200
+    await hass.async_block_till_done()
+    assert _state(hass, "binary_sensor", f"gateway_{GW_SOUTH}_connectivity") == "on"

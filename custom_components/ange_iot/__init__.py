@@ -95,4 +95,7 @@ async def async_remove_config_entry_device(
         if (DOMAIN, subentry.data.get(CONF_DEV_EUI)) in device_entry.identifiers:
             hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
             return True
+    for domain, identifier in device_entry.identifiers:
+        if domain == DOMAIN and identifier.startswith("gateway_"):
+            entry.runtime_data.gateways.forget(identifier.removeprefix("gateway_"))
     return (DOMAIN, entry.entry_id) not in device_entry.identifiers

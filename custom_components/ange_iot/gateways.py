@@ -111,6 +111,13 @@ class GatewayMonitor:
         self._save.schedule()
 
     @callback
+    def forget(self, gateway_id: str) -> None:
+        """A gateway taken down: removing its device forgets it (it returns if heard again)."""
+        self.tracker.forget_gateway(gateway_id)
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(gateway_id))
+        self._save.schedule()
+
+    @callback
     def explains_silence(self, dev_eui: str) -> bool:
         """Whether a device's silence is already reported as its silent gateway's."""
         return self.tracker.explains_silence(dev_eui)

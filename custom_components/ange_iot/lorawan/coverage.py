@@ -174,6 +174,14 @@ class CoverageTracker:
             else:
                 del self.heard[dev_eui]
 
+    def forget_gateway(self, gateway_id: str) -> None:
+        """Drop a gateway and its receptions, as if it had never been seen."""
+        self.gateways.pop(gateway_id, None)
+        for by in self.heard.values():
+            by.pop(gateway_id, None)
+        self.heard = {dev_eui: by for dev_eui, by in self.heard.items() if by}
+        self.latest = {dev_eui: ids - {gateway_id} for dev_eui, ids in self.latest.items()}
+
     def forget_device(self, dev_eui: str) -> None:
         """A device removed from the hub no longer counts anywhere."""
         self.heard.pop(dev_eui, None)
