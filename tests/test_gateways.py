@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 from custom_components.ange_iot.const import DOMAIN
+from custom_components.ange_iot.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import AM307, AM307_PAYLOAD, ERS_CO2, ERS_CO2_PAYLOAD
 from .helpers import post
@@ -172,6 +173,10 @@ async def test_gateways_survive_a_restart(
     assert float(_state(hass, "sensor", f"gateway_{GW_NORTH}_rssi_median")) == -90
     last = _state(hass, "sensor", f"gateway_{GW_NORTH}_last_uplink")
     assert dt_util.parse_datetime(last) is not None
+    diagnostics = await async_get_config_entry_diagnostics(hass, setup_integration)
+    assert diagnostics["gateways"][0]["gateway_id"] == GW_NORTH
+    assert diagnostics["gateways"][0]["located"] is True
+    assert diagnostics["single_gateway_devices"] == 1
 
 
 async def test_removing_a_gateway_device_forgets_it(
