@@ -79,3 +79,18 @@ def test_unknown_columns_are_read_past_and_titles_match_models() -> None:
     assert device.data["role"] == "water_meter"
     assert device.data["latitude"] == 62.5
     assert device.data["meter_id"] == "M-1"
+
+
+def test_a_file_without_role_column_keeps_roles() -> None:
+    """Renaming devices from a two-column list does not strip their roles."""
+    existing = {
+        "70b3d5e75e000001": ExistingDevice(
+            "s1", "Old", {"dev_eui": "70b3d5e75e000001", "model": "elvaco_cmi4140", "name": "Old",
+                          "role": "water_meter", "meter_id": "M-1"}
+        )
+    }
+    table = parse("dev_eui,model,name\n70b3d5e75e000001,elvaco_cmi4140,New\n")
+    plan = compute_plan(validate(table, MODELS, {}), existing, table.columns)
+    (change,) = plan.update
+    assert change.data == {"dev_eui": "70b3d5e75e000001", "model": "elvaco_cmi4140", "name": "New",
+                           "role": "water_meter", "meter_id": "M-1"}

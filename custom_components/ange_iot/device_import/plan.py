@@ -62,8 +62,9 @@ class ImportPlan:
 
 def merged_data(existing: Mapping[str, Any], new: Mapping[str, Any], columns: Iterable[str]) -> dict[str, Any]:
     """A device's data after the import: file columns replaced, the rest kept."""
-    managed = set(columns) | {"dev_eui", "model", "role"}
-    if existing.get("role") != new.get("role"):
+    managed = set(columns) | {"dev_eui", "model"}
+    # A file without a role column leaves roles (and their settings) as they are.
+    if "role" in managed and existing.get("role") != new.get("role"):
         managed |= ROLE_OWNED
     kept = {key: value for key, value in existing.items() if key not in managed}
     return kept | dict(new)
