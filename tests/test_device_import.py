@@ -126,7 +126,7 @@ async def test_bad_rows_are_named(
     lines = [HEADER, *meter_rows(2), row]
     if reason is None:
         result = await _import(hass, setup_integration.entry_id, "\n".join(lines), dry_run=True)
-        assert [item["dev_eui"] for item in result["updated"]] == [ERS_CO2]
+        assert result["updated"] == [ERS_CO2]
         return
     with pytest.raises(ServiceValidationError) as err:
         await _import(hass, setup_integration.entry_id, "\n".join(lines))
@@ -171,7 +171,8 @@ async def test_reimport_updates_and_export_round_trip(
     changed = meter_rows(5)
     changed[2] = changed[2].replace("M-00002", "M-20002")
     result = await _import(hass, entry.entry_id, "\n".join([HEADER, *changed]))
-    assert [item["dev_eui"] for item in result["updated"]] == ["70b3d5e75e000002"]
+    assert result["updated"] == ["70b3d5e75e000002"]
+    assert result["devices"]["70b3d5e75e000002"] == {"row": 4, "name": "Mätare 2 Ågatan", "action": "updated"}
     assert len(result["unchanged"]) == 4
     assert _devices(entry)["70b3d5e75e000002"]["meter_id"] == "M-20002"
     assert len(_devices(entry)) == 8
@@ -206,7 +207,9 @@ async def test_csv_as_bytes_or_absolute_path(
     """The raw bytes of an Excel file, or its absolute path, work like pasted text."""
     raw = cp1252([HEADER, *meter_rows(3)])
     result = await _import(hass, setup_integration.entry_id, raw, dry_run=True)  # type: ignore[arg-type]
-    assert [item["name"] for item in result["created"]] == ["Mätare 0 Ågatan", "Mätare 1 Ågatan", "Mätare 2 Ågatan"]
+    assert [result["devices"][eui]["name"] for eui in result["created"]] == [
+        "Mätare 0 Ågatan", "Mätare 1 Ågatan", "Mätare 2 Ågatan"
+    ]
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "lista.csv").write_bytes(raw)
     result = await _import(hass, setup_integration.entry_id, str(tmp_path / "sub" / "lista.csv"), dry_run=True)

@@ -47,15 +47,20 @@ class ImportPlan:
     ignored_columns: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        """The plan as the action's response and the preview list show it."""
+        """The plan as the action answers it.
 
-        def items(changes: Sequence[Change]) -> list[dict[str, Any]]:
-            return [{"row": c.row, "dev_eui": c.dev_eui, "name": c.name} for c in changes]
-
+        ``created``, ``updated`` and ``unchanged`` list DevEUIs (the devices' identity);
+        ``devices`` gives each one's row number, name and what happens to it.
+        """
+        devices: dict[str, dict[str, Any]] = {}
+        for action, changes in (("created", self.create), ("updated", self.update), ("unchanged", self.unchanged)):
+            for change in changes:
+                devices[change.dev_eui] = {"row": change.row, "name": change.name, "action": action}
         return {
-            "created": items(self.create),
-            "updated": items(self.update),
-            "unchanged": items(self.unchanged),
+            "created": [c.dev_eui for c in self.create],
+            "updated": [c.dev_eui for c in self.update],
+            "unchanged": [c.dev_eui for c in self.unchanged],
+            "devices": devices,
             "ignored_columns": list(self.ignored_columns),
         }
 
