@@ -670,7 +670,7 @@ def banner(webhook_url: str, config_dir: Path) -> str:
             f"  Home Assistant:  {BASE_URL}",
             f"  Log in as:       {USERNAME} / {PASSWORD}",
             f"  Webhook URL:     {webhook_url}?event=up",
-            "  Dashboards:      Drift (/ange-drift), Vård (/ange-vard)",
+            "  Dashboards:      Drift (/ange-drift), Vård (/ange-vard), Täckning (/ange-tackning)",
             f"  (header {SECRET_HEADER}; the secret is in .demo/simulator.json)",
             f"  HA's log:        {config_dir / 'home-assistant.log'}",
             "  Alarm chain:     a care alarm pages the demo phone (notify.demo_phone): see the",

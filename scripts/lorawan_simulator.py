@@ -669,6 +669,8 @@ GATEWAYS: Final = (
     Gateway("a84041000a1e0001", 62.5248, 15.6595, 262.0),  # the town hall's roof
     Gateway("a84041000a1e0002", 62.5172, 15.6736, 301.0),  # the water tower
 )
+# Gateway id -> when it stops forwarding (the demo's outage, set by --gateway-outage).
+GATEWAY_OUTAGE: dict[str, datetime] = {}
 
 
 @dataclass(slots=True)
@@ -757,17 +759,23 @@ def chirpstack_up_event(device: SimulatedDevice, payload: bytes, now: datetime) 
     time = now.astimezone(UTC).isoformat()
     channel = rng.randrange(len(EU868_CHANNELS))
     rx_info = []
+    # About a quarter of the devices are nearest the water tower's gateway.
+    nearest = 1 if unit_hash(device.dev_eui, "gateway") < 0.25 else 0
     for index, gateway in enumerate(GATEWAYS):
         # The nearest gateway always hears the device; the farther one only now and then.
-        if index > 0 and rng.random() < 0.5:
+        far = int(index != nearest)
+        # Some devices are out of the farther gateway's reach; the rest it hears now and then.
+        if far and (unit_hash(device.dev_eui, "reach") < 0.3 or rng.random() < 0.5):
             continue
+        if (stop := GATEWAY_OUTAGE.get(gateway.gateway_id)) is not None and now >= stop:
+            continue  # this gateway has stopped forwarding
         rx_info.append(
             {
                 "gatewayId": gateway.gateway_id,
                 "uplinkId": rng.getrandbits(32),
                 "nsTime": time,
-                "rssi": round(device.rssi - 14 * index + rng.gauss(0, 2.5)),
-                "snr": round(device.snr - 6 * index + rng.gauss(0, 1.2), 1),
+                "rssi": round(device.rssi - 14 * far + rng.gauss(0, 2.5)),
+                "snr": round(device.snr - 6 * far + rng.gauss(0, 1.2), 1),
                 "channel": channel,
                 "location": {
                     "latitude": gateway.latitude,
@@ -2512,6 +2520,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path(".demo/simulator-state.json"),
         help="file keeping frame counters and clocks between runs (default: %(default)s)",
     )
+    parser.add_argument(
+        "--gateway-outage",
+        type=float,
+        default=10.0,
+        metavar="MINUTES",
+        help="the water tower's gateway stops forwarding this many minutes after the start, "
+        "so HA raises one repair for it (0: never; default: %(default)s)",
+    )
     parser.add_argument("--once", action="store_true", help="send one uplink per device and exit")
     parser.add_argument("--seed", type=int, help="seed for reproducible values")
     args = parser.parse_args(argv)
@@ -2522,6 +2538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, handlers=[handler])
     target = Target.load(args.target)
     start = datetime.now(UTC)
+    if args.gateway_outage > 0:
+        GATEWAY_OUTAGE[GATEWAYS[1].gateway_id] = start + timedelta(minutes=args.gateway_outage)
     asyncio.run(
         simulate(
             target,

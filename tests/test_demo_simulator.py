@@ -846,7 +846,7 @@ def _card_tree(node: Any) -> list[dict]:
 
 
 def test_there_are_the_operations_and_care_dashboards() -> None:
-    assert [path.name for path in DASHBOARDS] == ["care.yaml", "operations.yaml"]
+    assert [path.name for path in DASHBOARDS] == ["care.yaml", "coverage.yaml", "operations.yaml"]
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
@@ -861,6 +861,7 @@ def test_dashboards_use_built_in_cards_and_the_demos_entities(path: Path) -> Non
     # name); care units and medicine robots are devices of their own.
     names = [d.name for d in demo_devices()] + [unit["code"] for unit in demo_setup.CARE_UNITS]
     names += [f"{d.care_unit} {d.client}" for d in demo_dispensers()]
+    names += [f"Gateway {gateway.gateway_id}" for gateway in lorawan_simulator.GATEWAYS]
     prefixes = tuple(f"{slugify(name)}_" for name in names)
     entity_ids = set(re.findall(r"\b(?:sensor|binary_sensor)\.[a-z0-9_]+", text))
     assert entity_ids

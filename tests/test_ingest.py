@@ -40,6 +40,7 @@ class RecordingSink:
         self.new: list[set[str]] = []
         self.updates: list[frozenset[str]] = []
         self.late: list[tuple[dict[str, Value], datetime, bool]] = []
+        self.heard_from: list[tuple[str, tuple[str, ...]]] = []
 
     def rejected(self, reason: Rejection, dev_eui: str | None) -> None:
         self.rejections.append((reason, dev_eui))
@@ -52,6 +53,9 @@ class RecordingSink:
 
     def new_keys(self, device: Device, keys: set[str]) -> None:
         self.new.append(set(keys))
+
+    def heard(self, device: Device, uplink: Uplink) -> None:
+        self.heard_from.append((device.dev_eui, tuple(g.gateway_id for g in uplink.gateways)))
 
     def updated(self, device: Device, changed: frozenset[str]) -> None:
         self.updates.append(changed)

@@ -47,6 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> b
                 translation_domain=DOMAIN, translation_key="mqtt_unavailable"
             )
     await hub.async_start()
+    await hub.gateways.async_start()
     entry.runtime_data = hub
     await async_start_care_cameras(hass, entry, hub.care)
     if hub.transport == TRANSPORT_MQTT:
@@ -67,6 +68,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: AngeIotConfigEntry) -> 
     """Stop the hub after its platforms."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.gateways.async_stop()
         await entry.runtime_data.async_stop()
     return unloaded
 
@@ -84,6 +86,8 @@ def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
 async def _async_entry_updated(hass: HomeAssistant, entry: AngeIotConfigEntry) -> None:
     """Reload on changed settings; a changed device list is applied live."""
     hub = entry.runtime_data
+    if hub.sync_paused:
+        return
     if _settings(entry) != hub.settings_snapshot:
         await hass.config_entries.async_reload(entry.entry_id)
         return
@@ -101,4 +105,7 @@ async def async_remove_config_entry_device(
         if (DOMAIN, subentry.data.get(CONF_DEV_EUI)) in device_entry.identifiers:
             hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
             return True
+    for domain, identifier in device_entry.identifiers:
+        if domain == DOMAIN and identifier.startswith("gateway_"):
+            entry.runtime_data.gateways.forget(identifier.removeprefix("gateway_"))
     return (DOMAIN, entry.entry_id) not in device_entry.identifiers

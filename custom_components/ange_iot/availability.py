@@ -50,7 +50,12 @@ def check_offline(hub: Hub, now: datetime) -> None:
             )
             hub.notify(device.dev_eui, None)
             hub.care.on_offline(device, now)
-        if not device.silent_issue_raised and now - last_seen > SILENT_REPAIR_AFTER:
+        if (
+            not device.silent_issue_raised
+            and now - last_seen > SILENT_REPAIR_AFTER
+            # A silent gateway already reported it: one problem, not one per device.
+            and not hub.gateways.explains_silence(device.dev_eui)
+        ):
             device.silent_issue_raised = True
             ir.async_create_issue(
                 hub.hass,

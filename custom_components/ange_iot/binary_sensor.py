@@ -20,6 +20,7 @@ from . import AngeIotConfigEntry
 from .device import Device
 from .device_settings import CONF_SCHEDULE
 from .entity import AngeIotEntity
+from .gateway_entities import async_setup_gateway_binary_sensors
 from .hub import Hub
 from .intrusion import presence_in, schedule_open
 from .platform_setup import async_setup_device_entities
@@ -92,6 +93,7 @@ async def async_setup_entry(
     async_setup_device_entities(
         hass, entry.runtime_data, async_add_entities, BINARY_SENSORS, _binary_sensor
     )
+    async_setup_gateway_binary_sensors(entry.runtime_data, async_add_entities)
 
 
 def _binary_sensor(

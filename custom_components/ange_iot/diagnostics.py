@@ -7,15 +7,17 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.util import dt as dt_util
 
 from . import AngeIotConfigEntry
 from .care_runtime.camera import CAMERA_SECRETS, care_cameras
 from .const import CONF_API_KEY, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, DOMAIN
 from .device import Device
+from .flows.installer import CONF_DEVICE_API_KEY
 
 # The care audit log's HMAC key lives in the hub's private .storage file and never appears
 # here; it is listed so that no future field carrying it can leak.
-TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, "audit_key", *CAMERA_SECRETS}
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_API_KEY, "audit_key", CONF_DEVICE_API_KEY, *CAMERA_SECRETS}
 
 
 def mask_dev_eui(dev_eui: str) -> str:
@@ -62,6 +64,19 @@ async def async_get_config_entry_diagnostics(
             "skipped_items": hub.ingest.skipped_items.as_dict(),
         },
         "devices": [_device(device) for device in hub.devices.values()],
+        # Gateway ids are the operator's, not personal; devices only as counts.
+        "gateways": [
+            {
+                "gateway_id": state.gateway_id,
+                "silent": state.silent,
+                "last_uplink": state.last_uplink.isoformat(),
+                "median_rssi": state.median_rssi,
+                "median_snr": state.median_snr,
+                "located": state.latitude is not None,
+            }
+            for state in hub.gateways.tracker.gateways.values()
+        ],
+        "single_gateway_devices": len(hub.gateways.tracker.single_gateway_devices(dt_util.utcnow())),
         # Counts only: unit, room and client codes are pseudonymous but still care data.
         "care": {
             "units": len(hub.care.unit_codes()),

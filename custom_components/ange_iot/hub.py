@@ -44,6 +44,7 @@ from .derived import Value
 from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
 from .discovery import Discovery
+from .gateways import GatewayMonitor
 from .ha_compat import via_hub
 from .ingest import BASE_KEYS, RADIO_KEYS, Ingest, IngestResult, static_keys
 from .late_statistics import LateStatistics
@@ -87,8 +88,11 @@ class Hub:
         self._sync_listeners: list[Callable[[], None]] = []
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
         self.care = CareManager(hass, self)
+        self.gateways = GatewayMonitor(hass, self)
         # The entry's data and options when set up; a change in them needs a reload.
         self.settings_snapshot: tuple[Any, ...] | None = None
+        # A bulk import pauses the per-change sync and syncs once at its end.
+        self.sync_paused = False
 
     @property
     def rejections(self) -> RejectionCounter:
@@ -412,6 +416,11 @@ class Hub:
         self._save_soon.schedule()
 
     @callback
+    @callback
+    def heard(self, device: Device, uplink: Uplink) -> None:
+        """The radio side of an uplink: which gateways carried it (coverage, HPR1)."""
+        self.gateways.observe(device.dev_eui, uplink)
+
     def known_elsewhere(self, dev_eui: str) -> bool:
         """Whether another hub has the device, or the installer ignored it."""
         return self.discovery.known_elsewhere(dev_eui)

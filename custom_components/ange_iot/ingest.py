@@ -75,6 +75,9 @@ class IngestSink(Protocol):
     def new_keys(self, device: Device, keys: set[str]) -> None:
         """A device reported keys for the first time: they need entities."""
 
+    def heard(self, device: Device, uplink: Uplink) -> None:
+        """A device's uplink was taken: the gateways that carried it (coverage)."""
+
     def updated(self, device: Device, changed: frozenset[str]) -> None:
         """A device took an uplink; ``changed`` are the keys whose entities must write."""
 
@@ -331,6 +334,7 @@ class Ingest:
         if not device.available:
             device.available = True
             _LOGGER.info("Device %s is sending again", device.dev_eui)
+        self.sink.heard(device, uplink)
         self.sink.updated(device, changed | RADIO_KEYS)
 
     # -------------------------------------------------------------- unknown devices

@@ -42,6 +42,7 @@ from .derived.lake import BathingWater
 from .device import Device
 from .device_settings import CONF_LATITUDE, CONF_LONGITUDE
 from .entity import AngeIotEntity
+from .gateway_entities import async_setup_gateway_sensors
 from .ha_compat import MICROGRAMS_PER_CUBIC_METER, PARTS_PER_BILLION, PARTS_PER_MILLION
 from .hub import Hub
 from .platform_setup import async_setup_device_entities
@@ -218,6 +219,7 @@ async def async_setup_entry(
     async_follow_care_entities(hub.care, care_sensors, async_add_entities)
     async_follow_care_entities(hub.care, statistics_sensors, async_add_entities)
     async_setup_device_entities(hass, hub, async_add_entities, SENSORS, AngeIotSensor)
+    async_setup_gateway_sensors(hub, async_add_entities)
 
 
 class AngeIotSensor(AngeIotEntity, RestoreSensor):

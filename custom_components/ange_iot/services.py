@@ -10,6 +10,7 @@ import voluptuous as vol
 from .bin_actions import ATTR_THRESHOLD, async_bins_to_empty
 from .care_runtime.services import async_setup_care_services
 from .const import DOMAIN
+from .device_import.actions import async_setup_import_services
 from .downlink import Downlink, async_send_downlink
 from .haccp_export import ATTR_DEVICES, async_export_haccp_log
 from .meter_export import ATTR_END, ATTR_METERS, ATTR_START, async_export_meter_readings
@@ -82,6 +83,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions."""
     register = hass.services.async_register
     async_setup_care_services(hass)
+    async_setup_import_services(hass)
     register(DOMAIN, SERVICE_SEND_DOWNLINK, _send_downlink, schema=SEND_DOWNLINK_SCHEMA)
     register(DOMAIN, SERVICE_CALIBRATE_SNOW_ZERO, async_calibrate_snow_zero, schema=DEVICE_SCHEMA)
     register(DOMAIN, SERVICE_MARK_CLEARED, async_mark_cleared, schema=DEVICE_SCHEMA)

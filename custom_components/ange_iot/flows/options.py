@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -33,13 +33,14 @@ from ..const import (
 )
 from ..mqtt_transport import default_topic
 from .connection import new_secret, valid_topic, webhook_placeholders, webhook_warnings
+from .installer import INSTALLER_MENU, InstallerStepsMixin
 
 CONF_ROTATE_SECRET: Final = "rotate_secret"
-MENU: Final = ["connection", "settings"]
+MENU: Final = ["connection", "settings", *INSTALLER_MENU]
 
 
-class AngeIotOptionsFlow(OptionsFlow):
-    """Connection details (with a new secret on request), offline timeout, MQTT topic, downlink API."""
+class AngeIotOptionsFlow(InstallerStepsMixin):
+    """Connection details (with a new secret on request), settings, and the installer's steps."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """What to look at or change."""

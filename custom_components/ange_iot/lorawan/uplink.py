@@ -32,6 +32,17 @@ def normalize_dev_eui(value: object) -> str:
     return cleaned
 
 
+@dataclass(slots=True, frozen=True, kw_only=True)
+class GatewayRx:
+    """One gateway that received an uplink, with its signal and, when sent, its position."""
+
+    gateway_id: str
+    rssi: float | None = None
+    snr: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
 # building an Uplink the dearest step of parsing an event. Nothing changes an Uplink
 # after its parser made it (treat it as read-only).
@@ -50,6 +61,8 @@ class Uplink:
     rssi: float | None = None
     snr: float | None = None
     gateway_count: int = 0
+    # Every receiving gateway with an id (one entry per gateway, its best antenna).
+    gateways: tuple[GatewayRx, ...] = ()
     # When the uplink was measured: the network server's reception time, else a gateway's
     # time, else when the envelope was parsed (networks/*). The time every reading of
     # this uplink carries (``measured_at``), and what ordering and late history go by.

@@ -31,6 +31,8 @@ from .generic import (
     decode_base64,
     decoded_object,
     event_name,
+    gateway_location,
+    gateways_of,
     json_kind,
     now_utc,
     parse_time,
@@ -201,14 +203,18 @@ def _uplink(
         snr = read_number(ctx, item, "snr", f"{path}.snr")
         if snr is None and is_lora:
             snr = 0.0  # omitted at its default value
+        latitude, longitude = gateway_location(item)
         readings.append(
             GatewayReading(
                 key=read_str(ctx, item, "gatewayId", f"{path}.gatewayId"),
                 rssi=read_number(ctx, item, "rssi", f"{path}.rssi"),
                 snr=snr,
+                latitude=latitude,
+                longitude=longitude,
             )
         )
     best = best_gateway(readings)
+    gateways = gateways_of(readings)
 
     dev_addr = read_str(ctx, body, "devAddr", "devAddr")
     if dev_addr is not None:
@@ -229,6 +235,7 @@ def _uplink(
         rssi=best.rssi,
         snr=best.snr,
         gateway_count=best.count,
+        gateways=gateways,
         extra=extra,
         **common,
     )

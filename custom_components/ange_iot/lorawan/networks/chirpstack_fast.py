@@ -19,6 +19,7 @@ import re
 from typing import Any, Final
 
 from ..uplink import Uplink, UplinkKind
+from .generic import GatewayReading, gateway_location, gateways_of
 
 _LOWER_EUI: Final = re.compile(r"[0-9a-f]{16}")
 _U32_MAX: Final = 0xFFFF_FFFF
@@ -104,6 +105,7 @@ def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
     best_key: str | None = None
     keys: set[str] = set()
     anonymous = 0
+    readings: list[GatewayReading] = []
     for item in rx_info:
         if type(item) is not dict:
             return None
@@ -121,6 +123,8 @@ def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
             anonymous += 1
         else:
             keys.add(key)
+            latitude, longitude = gateway_location(item)
+            readings.append(GatewayReading(key=key, rssi=rssi, snr=snr, latitude=latitude, longitude=longitude))
         if rssi > best_rssi or (rssi == best_rssi and snr > best_snr):
             best_rssi, best_snr, best_key = rssi, snr, key
 
@@ -161,6 +165,7 @@ def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
         rssi=best_rssi,
         snr=best_snr,
         gateway_count=len(keys) + anonymous,
+        gateways=gateways_of(readings),
         received_at=received_at,
         device_name=device_name,
         profile_name=profile_name,

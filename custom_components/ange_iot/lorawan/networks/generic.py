@@ -32,7 +32,7 @@ import re
 from typing import Any, Final
 
 from ..errors import EnvelopeError
-from ..uplink import Uplink, UplinkKind, normalize_dev_eui
+from ..uplink import GatewayRx, Uplink, UplinkKind, normalize_dev_eui
 
 __all__ = ["parse"]
 
@@ -285,6 +285,8 @@ class GatewayReading:
     key: str | None
     rssi: float | None
     snr: float | None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -293,6 +295,48 @@ class BestGateway:
     snr: float | None
     key: str | None
     count: int
+
+
+def gateway_location(item: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """A gateway's position from its ``location`` object; (None, None) when absent or odd.
+
+    Only informational, so a malformed location is ignored rather than rejecting the uplink.
+    """
+    location = item.get("location")
+    if not isinstance(location, Mapping):
+        return None, None
+    lat, lon = location.get("latitude"), location.get("longitude")
+    if isinstance(lat, bool) or isinstance(lon, bool):
+        return None, None
+    if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None, None
+    return float(lat), float(lon)
+
+
+def gateways_of(readings: Iterable[GatewayReading]) -> tuple[GatewayRx, ...]:
+    """One entry per identified gateway: its strongest antenna, and its position if known."""
+    best: dict[str, GatewayReading] = {}
+    located: dict[str, tuple[float, float]] = {}
+    for reading in readings:
+        if reading.key is None:
+            continue
+        if reading.latitude is not None and reading.longitude is not None:
+            located.setdefault(reading.key, (reading.latitude, reading.longitude))
+        current = best.get(reading.key)
+        if current is None or (reading.rssi or -math.inf) > (current.rssi or -math.inf):
+            best[reading.key] = reading
+    return tuple(
+        GatewayRx(
+            gateway_id=key,
+            rssi=reading.rssi,
+            snr=reading.snr,
+            latitude=located.get(key, (None, None))[0],
+            longitude=located.get(key, (None, None))[1],
+        )
+        for key, reading in best.items()
+    )
 
 
 def best_gateway(readings: Iterable[GatewayReading]) -> BestGateway:

@@ -29,6 +29,8 @@ from .generic import (
     decode_base64,
     decoded_object,
     event_name,
+    gateway_location,
+    gateways_of,
     json_kind,
     now_utc,
     parse_time,
@@ -146,7 +148,8 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
         if present(inner, "frm_payload")
         else b""
     )
-    best = best_gateway(_gateways(ctx, inner))
+    receptions = _gateways(ctx, inner)
+    best = best_gateway(receptions)
     if best.key is not None:
         extra["gateway_id"] = best.key
     if read_bool(ctx, inner, "confirmed", "uplink_message.confirmed"):
@@ -177,6 +180,7 @@ def parse(body: Mapping[str, Any], event: str | None) -> list[Uplink]:
             rssi=best.rssi,
             snr=best.snr,
             gateway_count=best.count,
+            gateways=gateways_of(receptions),
             received_at=received_at,
             model_hint=model_hint,
             battery=_last_battery(inner),
@@ -273,7 +277,12 @@ def _gateways(ctx: Context, uplink: Mapping[str, Any]) -> list[GatewayReading]:
         snr = read_number(ctx, item, "snr", f"{path}.snr")
         if snr is None and is_lora:
             snr = 0.0  # omitted at its zero value
-        readings.append(GatewayReading(key=_gateway_key(item), rssi=rssi, snr=snr))
+        latitude, longitude = gateway_location(item)
+        readings.append(
+            GatewayReading(
+                key=_gateway_key(item), rssi=rssi, snr=snr, latitude=latitude, longitude=longitude
+            )
+        )
     return readings
 
 
