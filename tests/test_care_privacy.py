@@ -194,6 +194,11 @@ async def test_care_marker_on_every_care_entity(hass: HomeAssistant, care_hub: C
     entities = er.async_entries_for_config_entry(registry, hub.entry.entry_id)
     public = {e.entity_id for e in entities if e.unique_id.startswith(ERS_CO2)}
     public.add(next(e.entity_id for e in entities if e.unique_id.endswith("_rejected_uplinks")))
+    # The radio network (gateways, coverage) is infrastructure, not care data.
+    public |= {
+        e.entity_id for e in entities
+        if e.unique_id.startswith("gateway_") or e.unique_id.endswith("_single_gateway_devices")
+    }
     care = {e.entity_id for e in entities} - public
     platforms = {entity_id.split(".")[0] for entity_id in care}
     assert platforms == {"sensor", "binary_sensor", "event"}

@@ -44,7 +44,7 @@ async def _open_connection(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
-    assert result["menu_options"] == ["connection", "settings"]
+    assert result["menu_options"] == ["connection", "settings", "import_devices", "network_import", "gateway_health"]
     return await hass.config_entries.options.async_configure(result["flow_id"], {"next_step_id": "connection"})
 
 
