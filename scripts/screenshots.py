@@ -28,22 +28,24 @@ TIMEOUT_MS = 30_000
 # Texts the steps wait for and click, per language: the frontend's own words and ours.
 TEXT: dict[str, dict[str, str]] = {
     "sv": {
+        "ok": "OK",
         "configure": "Konfigurera",
-        "submit": "Skicka",
-        "next": "Nästa",
-        "new_hub": "Ny hubb",
+        "confirm": "Bekräfta",
+        "another": "Konfigurera en till instans av",
         "generic": "Generisk JSON",
         "connection": "Anslutning",
-        "webhook": "Webhook",
+        "finish_title": "Skicka generisk JSON",
+        "connection_title": "Anslutning",
     },
     "en": {
+        "ok": "OK",
         "configure": "Configure",
-        "submit": "Submit",
-        "next": "Next",
-        "new_hub": "New hub",
+        "confirm": "Submit",
+        "another": "Setup another instance of",
         "generic": "Generic JSON",
         "connection": "Connection",
-        "webhook": "Webhook",
+        "finish_title": "Post generic JSON",
+        "connection_title": "Connection",
     },
 }
 
@@ -74,6 +76,24 @@ def click_button(key: str) -> Step:
 
     async def step(page: Page, text: dict[str, str]) -> None:
         await page.get_by_role("button", name=text.get(key, key)).first.click(timeout=TIMEOUT_MS)
+
+    return step
+
+
+def click_text_part(key: str) -> Step:
+    """Click the visible element whose text contains the translated `key`."""
+
+    async def step(page: Page, text: dict[str, str]) -> None:
+        await page.get_by_text(text.get(key, key)).first.click(timeout=TIMEOUT_MS)
+
+    return step
+
+
+def click_first_button(key: str) -> Step:
+    """Click the first button named by the translated `key` on the page (a list's first row)."""
+
+    async def step(page: Page, text: dict[str, str]) -> None:
+        await page.get_by_role("button", name=text.get(key, key), exact=True).first.click(timeout=TIMEOUT_MS)
 
     return step
 
@@ -115,6 +135,32 @@ SCENES: dict[str, Scene] = {
         "/ange-vard/0", [wait_selector("hui-view"), settle()], width=412, height=915
     ),
     "operations_dashboard": Scene("/ange-drift/0", [wait_selector("hui-view"), settle()]),
+    # A new generic-JSON hub: its last step carries the URL, the header and the secret. The
+    # dialog is photographed, not submitted, so the demo keeps one hub.
+    "generic_finish": Scene(
+        "/config/integrations/dashboard/add?domain=ange_iot",
+        [
+            click_button("ok"),
+            click_text_part("another"),
+            click_text("generic"),
+            click_button("confirm"),
+            wait_text("finish_title"),
+            settle(),
+        ],
+        height=900,
+    ),
+    # The hub's options: the menu, then Connection, where the details can be found again.
+    "connection": Scene(
+        "/config/integrations/integration/ange_iot",
+        [
+            wait_selector("ha-config-integration-page ha-card"),
+            click_first_button("configure"),
+            click_text("connection"),
+            wait_text("connection_title"),
+            settle(),
+        ],
+        height=900,
+    ),
 }
 
 
