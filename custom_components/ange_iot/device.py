@@ -18,6 +18,7 @@ from .const import (
     MODEL_NETWORK_DECODED,
 )
 from .derived import ROLE, Feature, Value, build_features
+from .derived.feature import parse_time
 from .lorawan.activity import ActivityTracker
 from .lorawan.codecs import MODELS, ModelInfo
 from .lorawan.frame_guard import FrameGuard
@@ -158,12 +159,12 @@ class Device:
         features = stored.get("features")
         if isinstance(features, dict):
             self._restore_features(features)
-        self.measured_at = _time(stored.get("measured_at"))
+        self.measured_at = parse_time(stored.get("measured_at"))
         self.measured_iso = self.measured_at.isoformat() if self.measured_at else None
         key_times = stored.get("key_times")
         if isinstance(key_times, dict):
             for key, value in key_times.items():
-                if (at := _time(value)) is not None:
+                if (at := parse_time(value)) is not None:
                     self.key_times[str(key)] = at
                     self.key_iso[str(key)] = at.isoformat()
 
@@ -175,13 +176,3 @@ class Device:
         """``measured_time`` as ISO 8601 text, for the entities' ``measured_at``."""
         return self.key_iso.get(key) or self.measured_iso
 
-
-def _time(value: object) -> datetime | None:
-    """A stored ISO 8601 time, or None when missing or unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
