@@ -144,9 +144,14 @@ async def test_counters_are_published_as_discovery_sensors(
     ha = Collector(downstream, "homeassistant/#", client_id="ha-discovery")
     ha.client.subscribe("ange_iot_bridge/#", qos=1)
     bridge = await bridge_factory(options_for(upstream, downstream))
-    await wait_until(lambda: any(t.endswith("/state") for t, _ in ha.messages))
-    configs = {t: json.loads(p) for t, p in ha.messages if t.startswith("homeassistant/")}
     node = f"ange_iot_bridge_{bridge.instance}"
+    # Every counter's discovery config and a first state: on a busy machine the state can
+    # arrive before the last config, so wait for both rather than for the state alone.
+    await wait_until(
+        lambda: any(t.endswith("/state") for t, _ in ha.messages)
+        and sum(t.startswith(f"homeassistant/sensor/{node}/") for t, _ in ha.messages) >= 7
+    )
+    configs = {t: json.loads(p) for t, p in ha.messages if t.startswith("homeassistant/")}
     received = configs[f"homeassistant/sensor/{node}/received/config"]
     assert received["state_topic"] == f"ange_iot_bridge/{bridge.instance}/state"
     assert received["unique_id"] == f"{node}_received"
