@@ -7,13 +7,14 @@ from typing import Any
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ange_iot.const import DOMAIN, SUBENTRY_DEVICE
 
 from .conftest import ERS_CO2
+from .helpers import registry_device
 
 HEADER = "DevEUI;Modell;Namn;Roll;Latitud;Longitud;Mätar-ID;Kundnummer;Plats"
 
@@ -74,7 +75,7 @@ async def test_import_400_meters_from_swedish_excel(
     assert meter["customer_number"] == "K000007"
     assert meter["place"] == "Ågatan 7, Ånge"
     assert meter["latitude"] == pytest.approx(62.390007)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "70b3d5e75e000007")})
+    device = registry_device(hass, "70b3d5e75e000007")
     assert device is not None and device.name == "Mätare 7 Ågatan"
     registry = er.async_get(hass)
     # Each meter has its radio entities from the start (disabled by default, as for any device).

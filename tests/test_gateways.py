@@ -20,7 +20,7 @@ from custom_components.ange_iot.const import DOMAIN
 from custom_components.ange_iot.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import AM307, AM307_PAYLOAD, ERS_CO2, ERS_CO2_PAYLOAD
-from .helpers import post
+from .helpers import post, registry_device
 
 DASHBOARD = Path(__file__).parent.parent / "dashboards" / "coverage.yaml"
 GW_NORTH = "0016c001f153a14c"
@@ -86,9 +86,8 @@ async def test_silent_gateway_is_one_problem(
         await hass.async_block_till_done()
 
     await uplinks(both_for_ers=True, south_alive=True)
-    registry = dr.async_get(hass)
     for gateway in (GW_NORTH, GW_SOUTH):
-        device = registry.async_get_device(identifiers={(DOMAIN, f"gateway_{gateway}")})
+        device = registry_device(hass, f"gateway_{gateway}")
         assert device is not None and device.name == f"Gateway {gateway}"
         assert entry.entry_id in device.config_entries
         assert _state(hass, "binary_sensor", f"gateway_{gateway}_connectivity") == "on"
@@ -193,13 +192,13 @@ async def test_removing_a_gateway_device_forgets_it(
     body["rxInfo"] = [_rx(GW_NORTH, -90, 4.0), _rx(GW_SOUTH, -100, 1.0)]
     assert (await post(client, body))[0] == 200
     await hass.async_block_till_done()
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"gateway_{GW_SOUTH}")})
+    device = registry_device(hass, f"gateway_{GW_SOUTH}")
     assert device is not None
     # What the device page's "Delete" does: ask the integration, then remove the device.
     assert await async_remove_config_entry_device(hass, setup_integration, device)
     dr.async_get(hass).async_remove_device(device.id)
     await hass.async_block_till_done()
-    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"gateway_{GW_SOUTH}")}) is None
+    assert registry_device(hass, f"gateway_{GW_SOUTH}") is None
     assert GW_SOUTH not in setup_integration.runtime_data.gateways.tracker.gateways
     assert er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, f"gateway_{GW_SOUTH}_connectivity") is None
     body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 4)
