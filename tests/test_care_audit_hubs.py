@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import json
+import os
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -272,7 +273,16 @@ async def test_a_line_of_the_integrations_own_doing_that_fails_raises_a_repair(
 ) -> None:
     hub = await care_hub(care_unit(), care_device(BUTTON, "milesight_ws101", "Larm R12"))
     events = async_capture_events(hass, "ange_iot_alarm")
-    with patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=OSError(28, "No space left")):
+    real_fsync = os.fsync
+
+    def audit_disk_full(fd: int) -> None:
+        # Only the audit log's disk is full: HA's own storage writes (which also fsync, from
+        # other threads) go on, as they would with the log on a volume of its own.
+        if "/ange_iot/audit/" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    with patch("custom_components.ange_iot.care.audit.os.fsync", side_effect=audit_disk_full):
         await hub.send(BUTTON, WS101_PRESS)
         await hub.manager.async_flush_audit()
     # The alarm still reaches staff (an uplink cannot be refused) ...
