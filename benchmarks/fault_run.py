@@ -41,9 +41,7 @@ import getpass
 import json
 import os
 from pathlib import Path
-import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -61,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.bridge import MOSQUITTO, SRC, free_port, wait_port  # noqa: E402
 from scripts.demo_setup import (  # noqa: E402
     Api,
     Websocket,
@@ -70,27 +69,10 @@ from scripts.demo_setup import (  # noqa: E402
     wait_until_running,
 )
 
-SRC = ROOT / "addons" / "lorawan_bridge" / "src"
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 APP = "fault-run"
 TOPIC = "ange_iot/chirpstack/+/+"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
+# A broker or HA coming back after a SIGKILL may take longer than the bridge benchmark's wait.
+PORT_WAIT_S = 30.0
 
 
 def log(message: str) -> None:
@@ -123,7 +105,7 @@ class Broker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_port(self.port)
+        wait_port(self.port, PORT_WAIT_S)
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process is not None:
@@ -164,7 +146,7 @@ class Bridge:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        wait_port(self.ingress_port)
+        wait_port(self.ingress_port, PORT_WAIT_S)
 
     def health(self) -> dict[str, Any]:
         url = f"http://127.0.0.1:{self.ingress_port}/health"
