@@ -66,7 +66,7 @@ async def _respond(
         await manager.async_respond(response, alarm.alarm_id, user_id, phone=phone)
     except CareError as err:
         # Nobody waits for an answer on the phone: record the refusal so it is not lost.
-        reason = getattr(err, "translation_key", None) or type(err).__name__
+        reason = err.translation_key
         LOGGER.info("Notification action %s on alarm %s refused: %s", response, alarm.alarm_id, reason)
         manager.audit_line(
             "alarm_response_refused", actor=user_id, care_unit=alarm.care_unit, room=alarm.room,
