@@ -63,11 +63,6 @@ OFFLINE_CHECK_INTERVAL: Final = timedelta(minutes=1)
 EVENT_DEVICE_DISCOVERED: Final = f"{DOMAIN}_device_discovered"
 
 
-def signal_device_update(entry_id: str, dev_eui: str) -> str:
-    """Dispatcher signal for new data or availability of one device."""
-    return f"{DOMAIN}_{entry_id}_{dev_eui}_update"
-
-
 def signal_new_keys(entry_id: str) -> str:
     """Dispatcher signal that a device reported reading keys it has no entity for yet."""
     return f"{DOMAIN}_{entry_id}_new_keys"
