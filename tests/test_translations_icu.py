@@ -23,6 +23,7 @@ from .icu import parse_errors
 ROOT = Path(__file__).parent.parent
 INTEGRATION = ROOT / "custom_components/ange_iot"
 BLUEPRINTS = ROOT / "blueprints"
+ADDONS = ROOT / "addons"
 
 
 def _leaves(tree: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -67,6 +68,9 @@ def _all_strings() -> list[tuple[str, str]]:
         strings.extend(_leaves(json.loads(path.read_text(encoding="utf-8")), path.name))
     for path in sorted(BLUEPRINTS.rglob("*.yaml")):
         strings.extend(_blueprint_texts(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))))
+    # The add-ons' option names and descriptions, as the Supervisor's panel shows them.
+    for path in sorted(ADDONS.glob("*/translations/*.yaml")):
+        strings.extend(_leaves(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.relative_to(ROOT))))
     return strings
 
 
@@ -75,6 +79,10 @@ def test_every_string_parses_as_icu_messageformat() -> None:
     # The integration has well over a thousand strings; fewer means the walk missed files.
     assert len(strings) > 1000
     assert any(where.startswith("blueprints/") for where, _ in strings)
+    assert {where.split("/")[1] for where, _ in strings if where.startswith("addons/")} == {
+        "lorawan_bridge",
+        "open_data",
+    }
     errors = parse_errors(strings)
     assert errors == [], "\n".join(f"{where}: {error}" for where, error in errors)
 
