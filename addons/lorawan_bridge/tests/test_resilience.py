@@ -99,6 +99,11 @@ async def test_bridge_sigkilled_mid_stream_loses_nothing(
     proc = bridge_process(options_for(upstream, downstream))
     proc.start()
     await wait_until(lambda: (proc.data / "instance_id").exists())
+    # No integration here: wait until the bridge has settled on the broker's PUBACK (it
+    # remembers the mode in its data folder), as the in-process tests wait for ack_mode.
+    # Otherwise the whole stream piles up while it waits and is in flight at once.
+    mode = proc.data / "ack_mode"
+    await wait_until(lambda: mode.exists() and mode.read_text(encoding="ascii").strip() == "broker", 15)
     await asyncio.sleep(0.5)  # let it subscribe
     sent, thread = _stream(upstream, 900, per_second=600)
     await wait_until(lambda: len(collector.payloads()) >= 250)
