@@ -8,7 +8,8 @@ subscribed. The protocol (docs/DESIGN.md, "Bridge acknowledgement"):
   strip the last two levels before the envelope is parsed; the body is untouched.
 - After ``Hub.handle_envelope`` has taken the event (accepted, duplicate or rejected: it is
   final either way) we acknowledge on ``ange_iot/<network>/ack/<bridge_id>`` with a JSON
-  list of inclusive ranges ``[[first, last], ...]``, in batches, at least once a second.
+  list of inclusive ranges ``[[first, last], ...]``, in batches, at least once a second,
+  at QoS 0, and only over the connection the events came in on (see ``_ACK_QOS``).
 - We announce ourselves with the retained ``ange_iot/<network>/ack/hello`` =
   ``{"protocol": 1}``, at start and after each reconnect to the broker. A bridge that
   never sees it (an older integration) deletes on the broker's PUBACK instead.
@@ -51,6 +52,13 @@ KEEP_RANGES: Final = 4096
 SAVE_DELAY: Final = 30
 """The hub's own save window: both are written together when HA stops."""
 STORAGE_VERSION: Final = 1
+_ACK_QOS: Final = 0
+"""An acknowledgement must never outlive the connection it belongs to. The bridge takes any
+acknowledgement as proof that we are subscribed and opens its window. At QoS 1, HA's MQTT
+client would keep one published while the broker was away and send it again right after
+reconnecting, before HA has subscribed again: the bridge would then send into the void,
+the broker would drop those events, and later ones would overtake them. A lost
+acknowledgement costs only a resend, which is recognised and acknowledged again."""
 _BRIDGE_ID = re.compile(r"^[0-9a-z_-]{1,32}$")
 
 type Token = tuple[str, int]
@@ -206,7 +214,12 @@ class BridgeAcks:
         @callback
         def connection_changed(connected: bool) -> None:
             if connected:
-                self._publish(self.hello_topic, {"protocol": PROTOCOL}, retain=True)
+                self._publish(self.hello_topic, {"protocol": PROTOCOL}, retain=True, qos=1)
+            else:
+                # Sent after the reconnect, they would come before our subscriptions
+                # (see _ACK_QOS). The bridge sends these events again; they are
+                # recognised as taken and acknowledged then.
+                self._drop_pending()
 
         @callback
         def stopping(_event: Event) -> None:
@@ -222,7 +235,10 @@ class BridgeAcks:
         self._unsubscribers.append(mqtt.async_subscribe_connection_status(self._hass, connection_changed))
         self._remove_stop_listener = self._hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stopping)
         await self._async_publish(
-            self.hello_topic, json.dumps({"protocol": PROTOCOL}, separators=(",", ":")), retain=True
+            self.hello_topic,
+            json.dumps({"protocol": PROTOCOL}, separators=(",", ":")),
+            retain=True,
+            qos=1,
         )
 
     @callback
@@ -272,23 +288,31 @@ class BridgeAcks:
     @callback
     def flush(self) -> None:
         """Publish one acknowledgement per bridge for everything waiting."""
+        pending = self._drop_pending()
+        for bridge_id, seqs in pending.items():
+            self._publish(self.ack_topic(bridge_id), to_ranges(seqs), retain=False, qos=_ACK_QOS)
+
+    @callback
+    def _drop_pending(self) -> dict[str, list[int]]:
+        """Forget the acknowledgements waiting to be sent; return them."""
         if self._cancel_flush is not None:
             self._cancel_flush()
             self._cancel_flush = None
         pending, self._pending, self._pending_count = self._pending, {}, 0
-        for bridge_id, seqs in pending.items():
-            self._publish(self.ack_topic(bridge_id), to_ranges(seqs), retain=False)
+        return pending
 
     @callback
-    def _publish(self, topic: str, payload: object, *, retain: bool) -> None:
+    def _publish(self, topic: str, payload: object, *, retain: bool, qos: int) -> None:
         self._hass.async_create_task(
-            self._async_publish(topic, json.dumps(payload, separators=(",", ":")), retain=retain),
+            self._async_publish(
+                topic, json.dumps(payload, separators=(",", ":")), retain=retain, qos=qos
+            ),
             eager_start=True,
         )
 
-    async def _async_publish(self, topic: str, payload: str, *, retain: bool) -> None:
+    async def _async_publish(self, topic: str, payload: str, *, retain: bool, qos: int) -> None:
         try:
-            await mqtt.async_publish(self._hass, topic, payload, qos=1, retain=retain)
+            await mqtt.async_publish(self._hass, topic, payload, qos=qos, retain=retain)
         except HomeAssistantError as err:
             # The bridge sends the events again, and they are acknowledged then.
             LOGGER.debug("Could not publish on %s: %s", topic, err)

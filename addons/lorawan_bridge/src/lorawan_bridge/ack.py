@@ -11,7 +11,7 @@ Protocol (version 1; docs/DESIGN.md has the same text):
   body is the network server's bytes, unchanged. ``bridge_id`` is the bridge's instance id
   (8 hex digits, stable per data directory), ``seq`` the queue row id (decimal, never
   reused by a data directory).
-- Acknowledgement: ``ange_iot/<network>/ack/<bridge_id>``, QoS 1, not retained, payload a
+- Acknowledgement: ``ange_iot/<network>/ack/<bridge_id>``, QoS 0, not retained, payload a
   JSON list of inclusive ranges ``[[first, last], ...]``.
 - Announcement: ``ange_iot/<network>/ack/hello``, retained, payload
   ``{"protocol": 1}``. An empty retained payload withdraws it.
