@@ -14,6 +14,7 @@ from homeassistant.components.recorder.statistics import (
     async_import_statistics,
     statistics_during_period,
 )
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.recorder import get_instance
@@ -173,6 +174,24 @@ async def test_a_drained_backlog_lands_in_the_statistics_of_its_hours(
     assert hour(12) not in rows
     temperature = await _hourly(hass, entity_id(hass, "sensor", ERS_CO2, "temperature"), {"mean"})
     assert temperature[hour(10)]["mean"] == pytest.approx(22.0)
+
+
+async def test_late_readings_taken_just_before_home_assistant_stops_reach_the_statistics(
+    hass: HomeAssistant,
+    hub: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+) -> None:
+    client = await hass_client_no_auth()
+    measured = datetime(2026, 12, 6, 10, 10, tzinfo=UTC)
+    await post(client, chirpstack_up(ERS_CO2, _frame(200, 500), 1, time=measured.isoformat()))
+    await hass.async_block_till_done()
+    # HA stops before the batch's import would have run; stopping unloads no hub.
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+
+    rows = await _hourly(hass, entity_id(hass, "sensor", ERS_CO2, "co2"), {"mean"})
+    assert rows[datetime(2026, 12, 6, 10, tzinfo=UTC)]["mean"] == pytest.approx(500)
 
 
 async def test_a_meter_backlog_counts_at_its_hours_and_bills_by_them(

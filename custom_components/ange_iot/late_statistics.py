@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.components.sensor import SensorStateClass
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -74,6 +75,7 @@ class LateStatistics:
         self.hass = hass
         self._pending: _Pending = {}
         self._flush_timer: CALLBACK_TYPE | None = None
+        self._stop_listener: CALLBACK_TYPE | None = None
 
     @callback
     def add(
@@ -91,10 +93,26 @@ class LateStatistics:
             samples[at] = (float(value), in_order)
         if self._pending and self._flush_timer is None:
             self._flush_timer = async_call_later(self.hass, FLUSH_DELAY, self._flush)
+            # Stopping HA unloads no hub, so async_flush would not run: readings taken in
+            # the last seconds (a bridge drain acknowledged just before a restart) would
+            # never reach the statistics. The recorder still takes imports at this stage.
+            self._stop_listener = self.hass.bus.async_listen_once(
+                EVENT_HOMEASSISTANT_STOP, self._stopping
+            )
+
+    @callback
+    def _stopping(self, _event: Event) -> None:
+        self._stop_listener = None
+        if self._flush_timer is not None:
+            self._flush_timer()
+        self._flush()
 
     @callback
     def _flush(self, _now: datetime | None = None) -> None:
         self._flush_timer = None
+        if self._stop_listener is not None:
+            self._stop_listener()
+            self._stop_listener = None
         pending, self._pending = self._pending, {}
         if pending:
             self.hass.async_create_task(self.async_import(pending), "ange_iot late statistics")
@@ -104,6 +122,9 @@ class LateStatistics:
         if self._flush_timer is not None:
             self._flush_timer()
             self._flush_timer = None
+        if self._stop_listener is not None:
+            self._stop_listener()
+            self._stop_listener = None
         pending, self._pending = self._pending, {}
         if pending:
             await self.async_import(pending)
