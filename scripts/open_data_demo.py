@@ -81,14 +81,16 @@ def places(
     return found
 
 
-def write_options(path: Path, ha_url: str, token: str, place_list: list[dict[str, Any]]) -> None:
+def write_options(
+    path: Path, ha_url: str, token: str, place_list: list[dict[str, Any]], port: int = PORT
+) -> None:
     """Write the service's options, owner-only: they hold the token."""
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {
         "ha_url": ha_url,
         "ha_token": token,
-        "port": PORT,
-        "public_url": PUBLIC_URL,
+        "port": port,
+        "public_url": PUBLIC_URL if port == PORT else f"http://localhost:{port}",
         "publisher_name": "Ånge kommun",
         "publisher_url": "https://www.ange.se",
         "contact_email": "oppnadata@ange.se",
