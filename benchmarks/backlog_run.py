@@ -68,11 +68,15 @@ from benchmarks.backlog_checks import (  # noqa: E402
     states_check,
     statistics_check,
 )
-from benchmarks.bridge import free_port, wait_port  # noqa: E402
-from benchmarks.e2e import (  # noqa: E402
+from benchmarks.bridge import (  # noqa: E402
     Broker,
+    free_port,
+    wait_port,
+)
+from benchmarks.e2e import (  # noqa: E402
     HomeAssistant,
     bridge_between,
+    broker,
     common_arguments,
     entity_ids,
     log,
@@ -175,10 +179,10 @@ class OpenData:
         return f"http://127.0.0.1:{self.port}"
 
 
-async def send(broker: Broker, batch: list[tuple[str, bytes]]) -> None:
+async def send(to: Broker, batch: list[tuple[str, bytes]]) -> None:
     """Publish ``batch`` as the network server, 200 a second, and wait until it is sent."""
     thread = threading.Thread(
-        target=publish, args=(broker, len(batch), batch.__getitem__, 200.0, [0]), daemon=True
+        target=publish, args=(to, len(batch), batch.__getitem__, 200.0, [0]), daemon=True
     )
     thread.start()
     await asyncio.to_thread(thread.join)
@@ -186,7 +190,7 @@ async def send(broker: Broker, batch: list[tuple[str, bytes]]) -> None:
 
 async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     plan = make_plan(datetime.now(UTC).replace(microsecond=0), timedelta(minutes=args.interval))
-    upstream, downstream = Broker(work / "upstream"), Broker(work / "downstream")
+    upstream, downstream = broker(work / "upstream"), broker(work / "downstream")
     upstream.start()
     downstream.start()
     ha = HomeAssistant(work / "ha", args.ha_pythonpath, name="Backlog run", recorder=True)
@@ -279,8 +283,8 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         open_data.stop()
         bridge.kill(signal.SIGTERM)
         await asyncio.to_thread(ha.stop)
-        downstream.kill(signal.SIGTERM)
-        upstream.kill(signal.SIGTERM)
+        downstream.stop()
+        upstream.stop()
 
 
 def main() -> int:

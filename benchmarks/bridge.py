@@ -60,14 +60,33 @@ def wait_port(port: int, timeout: float = 15.0) -> None:
 
 
 class Broker:
-    def __init__(self, directory: Path, max_inflight: int = 20) -> None:
+    """One Mosquitto on loopback; keeps its port across restarts.
+
+    ``persistent``: with a persistence file, as the Mosquitto add-on runs it (the
+    end-to-end runs kill and restart it). ``port_wait``: how long start() waits for it.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        max_inflight: int = 20,
+        *,
+        persistent: bool = False,
+        port_wait: float = 15.0,
+    ) -> None:
         self.directory = directory
         self.port = free_port()
+        self.port_wait = port_wait
         self.process: subprocess.Popen[bytes] | None = None
         directory.mkdir(parents=True)
+        persistence = (
+            f"persistence true\npersistence_location {directory}/\nautosave_interval 5\n"
+            if persistent
+            else "persistence false\n"
+        )
         (directory / "mosquitto.conf").write_text(
             f"user {getpass.getuser()}\n"
-            "persistence false\n"
+            f"{persistence}"
             "max_queued_messages 0\n"
             "max_queued_bytes 0\n"
             # Unacknowledged QoS 1 messages the broker sends a client; 20 is Mosquitto's
@@ -84,46 +103,91 @@ class Broker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_port(self.port)
+        wait_port(self.port, self.port_wait)
 
     def stop(self) -> None:
+        self.kill(signal.SIGTERM)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
+            self.process.send_signal(sig)
+            self.process.wait(15)
             self.process = None
 
 
-class BridgeProcess:
-    def __init__(self, directory: Path, options: dict[str, Any]) -> None:
+def chirpstack_options(upstream: Broker, downstream: Broker, **extra: Any) -> dict[str, Any]:
+    """The bridge's options for ChirpStack from one loopback broker to the other."""
+    return {
+        "network": "chirpstack",
+        "upstream_host": "127.0.0.1",
+        "upstream_port": upstream.port,
+        "downstream_host": "127.0.0.1",
+        "downstream_port": downstream.port,
+    } | extra
+
+
+class Bridge:
+    """``python -m lorawan_bridge`` with its own data directory; start() again after kill().
+
+    ``flags`` go to its command line after the options, data and ingress port.
+    """
+
+    def __init__(
+        self, directory: Path, options: dict[str, Any], *flags: str, port_wait: float = 15.0
+    ) -> None:
         directory.mkdir(parents=True)
         self.directory = directory
         (directory / "options.json").write_text(json.dumps(options), encoding="utf-8")
+        self.flags = flags
+        self.port_wait = port_wait
         self.ingress_port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
         env = os.environ | {"PYTHONPATH": str(SRC)}
         env.pop("SUPERVISOR_TOKEN", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lorawan_bridge",
-                "--options",
-                str(directory / "options.json"),
-                "--data",
-                str(directory / "data"),
-                "--ingress-port",
-                str(self.ingress_port),
-                "--log-level",
-                "WARNING",
-            ],
-            env=env,
-            stdout=(directory / "bridge.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_port(self.ingress_port)
+        with (self.directory / "bridge.log").open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "lorawan_bridge",
+                    "--options",
+                    str(self.directory / "options.json"),
+                    "--data",
+                    str(self.directory / "data"),
+                    "--ingress-port",
+                    str(self.ingress_port),
+                    *self.flags,
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        wait_port(self.ingress_port, self.port_wait)
 
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ingress_port}/health", timeout=5) as r:
             return dict(json.load(r))
+
+    def drained(self) -> bool:
+        """Whether everything received has left the queue."""
+        health = self.health()
+        return bool(health["queued"] == 0 and health["received"] > 0)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process is not None:
+            self.process.send_signal(sig)
+            self.process.wait(30)
+            self.process = None
+
+
+class BridgeProcess(Bridge):
+    """A bridge started at once, with the measurements this benchmark takes of it."""
+
+    def __init__(self, directory: Path, options: dict[str, Any]) -> None:
+        super().__init__(directory, options, "--log-level", "WARNING")
+        self.start()
 
     def wait(self, predicate: Any, timeout: float = 600.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -135,19 +199,23 @@ class BridgeProcess:
                 raise TimeoutError(f"bridge state not reached: {health}")
             time.sleep(0.05)
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
 
     def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
+        self.kill(signal.SIGTERM)
 
 
 def envelope(n: int) -> tuple[str, bytes]:
@@ -273,14 +341,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     downstream = Broker(work / "downstream")
     upstream.start()
     downstream.start()
-    options = {
-        "network": "chirpstack",
-        "upstream_host": "127.0.0.1",
-        "upstream_port": upstream.port,
-        "downstream_host": "127.0.0.1",
-        "downstream_port": downstream.port,
-        "queue_max_mb": 1024,
-    }
+    options = chirpstack_options(upstream, downstream, queue_max_mb=1024)
     bridge = BridgeProcess(work / "bridge", options)
     bridge.wait(lambda h: h["upstream_connected"] and h["downstream_connected"], 30)
     counter = Counter(downstream.port)

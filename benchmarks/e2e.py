@@ -17,7 +17,6 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 import contextlib
-import getpass
 import json
 import os
 from pathlib import Path
@@ -27,7 +26,6 @@ import sys
 import tempfile
 import time
 from typing import Any
-import urllib.request
 
 from paho.mqtt.client import Client, MQTTv311
 from paho.mqtt.enums import CallbackAPIVersion
@@ -36,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.bridge import MOSQUITTO, SRC, free_port, wait_port  # noqa: E402
+from benchmarks.bridge import Bridge, Broker, chirpstack_options, free_port  # noqa: E402
 from scripts.demo_setup import (  # noqa: E402
     Api,
     Websocket,
@@ -56,102 +54,15 @@ def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
-class Broker:
-    """One Mosquitto with persistence; keeps its port across restarts."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        directory.mkdir(parents=True)
-        (directory / "mosquitto.conf").write_text(
-            f"user {getpass.getuser()}\n"
-            "persistence true\n"
-            f"persistence_location {directory}/\n"
-            "autosave_interval 5\n"
-            "max_queued_messages 0\n"
-            "max_queued_bytes 0\n"
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n",
-            encoding="utf-8",
-        )
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [MOSQUITTO, "-c", str(self.directory / "mosquitto.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_port(self.port, PORT_WAIT_S)
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.process is not None:
-            self.process.send_signal(sig)
-            self.process.wait(15)
-            self.process = None
-
-
-class Bridge:
-    """``python -m lorawan_bridge`` with its own data directory."""
-
-    def __init__(self, directory: Path, options: dict[str, Any]) -> None:
-        directory.mkdir(parents=True)
-        self.directory = directory
-        (directory / "options.json").write_text(json.dumps(options), encoding="utf-8")
-        self.ingress_port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = os.environ | {"PYTHONPATH": str(SRC)}
-        env.pop("SUPERVISOR_TOKEN", None)
-        with (self.directory / "bridge.log").open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "lorawan_bridge",
-                    "--options",
-                    str(self.directory / "options.json"),
-                    "--data",
-                    str(self.directory / "data"),
-                    "--ingress-port",
-                    str(self.ingress_port),
-                    "--stats-interval",
-                    "5",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        wait_port(self.ingress_port, PORT_WAIT_S)
-
-    def health(self) -> dict[str, Any]:
-        url = f"http://127.0.0.1:{self.ingress_port}/health"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return dict(json.load(response))
-
-    def drained(self) -> bool:
-        """Whether everything received has left the queue (the integration acknowledged it)."""
-        health = self.health()
-        return bool(health["queued"] == 0 and health["received"] > 0)
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.process is not None:
-            self.process.send_signal(sig)
-            self.process.wait(30)
-            self.process = None
+def broker(directory: Path) -> Broker:
+    """A Mosquitto with persistence, as the Mosquitto add-on runs it."""
+    return Broker(directory, persistent=True, port_wait=PORT_WAIT_S)
 
 
 def bridge_between(directory: Path, upstream: Broker, downstream: Broker, **extra: Any) -> Bridge:
     """A ChirpStack bridge from the network server's broker to Home Assistant's."""
-    options = {
-        "network": "chirpstack",
-        "upstream_host": "127.0.0.1",
-        "upstream_port": upstream.port,
-        "downstream_host": "127.0.0.1",
-        "downstream_port": downstream.port,
-    }
-    return Bridge(directory, options | extra)
+    options = chirpstack_options(upstream, downstream, **extra)
+    return Bridge(directory, options, "--stats-interval", "5", port_wait=PORT_WAIT_S)
 
 
 class HomeAssistant:
@@ -230,7 +141,7 @@ class HomeAssistant:
 
 
 def publish(
-    broker: Broker,
+    to: Broker,
     count: int,
     message: Callable[[int], tuple[str, bytes]],
     rate: float,
@@ -242,7 +153,7 @@ def publish(
     """
     client = Client(CallbackAPIVersion.VERSION2, client_id="chirpstack", protocol=MQTTv311)
     client.max_inflight_messages_set(100)
-    client.connect("127.0.0.1", broker.port)
+    client.connect("127.0.0.1", to.port)
     client.loop_start()
     begin = time.monotonic()
     infos = []
@@ -258,7 +169,7 @@ def publish(
     client.loop_stop()
 
 
-async def set_up_hub(api: Api, ha: HomeAssistant, broker: Broker, application_id: str) -> str:
+async def set_up_hub(api: Api, ha: HomeAssistant, ha_broker: Broker, application_id: str) -> str:
     """Onboard, add the mqtt integration and a ChirpStack hub on the bridge's topics.
 
     Returns the hub's config entry id; ``api`` holds the onboarded user's token after.
@@ -272,7 +183,7 @@ async def set_up_hub(api: Api, ha: HomeAssistant, broker: Broker, application_id
     done = await api.call(
         "POST",
         f"/api/config/config_entries/flow/{flow['flow_id']}",
-        body={"broker": "127.0.0.1", "port": broker.port},
+        body={"broker": "127.0.0.1", "port": ha_broker.port},
     )
     _expect(done, "create_entry")
     flow = await api.call("POST", "/api/config/config_entries/flow", body={"handler": "ange_iot"})

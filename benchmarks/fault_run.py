@@ -50,9 +50,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.e2e import (  # noqa: E402
-    Broker,
     HomeAssistant,
     bridge_between,
+    broker,
     common_arguments,
     entity_ids,
     log,
@@ -127,7 +127,7 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         sent[dev_eui] += 1
         plan.append((dev_eui, sent[dev_eui]))  # frame counters 1, 2, 3, ... per device
 
-    upstream, downstream = Broker(work / "upstream"), Broker(work / "downstream")
+    upstream, downstream = broker(work / "upstream"), broker(work / "downstream")
     upstream.start()
     downstream.start()
     ha = HomeAssistant(work / "ha", args.ha_pythonpath, name="Fault run")
@@ -233,8 +233,8 @@ async def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         await session.close()
         bridge.kill(signal.SIGTERM)
         await asyncio.to_thread(ha.stop)
-        downstream.kill(signal.SIGTERM)
-        upstream.kill(signal.SIGTERM)
+        downstream.stop()
+        upstream.stop()
 
 
 def main() -> int:
