@@ -83,7 +83,9 @@ class Hub:
         # The entities of each device: (their key, or None for every update; handler).
         # Called directly rather than through a dispatcher signal: per uplink, only the
         # entities whose key changed are called, with no dispatch machinery between.
-        self._device_listeners: dict[str, list[tuple[str | None, DeviceListener]]] = {}
+        # A tuple per device, replaced on (un)subscribe: notify runs for every uplink
+        # and iterates it without a copy, even when a listener unsubscribes meanwhile.
+        self._device_listeners: dict[str, tuple[tuple[str | None, DeviceListener], ...]] = {}
         self._stored: dict[str, Any] = {}
         self._sync_listeners: list[Callable[[], None]] = []
         self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
@@ -345,12 +347,16 @@ class Hub:
         ``changed`` is None when the device's availability changed. Returns the remover.
         """
         entry = (key, listener)
-        self._device_listeners.setdefault(dev_eui, []).append(entry)
+        self._device_listeners[dev_eui] = (*self._device_listeners.get(dev_eui, ()), entry)
 
         def remove() -> None:
-            listeners = self._device_listeners.get(dev_eui)
-            if listeners is not None and entry in listeners:
-                listeners.remove(entry)
+            listeners = self._device_listeners.get(dev_eui, ())
+            if entry not in listeners:
+                return
+            if remaining := tuple(other for other in listeners if other is not entry):
+                self._device_listeners[dev_eui] = remaining
+            else:
+                del self._device_listeners[dev_eui]
 
         return remove
 
@@ -360,7 +366,7 @@ class Hub:
         listeners = self._device_listeners.get(dev_eui)
         if not listeners:
             return
-        for key, listener in list(listeners):
+        for key, listener in listeners:
             if changed is None or key is None or key in changed:
                 listener(changed)
 
@@ -415,7 +421,6 @@ class Hub:
         self.notify(device.dev_eui, self.ingest.announce(device, set(derived)))
         self._save_soon.schedule()
 
-    @callback
     @callback
     def heard(self, device: Device, uplink: Uplink) -> None:
         """The radio side of an uplink: which gateways carried it (coverage, HPR1)."""

@@ -9,7 +9,7 @@ day is one gateway failure away from being lost.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import statistics
@@ -56,6 +56,11 @@ class GatewayState:
         }
 
 
+def _signal_rank(rx: GatewayRx) -> tuple[bool, float, float]:
+    """Order receptions by signal: a known RSSI first, then RSSI, then SNR."""
+    return (rx.rssi is not None, rx.rssi or 0.0, rx.snr or 0.0)
+
+
 @dataclass(slots=True)
 class CoverageTracker:
     """Every gateway seen, and for each device the gateways that heard it and when."""
@@ -68,32 +73,47 @@ class CoverageTracker:
     # dev_eui -> (RSSI, SNR) at the best gateway of its latest uplink.
     signal: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
-    def observe(self, dev_eui: str, receptions: Iterable[GatewayRx], at: datetime) -> tuple[set[str], set[str]]:
-        """Record one uplink; return (gateways seen for the first time, gateways back from silence)."""
+    def observe(
+        self, dev_eui: str, receptions: Sequence[GatewayRx], at: datetime
+    ) -> tuple[set[str], set[str]]:
+        """Record one uplink; return (gateways seen for the first time, gateways back from silence).
+
+        This runs for every uplink, so it builds nothing that the previous uplink of the
+        device left as it is (the same gateways, the same best signal).
+        """
         new: set[str] = set()
         back: set[str] = set()
-        ids: set[str] = set()
-        receptions_list = list(receptions)
-        for rx in receptions_list:
-            ids.add(rx.gateway_id)
-            state = self.gateways.get(rx.gateway_id)
+        heard = self.heard.get(dev_eui)
+        if heard is None:
+            heard = self.heard[dev_eui] = {}
+        for rx in receptions:
+            gateway_id = rx.gateway_id
+            state = self.gateways.get(gateway_id)
             if state is None:
-                state = self.gateways[rx.gateway_id] = GatewayState(rx.gateway_id, at)
-                new.add(rx.gateway_id)
-            state.last_uplink = max(state.last_uplink, at)
+                state = self.gateways[gateway_id] = GatewayState(gateway_id, at)
+                new.add(gateway_id)
+            if at > state.last_uplink:
+                state.last_uplink = at
             if state.silent:
                 state.silent = False
-                back.add(rx.gateway_id)
+                back.add(gateway_id)
             if rx.latitude is not None and rx.longitude is not None:
                 state.latitude, state.longitude = rx.latitude, rx.longitude
             if rx.rssi is not None:
                 state.rssi.append(rx.rssi)
             if rx.snr is not None:
                 state.snr.append(rx.snr)
-            self.heard.setdefault(dev_eui, {})[rx.gateway_id] = at
-        if ids:
-            self.latest[dev_eui] = frozenset(ids)
-            best = max(receptions_list, key=lambda rx: (rx.rssi is not None, rx.rssi or 0.0, rx.snr or 0.0))
+            heard[gateway_id] = at
+        if not receptions:
+            return new, back
+        latest = self.latest.get(dev_eui)
+        if latest is None or len(latest) != len(receptions) or any(
+            rx.gateway_id not in latest for rx in receptions
+        ):
+            self.latest[dev_eui] = frozenset(rx.gateway_id for rx in receptions)
+        best = receptions[0] if len(receptions) == 1 else max(receptions, key=_signal_rank)
+        signal = self.signal.get(dev_eui)
+        if signal is None or signal[0] != best.rssi or signal[1] != best.snr:
             self.signal[dev_eui] = (best.rssi, best.snr)
         return new, back
 

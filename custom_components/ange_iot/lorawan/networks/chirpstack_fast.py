@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, Final
 
-from ..uplink import Uplink, UplinkKind
+from ..uplink import GatewayRx, Uplink, UplinkKind
 from .generic import GatewayReading, gateway_location, gateways_of
 
 _LOWER_EUI: Final = re.compile(r"[0-9a-f]{16}")
@@ -43,6 +43,19 @@ def _number(value: object) -> float | None:
     if type(value) is int:
         return float(value)
     return None
+
+
+def _one_gateway(reading: GatewayReading) -> tuple[GatewayRx]:
+    """The gateways of an uplink one gateway heard: what gateways_of gives, built directly."""
+    return (
+        GatewayRx(
+            gateway_id=reading.key or "",
+            rssi=reading.rssi,
+            snr=reading.snr,
+            latitude=reading.latitude,
+            longitude=reading.longitude,
+        ),
+    )
 
 
 def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
@@ -154,6 +167,8 @@ def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
     if best_key is not None:
         extra["gateway_id"] = best_key
     decoded = body.get("object")
+    if decoded is not None:
+        decoded = dict(decoded) if isinstance(decoded, Mapping) else None
     return Uplink(
         network="chirpstack",
         dev_eui=dev_eui,
@@ -161,11 +176,11 @@ def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
         f_port=f_port,
         f_cnt=f_cnt,
         payload=payload,
-        decoded=dict(decoded) if isinstance(decoded, Mapping) else None,
+        decoded=decoded,
         rssi=best_rssi,
         snr=best_snr,
         gateway_count=len(keys) + anonymous,
-        gateways=gateways_of(readings),
+        gateways=_one_gateway(readings[0]) if len(readings) == 1 else gateways_of(readings),
         received_at=received_at,
         device_name=device_name,
         profile_name=profile_name,
