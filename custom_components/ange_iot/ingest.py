@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 
 from .const import LOGGER as _LOGGER, MODEL_NETWORK_DECODED
 from .derived import ROLE, Role, Value
+from .derived.feature import CountsLate
 from .device import Device, DownlinkPush
 from .lorawan.codecs import CodecError, SkippedItems, decode_frame, readings_from_decoded
 from .lorawan.errors import EnvelopeError
@@ -245,6 +246,11 @@ class Ingest:
             # An older frame arriving after a newer one (its counter is lower, and so is
             # its network-server time, which a replay cannot fake): history, not state.
             self._history(device, readings, at, now)
+            device.guard.taken_late(uplink.f_cnt, uplink.payload)
+            # Counts still add up, when the frame is known to be new: an unseen counter,
+            # or the bridge's sequence number. A lower counter alone may be a replay.
+            if verdict is Verdict.ACCEPT or late_ok:
+                self._late_counts(device, readings, at)
         else:
             self._seen(device, uplink, at, self._apply(device, readings, at, now))
         result.accepted += 1
@@ -301,6 +307,18 @@ class Ingest:
                 device.dev_eui,
                 at.isoformat(),
             )
+
+    def _late_counts(self, device: Device, readings: Readings, at: datetime) -> None:
+        """Add what an older uplink counted to the features whose readings add up."""
+        values = _values(readings)
+        changed: set[str] = set()
+        local = self.local_time(at)
+        for feature in device.features.values():
+            if isinstance(feature, CountsLate) and (derived := feature.late(values, local)):
+                device.values.update(derived)
+                changed.update(derived)
+        if changed:
+            self.sink.updated(device, self.announce(device, changed))
 
     def announce(self, device: Device, changed: set[str]) -> frozenset[str]:
         """Tell the sink about keys seen for the first time; return the changed keys."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime, timedelta
 import math
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..lorawan.quantities import Reading
 
@@ -36,6 +36,17 @@ class Feature(Protocol):
 
     def restore(self, data: Mapping[str, Any]) -> None:
         """Load as_dict() output; unknown or damaged data is ignored."""
+
+
+@runtime_checkable
+class CountsLate(Protocol):
+    """A feature whose readings add up, so an older uplink arriving late still counts.
+
+    Other features follow the newest state, which an older reading must not change.
+    """
+
+    def late(self, values: Mapping[str, Value], measured: datetime) -> Values:
+        """Add what an uplink measured at ``measured`` (local time) counted; return the changes."""
 
 
 def as_float(value: object) -> float | None:

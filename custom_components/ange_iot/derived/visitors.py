@@ -64,16 +64,38 @@ class TrailCounter:
         self.total += new
         return {VISITORS_TODAY: self.today, VISITORS_SEASON: self.season, VISITORS_TOTAL: self.total}
 
-    def _new_visitors(self, values: Mapping[str, Value], changed: Set[str]) -> int | None:
-        # A device that sends both a period count and its running total would be counted
-        # twice; the period count is the one that survives resets without guessing.
-        period: int | None = None
+    def late(self, values: Mapping[str, Value], measured: datetime) -> Values:
+        """Passers-by of an older uplink that arrived after newer ones (a backlog resent).
+
+        Only period counts add up out of order; a running total that arrives late is
+        older than the one already taken, which includes its visitors.
+        """
+        new = self._period_count(values, values.keys())
+        if not new:
+            return {}
+        self.period_counts = True
+        if measured.date().isoformat() == self.day:
+            self.today += new
+        if self._season_of(measured) == self.season_id:
+            self.season += new
+        self.total += new
+        return {VISITORS_TODAY: self.today, VISITORS_SEASON: self.season, VISITORS_TOTAL: self.total}
+
+    @staticmethod
+    def _period_count(values: Mapping[str, Value], changed: Set[str]) -> int | None:
+        """Passers-by since the previous uplink (people_in, or a PIR counter's motion)."""
         for key in ("people_in", "motion"):
             if key in changed:
                 count = as_float(values.get(key))
-                period = None if count is None or count < 0 else int(count)
-                self.period_counts = True
-                break
+                return None if count is None or count < 0 else int(count)
+        return None
+
+    def _new_visitors(self, values: Mapping[str, Value], changed: Set[str]) -> int | None:
+        # A device that sends both a period count and its running total would be counted
+        # twice; the period count is the one that survives resets without guessing.
+        period = self._period_count(values, changed)
+        if "people_in" in changed or "motion" in changed:
+            self.period_counts = True
         total = as_float(values.get("people_total")) if "people_total" in changed else None
         if total is None or total < 0:
             return period

@@ -9,7 +9,7 @@ day is one gateway failure away from being lost.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import statistics
@@ -92,8 +92,7 @@ class CoverageTracker:
             if state is None:
                 state = self.gateways[gateway_id] = GatewayState(gateway_id, at)
                 new.add(gateway_id)
-            if at > state.last_uplink:
-                state.last_uplink = at
+            state.last_uplink = max(state.last_uplink, at)
             if state.silent:
                 state.silent = False
                 back.add(gateway_id)

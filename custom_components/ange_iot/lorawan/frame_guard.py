@@ -12,6 +12,9 @@ from enum import StrEnum
 import hashlib
 
 _RECENT_FRAMES = 8
+# Older frames taken late (a backlog resent out of order): enough for a long outage's
+# resends to be recognised when they come again.
+_LATE_FRAMES = 256
 
 
 class Verdict(StrEnum):
@@ -33,6 +36,8 @@ class FrameGuard:
     last_f_cnt: int | None = None
     rejoined: bool = False
     recent: dict[int, bytes] = field(default_factory=dict)
+    # Frames below last_f_cnt that were taken as late history, oldest first.
+    late: dict[int, bytes] = field(default_factory=dict)
 
     def check(self, f_cnt: int | None, payload: bytes) -> Verdict:
         """Judge an uplink and, when it is accepted, remember it."""
@@ -41,19 +46,28 @@ class FrameGuard:
         fingerprint = _fingerprint(payload)
         last = self.last_f_cnt
         if last is not None and f_cnt <= last:
-            if self.recent.get(f_cnt) == fingerprint and not self.rejoined:
+            if not self.rejoined and fingerprint in (self.recent.get(f_cnt), self.late.get(f_cnt)):
                 return Verdict.DUPLICATE
             # A session restarts at 0 after a join. The join event itself may not be
             # forwarded (TTS webhooks make it optional), so counter 0 counts as one too.
             if not (self.rejoined or f_cnt == 0):
                 return Verdict.REPLAY
             self.recent.clear()
+            self.late.clear()
         self.rejoined = False
         self.last_f_cnt = f_cnt
         self.recent[f_cnt] = fingerprint
         if len(self.recent) > _RECENT_FRAMES:
             del self.recent[min(self.recent)]
         return Verdict.ACCEPT
+
+    def taken_late(self, f_cnt: int | None, payload: bytes) -> None:
+        """Remember an older frame that was taken out of order, so it counts only once."""
+        if f_cnt is None:
+            return
+        self.late[f_cnt] = _fingerprint(payload)
+        if len(self.late) > _LATE_FRAMES:
+            del self.late[next(iter(self.late))]
 
     def joined(self) -> None:
         """Note a (re)join: the next uplink may start again from frame counter 0."""
