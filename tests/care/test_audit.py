@@ -136,6 +136,31 @@ def test_a_crash_between_line_and_head_is_repaired_on_start(tmp_path: Path) -> N
     assert verify(tmp_path).ok
 
 
+def test_a_head_that_cannot_be_written_does_not_fail_the_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Disk trouble after the line's fsync: the line stands, once; the head catches up."""
+    log = AuditLog(tmp_path)
+    fill(log, 2)
+    # The head is written through a temporary file; a directory in its place fails that.
+    blocker = tmp_path / f".{HEAD_FILE}.tmp"
+    blocker.mkdir()
+
+    entry = log.append("alarm_resolved", at=T0 + timedelta(hours=1), actor=NURSE)
+
+    assert entry["seq"] == 3
+    assert "Audit line 3 is written but the head is not" in caplog.text
+    # On disk the head is one behind, which a check must not call whole.
+    assert verify(tmp_path).reason == "head_mismatch"
+    assert log.verify().reason == "head_mismatch"  # still cannot write it
+    blocker.rmdir()
+    # The log's own check writes the head first; every line is there exactly once.
+    result = log.verify()
+    assert result.ok
+    assert result.lines_checked == 3
+    assert [line["seq"] for line in log.read(T0 - timedelta(days=1), T0 + timedelta(days=1))] == [1, 2, 3]
+
+
 def test_concurrent_appends_keep_one_chain(tmp_path: Path) -> None:
     log = AuditLog(tmp_path)
     threads = [threading.Thread(target=fill, args=(log, 25)) for _ in range(4)]

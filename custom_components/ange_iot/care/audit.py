@@ -36,6 +36,7 @@ from enum import StrEnum
 import hashlib
 import hmac
 import json
+import logging
 import os
 from pathlib import Path
 import re
@@ -46,6 +47,8 @@ from .errors import CareError, InvalidCodeError, PersonalDataError
 from .identity import is_stored_code, is_technical_id, looks_like_identity_number
 from .moments import from_iso, require_aware, utc
 from .privacy import JsonValue, plain_mapping
+
+_LOGGER = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 SYSTEM_ACTOR = "system"
@@ -297,6 +300,8 @@ class AuditLog:
         self._key = key
         self._lock = threading.Lock()
         self._directory.mkdir(parents=True, exist_ok=True)
+        # The head lags the chain's end while a write of it has failed (see _sync_head).
+        self._head_behind = False
         self._seq, self._last_hash, self._last_file = self._find_chain_end()
 
     @property
@@ -390,8 +395,27 @@ class AuditLog:
                     file.truncate(size)
                     raise
             self._seq, self._last_hash, self._last_file = entry["seq"], _sha256(raw), name
-            self._write_head(self._seq, self._last_hash)
+            self._head_behind = True
+            self._sync_head()
         return entry
+
+    def _sync_head(self) -> None:
+        """Bring the head to the chain's end; a failure is retried by the next append or check.
+
+        By now the line is on disk: failing the append would make the caller write it a
+        second time. Until the head is written, ``verify`` reports ``head_mismatch``.
+        """
+        try:
+            self._write_head(self._seq, self._last_hash)
+        except OSError as err:
+            _LOGGER.warning(
+                "Audit line %d is written but the head is not (%s); it is written with the "
+                "next line or check",
+                self._seq,
+                err,
+            )
+            return
+        self._head_behind = False
 
     def _lines(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
         try:
@@ -499,8 +523,10 @@ class AuditLog:
         return [entry for _raw, entry in selected]
 
     def verify(self) -> VerifyResult:
-        """:func:`verify` on this log, with its key."""
+        """:func:`verify` on this log, with its key, once a head left behind is written."""
         with self._lock:
+            if self._head_behind:
+                self._sync_head()
             return verify(self._directory, key=self._key)
 
     def purge_older_than(
