@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+import json
 import logging
 from typing import Any
 
@@ -15,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ange_iot.const import DOMAIN, MAX_BODY_BYTES
 
 from .conftest import AM307, AM307_PAYLOAD, ERS_CO2, ERS_CO2_PAYLOAD, UNKNOWN
-from .helpers import post, rejected_total, state_of
+from .helpers import SECRET, WEBHOOK_ID, post, rejected_total, state_of
 
 Envelope = Callable[..., dict[str, Any]]
 
@@ -115,6 +116,34 @@ async def test_oversize_body_refused(
     client = await hass_client_no_auth()
     status, _ = await post(client, b"{" + b" " * MAX_BODY_BYTES + b"}")
     assert status == 413
+    assert rejected_total(hass, setup_integration.entry_id) == 1
+
+
+async def test_chunked_bodies_are_read_and_an_endless_one_is_refused(
+    hass: HomeAssistant,
+    setup_integration: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    chirpstack_up: Envelope,
+) -> None:
+    """A sender that announces no length (chunked transfer) is read up to the limit only."""
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{WEBHOOK_ID}?event=up"
+    headers = {"X-Ange-Iot-Secret": SECRET}
+
+    async def chunks(body: bytes, size: int) -> AsyncIterator[bytes]:
+        for start in range(0, len(body), size):
+            yield body[start : start + size]
+
+    envelope = json.dumps(chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 10)).encode()
+    response = await client.post(url, headers=headers, data=chunks(envelope, 100))
+    await hass.async_block_till_done()
+    assert response.status == 200
+    assert (await response.json())["accepted"] == 1
+    assert state_of(hass, "sensor", ERS_CO2, "co2").state == "776"
+
+    endless = b"{" + b" " * MAX_BODY_BYTES + b"}"
+    response = await client.post(url, headers=headers, data=chunks(endless, 64 * 1024))
+    assert response.status == 413
     assert rejected_total(hass, setup_integration.entry_id) == 1
 
 

@@ -41,8 +41,11 @@ def _answer(status: HTTPStatus, message: str, **extra: object) -> web.Response:
 
 async def _read_limited(request: web.Request) -> bytes | None:
     """Read the body, or return None as soon as it grows past the limit."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
+    if request.content_length is not None:
+        if request.content_length > MAX_BODY_BYTES:
+            return None
+        # The announced length is what aiohttp reads, no more: one read, no chunk loop.
+        return await request.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(64 * 1024):
