@@ -11,14 +11,22 @@ from typing import Any
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
-from custom_components.ange_iot.const import DOMAIN, MODEL_NETWORK_DECODED
+from custom_components.ange_iot.care_runtime.entities import CareEntity
+from custom_components.ange_iot.const import (
+    ATTR_CATEGORY,
+    CATEGORY_CARE,
+    DOMAIN,
+    MODEL_NETWORK_DECODED,
+)
 from custom_components.ange_iot.diagnostics import (
     async_get_config_entry_diagnostics,
     async_get_device_diagnostics,
 )
+from custom_components.ange_iot.entity import AngeIotBaseEntity
 
 from .conftest import ERS_CO2, ERS_CO2_PAYLOAD, device_subentry
 from .helpers import post, registry_device
@@ -253,3 +261,32 @@ async def test_alarm_event_data_has_only_contract_keys(hass: HomeAssistant, care
     assert [set(e.data) for e in events] == [base, base, base | {"acknowledged_by"}, base | {"acknowledged_by", "outcome"}]
     assert {e.data["room"] for e in events} == {ROOM}
     assert {e.data["care_unit"] for e in events} == {UNIT}
+
+
+async def test_every_entity_shares_one_base_and_only_care_data_is_marked(
+    hass: HomeAssistant, care_hub: Callable[..., Any]
+) -> None:
+    """common-modules: one entity base; the care marker (open data's guard) exactly on care data."""
+    hub = await care_hub(
+        care_unit(),
+        dispenser(),
+        *CARE_DEVICES,
+        device_subentry(ERS_CO2, "elsys_ers_co2", "Kök 1"),
+        start="2026-01-14T23:00:00",
+    )
+    await busy_night(hass, hub)
+    assert (await post(hub.client, hub.build(ERS_CO2, ERS_CO2_PAYLOAD, 1, f_port=5)))[0] == 200
+    await hass.async_block_till_done()
+
+    entities = [entity for platform in async_get_platforms(hass, DOMAIN) for entity in platform.entities.values()]
+    kinds = {type(entity).__name__ for entity in entities}
+    # Device, gateway, hub, care unit and dispenser entities are all there.
+    assert {"AngeIotSensor", "GatewaySensor", "RejectedUplinksSensor", "OpenAlarmsSensor", "DispenserSensor"} <= kinds
+    for entity in entities:
+        assert isinstance(entity, AngeIotBaseEntity), type(entity).__name__
+        state = hass.states.get(entity.entity_id)
+        assert state is not None, entity.entity_id
+        marked = state.attributes.get(ATTR_CATEGORY) == CATEGORY_CARE
+        device = getattr(entity, "device", None)
+        shows_care = isinstance(entity, CareEntity) or (device is not None and device.config.is_care)
+        assert marked == shows_care, entity.entity_id

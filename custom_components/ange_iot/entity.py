@@ -1,4 +1,10 @@
-"""The base entity every device entity shares: device info, unique id, push updates."""
+"""The entity bases: what every Ånge IoT entity shares, and the base of device entities.
+
+Every entity, of a LoRaWAN device, a gateway, a hub, a care unit or a medicine dispenser,
+derives from ``AngeIotBaseEntity``: pushed rather than polled, named by translation, and
+carrying the care marker when it shows care data (DESIGN.md: the open-data add-on never
+publishes an entity with it).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,27 @@ from .device import Device
 from .hub import Hub
 
 
-class AngeIotEntity(Entity):
-    """An entity of one LoRaWAN device, updated by push from the hub."""
+class AngeIotBaseEntity(Entity):
+    """Pushed, named by translation, and care-marked when it shows care data."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+
+    def _shows_care_data(self) -> bool:
+        """Whether the care marker goes on this entity."""
+        return False
+
+    @property
+    def capability_attributes(self) -> dict[str, Any] | None:
+        """Add the care marker, which HA keeps while unavailable and when restored."""
+        attributes = super().capability_attributes
+        if not self._shows_care_data():
+            return attributes
+        return {**(attributes or {}), ATTR_CATEGORY: CATEGORY_CARE}
+
+
+class AngeIotEntity(AngeIotBaseEntity):
+    """An entity of one LoRaWAN device, updated by push from the hub."""
 
     def __init__(self, hub: Hub, device: Device, description: EntityDescription) -> None:
         """Bind the entity to its device and reading key."""
@@ -29,13 +51,8 @@ class AngeIotEntity(Entity):
         self._attr_unique_id = f"{device.dev_eui}_{description.key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device.dev_eui)})
 
-    @property
-    def capability_attributes(self) -> dict[str, Any] | None:
-        """Add the care marker, which HA keeps while unavailable and when restored."""
-        attributes = super().capability_attributes
-        if not self.device.config.is_care:
-            return attributes
-        return {**(attributes or {}), ATTR_CATEGORY: CATEGORY_CARE}
+    def _shows_care_data(self) -> bool:
+        return self.device.config.is_care
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

@@ -33,11 +33,12 @@ from homeassistant.const import (
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .entity import AngeIotBaseEntity
 from .gateways import GatewayMonitor, signal_gateway_added, signal_gateways_update
 from .hub import Hub
 from .lorawan.coverage import GatewayState
@@ -106,11 +107,8 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
 )
 
 
-class _GatewayEntity(Entity):
+class _GatewayEntity(AngeIotBaseEntity):
     """An entity of one gateway device, refreshed by the monitor's signal."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(self, monitor: GatewayMonitor, gateway_id: str, description: EntityDescription) -> None:
         self.monitor = monitor
@@ -183,11 +181,9 @@ class GatewaySensor(_GatewayEntity, SensorEntity):
             )
 
 
-class SingleGatewayDevicesSensor(SensorEntity):
+class SingleGatewayDevicesSensor(AngeIotBaseEntity, SensorEntity):
     """Devices heard by one gateway only in the last 24 h: one gateway failure loses them."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     _attr_translation_key = "single_gateway_devices"
     _attr_state_class = SensorStateClass.MEASUREMENT
     # Lists that grow with the hub: for the dashboard, not for the recorder's database.

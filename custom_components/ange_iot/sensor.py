@@ -41,7 +41,7 @@ from .const import DOMAIN, signal_hub_update
 from .derived.lake import BathingWater
 from .device import Device
 from .device_settings import CONF_LATITUDE, CONF_LONGITUDE
-from .entity import AngeIotEntity
+from .entity import AngeIotBaseEntity, AngeIotEntity
 from .gateway_entities import async_setup_gateway_sensors
 from .ha_compat import MICROGRAMS_PER_CUBIC_METER, PARTS_PER_BILLION, PARTS_PER_MILLION
 from .hub import Hub
@@ -262,11 +262,9 @@ class AngeIotSensor(AngeIotEntity, RestoreSensor):
             self._attr_native_value = value
 
 
-class _HubSensor(SensorEntity):
+class _HubSensor(AngeIotBaseEntity, SensorEntity):
     """A diagnostic sensor of the hub itself."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_state_class = SensorStateClass.TOTAL_INCREASING
 

@@ -22,14 +22,14 @@ from homeassistant.const import PERCENTAGE, UnitOfTime
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from ..care.alarms import Alarm, AlarmState
 from ..care.dispenser import DispenserState, DispenserStatus
 from ..care.supervision import CheckStatus
-from ..const import ATTR_CATEGORY, CATEGORY_CARE, DOMAIN
+from ..const import DOMAIN
+from ..entity import AngeIotBaseEntity
 from ..ha_compat import via_hub
 from .config import DispenserConfig
 from .devices import care_unit_device_identifier
@@ -49,20 +49,15 @@ def unit_device_info(manager: CareManager, code: str) -> DeviceInfo:
     )
 
 
-class CareEntity(Entity):
-    """Push-updated, named by translation, and always carrying the care marker."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
+class CareEntity(AngeIotBaseEntity):
+    """An entity of a care unit or a dispenser: it always carries the care marker."""
 
     def __init__(self, manager: CareManager, unique_id: str) -> None:
         self.manager = manager
         self._attr_unique_id = unique_id
 
-    @property
-    def capability_attributes(self) -> dict[str, Any] | None:
-        """The care marker, kept by HA while unavailable and when restored."""
-        return {**(super().capability_attributes or {}), ATTR_CATEGORY: CATEGORY_CARE}
+    def _shows_care_data(self) -> bool:
+        return True
 
     async def async_added_to_hass(self) -> None:
         """Follow the care manager."""
