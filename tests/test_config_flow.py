@@ -1054,8 +1054,9 @@ async def test_discovery_confirm_adds_device_with_its_uplink(
     flow_id = await _discover(hass, hass_client_no_auth, chirpstack_up)
     flow = _discovery_flows(hass)[0]
     assert flow["step_id"] == "discovery_confirm"
-    # "Test device" is not code-shaped, so the card shows the DevEUI (it may be a resident's name).
-    assert flow["context"]["title_placeholders"] == {"name": UNKNOWN, "dev_eui": UNKNOWN}
+    # "Test device" is not code-shaped (it may be a resident's name), so the card shows the
+    # model guessed from the profile, then the DevEUI.
+    assert flow["context"]["title_placeholders"] == {"name": "Elsys ERS CO2", "dev_eui": UNKNOWN}
 
     # The form the installer sees: model guessed from the profile name.
     result = await hass.config_entries.flow.async_configure(flow_id)
@@ -1166,7 +1167,8 @@ async def test_discovery_without_names(
     assert _default(result, "model") == "network_decoded"
     assert _default(result, "name") == NEW_EUI
     flow = _discovery_flows(hass)[0]
-    assert flow["context"]["title_placeholders"] == {"name": NEW_EUI, "dev_eui": NEW_EUI}
+    # The card reads "LoRaWAN (<DevEUI>)": nothing is known but the DevEUI, shown once.
+    assert flow["context"]["title_placeholders"] == {"name": "LoRaWAN", "dev_eui": NEW_EUI}
 
 
 async def test_discovery_ignored_stays_ignored(

@@ -17,6 +17,7 @@ from ..care.identity import is_valid_code
 from ..const import CONF_DEV_EUI, CONF_MODEL, CONF_NAME, SUBENTRY_DEVICE
 from ..derived.roles import Role
 from ..device_settings import needs_settings, settings_schema, validate_settings
+from ..lorawan.codecs import MODELS
 from .device_form import (
     CONF_BACK,
     dev_eui_in_use,
@@ -55,10 +56,12 @@ class DiscoverySteps(ConfigFlow):
             return self.async_abort(reason="already_configured")
         self._discovery = dict(discovery_info)
         # The network server's name is often the resident's: the "Discovered" card shows it
-        # only when it is code-shaped, otherwise the DevEUI.
+        # only when it is code-shaped, otherwise what the device is (its DevEUI follows).
         name = discovery_info.get("device_name") or ""
-        shown = name if is_valid_code(name) else dev_eui
-        self.context["title_placeholders"] = {"name": shown, "dev_eui": dev_eui}
+        self.context["title_placeholders"] = {
+            "name": name if is_valid_code(name) else _model_name(discovery_info.get(CONF_MODEL)),
+            "dev_eui": dev_eui,
+        }
         return await self.async_step_discovery_confirm()
 
     def _hub_or_abort(self) -> ConfigEntry | ConfigFlowResult:
@@ -157,3 +160,9 @@ class DiscoverySteps(ConfigFlow):
         return self.async_abort(
             reason="device_added", description_placeholders={"name": data[CONF_NAME]}
         )
+
+
+def _model_name(model_id: object) -> str:
+    """A guessed model's maker and name, or plain LoRaWAN when nothing was guessed."""
+    info = MODELS.get(model_id) if isinstance(model_id, str) else None
+    return "LoRaWAN" if info is None else f"{info.manufacturer} {info.name}"
