@@ -11,13 +11,14 @@ Run by scripts/demo as ``python -m scripts.camera_simulator``.
 from __future__ import annotations
 
 import argparse
+import base64
 from collections.abc import Sequence
 from datetime import datetime
 import io
 import math
 from typing import Final
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 from PIL import Image, ImageDraw, ImageFont
 
 HOST: Final = "127.0.0.1"
@@ -50,7 +51,8 @@ def frame(now: datetime, room: str = "R1") -> bytes:
 
 def make_app(room: str = "R1") -> web.Application:
     """The camera's web app."""
-    expected = BasicAuth(USERNAME, PASSWORD).encode()
+    # RFC 7617: "Basic " and base64 of "user:password".
+    expected = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode("ascii")
 
     async def snapshot(request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != expected:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from aiohttp import BasicAuth
+import base64
+
 from aiohttp.test_utils import TestClient, TestServer
 import pytest
 
 from scripts import camera_simulator
+
+
+def _basic(username: str, password: str) -> dict[str, str]:
+    """RFC 7617 basic authentication, as a camera client sends it."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -15,10 +21,10 @@ async def test_the_demo_camera_serves_fresh_jpegs_behind_basic_auth() -> None:
     await client.start_server()
     try:
         assert (await client.get(camera_simulator.PATH)).status == 401
-        wrong = BasicAuth(camera_simulator.USERNAME, "fel")
-        assert (await client.get(camera_simulator.PATH, auth=wrong)).status == 401
-        login = BasicAuth(camera_simulator.USERNAME, camera_simulator.PASSWORD)
-        answer = await client.get(camera_simulator.PATH, auth=login)
+        wrong = _basic(camera_simulator.USERNAME, "fel")
+        assert (await client.get(camera_simulator.PATH, headers=wrong)).status == 401
+        login = _basic(camera_simulator.USERNAME, camera_simulator.PASSWORD)
+        answer = await client.get(camera_simulator.PATH, headers=login)
         assert answer.status == 200
         assert answer.content_type == "image/jpeg"
         assert answer.headers["Cache-Control"] == "no-store"
