@@ -30,12 +30,8 @@ Assistant calls it in the executor.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-import hashlib
-import hmac
-import json
 import logging
 import os
 from pathlib import Path
@@ -43,21 +39,52 @@ import re
 import threading
 from typing import Any
 
+from .audit_chain import (
+    ANCHOR_FILE,
+    GENESIS,
+    HEAD_FILE,
+    VerifyResult,
+    canonical,
+    digest,
+    ends_with_newline,
+    month_file,
+    month_files,
+    parse_line,
+    read_signed,
+    sha256,
+    signed,
+    split_lines,
+    verify,
+    write_atomic,
+)
 from .errors import CareError, InvalidCodeError, PersonalDataError
 from .identity import is_stored_code, is_technical_id, looks_like_identity_number
 from .moments import from_iso, require_aware, utc
 from .privacy import JsonValue, plain_mapping
 
+# The chain's format and its check live in audit_chain.py; callers use them from here.
+__all__ = [
+    "ANCHOR_FILE",
+    "DEFAULT_RETENTION_YEARS",
+    "GENESIS",
+    "HEAD_FILE",
+    "SYSTEM_ACTOR",
+    "AuditAction",
+    "AuditError",
+    "AuditExportTargetError",
+    "AuditLog",
+    "AuditTamperedError",
+    "VerifyResult",
+    "retention_cutoff",
+    "screen_line",
+    "verify",
+]
+
 _LOGGER = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
 SYSTEM_ACTOR = "system"
 DEFAULT_RETENTION_YEARS = 5
-HEAD_FILE = "audit-head.json"
-ANCHOR_FILE = "audit-anchor.json"
-_MONTH_FILE = re.compile(r"audit-(\d{4})-(\d{2})\.jsonl")
 _ACTION = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_FIELDS = frozenset({"seq", "at", "action", "care_unit", "room", "actor", "data", "prev", "hash"})
 
 
 class AuditAction(StrEnum):
@@ -100,21 +127,6 @@ class AuditTamperedError(AuditError):
     translation_key = "audit_log_tampered"
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    """Outcome of :func:`verify`.
-
-    ``first_bad_line`` is ``(file name, 1-based line number)`` of the first line that breaks
-    the chain, or ``None`` when the log is fine or the fault is not in a line (for example a
-    missing head). ``reason`` is a short machine-readable code, ``None`` when ``ok``.
-    """
-
-    ok: bool
-    lines_checked: int
-    first_bad_line: tuple[str, int] | None = None
-    reason: str | None = None
-
-
 def screen_line(
     action: AuditAction | str,
     *,
@@ -151,144 +163,6 @@ def retention_cutoff(now: datetime, years: int = DEFAULT_RETENTION_YEARS) -> dat
         return now.replace(year=now.year - years, day=28)
 
 
-def _canonical(obj: Mapping[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def _digest(raw: bytes, key: bytes | None) -> str:
-    if key is None:
-        return _sha256(raw)
-    return hmac.new(key, raw, hashlib.sha256).hexdigest()
-
-
-def _month_file(at: datetime) -> str:
-    utc = at.astimezone(UTC)
-    return f"audit-{utc.year:04d}-{utc.month:02d}.jsonl"
-
-
-def _month_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(path for path in directory.iterdir() if _MONTH_FILE.fullmatch(path.name))
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as file:
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-
-
-def _ends_with_newline(path: Path) -> bool:
-    """Whether ``path`` is empty or ends with a complete line."""
-    with path.open("rb") as file:
-        if file.seek(0, os.SEEK_END) == 0:
-            return True
-        file.seek(-1, os.SEEK_END)
-        return file.read(1) == b"\n"
-
-
-def _signed(record: dict[str, Any], key: bytes | None) -> bytes:
-    if key is not None:
-        record = {**record, "mac": _digest(_canonical(record), key)}
-    return _canonical(record) + b"\n"
-
-
-def _read_signed(path: Path, key: bytes | None) -> dict[str, Any] | None:
-    """A head or anchor record, ``None`` when absent; ``ValueError`` when unreadable or forged."""
-    if not path.exists():
-        return None
-    record = json.loads(path.read_bytes())
-    if not isinstance(record, dict):
-        raise ValueError("not an object")
-    if key is not None:
-        mac = record.pop("mac", None)
-        if not isinstance(mac, str) or not hmac.compare_digest(
-            mac, _digest(_canonical(record), key)
-        ):
-            raise ValueError("signature does not match")
-    return record
-
-
-def _split_lines(raw: bytes) -> tuple[list[bytes], bool]:
-    """Lines of a file and whether its last line was cut off (no final newline)."""
-    if not raw:
-        return [], False
-    lines = raw.split(b"\n")
-    tail = lines.pop()
-    if tail:
-        lines.append(tail)
-        return lines, True
-    return lines, False
-
-
-def _parse_line(raw: bytes, key: bytes | None) -> tuple[dict[str, Any] | None, str | None]:
-    """The entry on a line, or the reason it is not a valid entry."""
-    try:
-        entry = json.loads(raw)
-    except ValueError:
-        return None, "invalid_json"
-    if not isinstance(entry, dict) or set(entry) != _FIELDS:
-        return None, "invalid_entry"
-    if _canonical(entry) != raw:
-        return None, "not_canonical"
-    body = {name: value for name, value in entry.items() if name != "hash"}
-    if not hmac.compare_digest(str(entry["hash"]), _digest(_canonical(body), key)):
-        return None, "hash_mismatch"
-    return entry, None
-
-
-def verify(directory: Path | str, *, key: bytes | None = None) -> VerifyResult:
-    """Check the whole chain, its anchor and its head; the first fault found is reported."""
-    directory = Path(directory)
-    try:
-        anchor = _read_signed(directory / ANCHOR_FILE, key)
-        expected_prev = GENESIS if anchor is None else str(anchor["hash"])
-        expected_seq = 1 if anchor is None else int(anchor["seq"]) + 1
-        purged = set() if anchor is None else set(anchor["purged_files"])
-    except (KeyError, TypeError, ValueError):
-        return VerifyResult(False, 0, None, "anchor_invalid")
-    checked = 0
-    last: tuple[str, int] | None = None
-    for path in _month_files(directory):
-        if path.name in purged:
-            # Left over from a purge that was interrupted; the anchor already covers it.
-            continue
-        lines, cut = _split_lines(path.read_bytes())
-        for number, raw in enumerate(lines, start=1):
-            place = (path.name, number)
-            if cut and number == len(lines):
-                return VerifyResult(False, checked, place, "incomplete_line")
-            entry, reason = _parse_line(raw, key)
-            if entry is None:
-                return VerifyResult(False, checked, place, reason)
-            if entry["prev"] != expected_prev:
-                return VerifyResult(False, checked, place, "prev_mismatch")
-            if entry["seq"] != expected_seq:
-                return VerifyResult(False, checked, place, "seq_mismatch")
-            expected_prev = _sha256(raw)
-            expected_seq += 1
-            checked += 1
-            last = place
-    try:
-        head = _read_signed(directory / HEAD_FILE, key)
-    except ValueError:
-        return VerifyResult(False, checked, last, "head_invalid")
-    if head is None:
-        if checked or anchor is not None:
-            return VerifyResult(False, checked, last, "head_missing")
-        return VerifyResult(True, 0)
-    if head.get("seq") != expected_seq - 1 or head.get("hash") != expected_prev:
-        return VerifyResult(False, checked, last, "head_mismatch")
-    return VerifyResult(True, checked)
-
-
 class AuditLog:
     """Append to, read, export and purge the audit log in ``directory``.
 
@@ -312,25 +186,25 @@ class AuditLog:
     def _find_chain_end(self) -> tuple[int, str, str | None]:
         """Where the next entry continues the chain, repairing a head an append left behind."""
         try:
-            anchor = _read_signed(self._directory / ANCHOR_FILE, self._key)
+            anchor = read_signed(self._directory / ANCHOR_FILE, self._key)
         except ValueError:
             anchor = None
         seq, last_hash = (
             (0, GENESIS) if anchor is None else (int(anchor["seq"]), str(anchor["hash"]))
         )
         purged = set() if anchor is None else set(anchor["purged_files"])
-        files = [path for path in _month_files(self._directory) if path.name not in purged]
+        files = [path for path in month_files(self._directory) if path.name not in purged]
         if not files:
             return seq, last_hash, None
         newest = files[-1]
-        lines, _cut = _split_lines(newest.read_bytes())
+        lines, _cut = split_lines(newest.read_bytes())
         for raw in reversed(lines):
-            entry, _reason = _parse_line(raw, self._key)
+            entry, _reason = parse_line(raw, self._key)
             if entry is not None:
-                seq, last_hash = int(entry["seq"]), _sha256(raw)
+                seq, last_hash = int(entry["seq"]), sha256(raw)
                 break
         try:
-            head = _read_signed(self._directory / HEAD_FILE, self._key)
+            head = read_signed(self._directory / HEAD_FILE, self._key)
         except ValueError:
             head = None
         # A crash between writing a line and writing the head leaves the head one behind.
@@ -339,8 +213,8 @@ class AuditLog:
         return seq, last_hash, newest.name
 
     def _write_head(self, seq: int, last_hash: str) -> None:
-        _write_atomic(
-            self._directory / HEAD_FILE, _signed({"seq": seq, "hash": last_hash}, self._key)
+        write_atomic(
+            self._directory / HEAD_FILE, signed({"seq": seq, "hash": last_hash}, self._key)
         )
 
     def append(
@@ -374,18 +248,18 @@ class AuditLog:
                 "data": plain,
                 "prev": self._last_hash,
             }
-            entry = {**body, "hash": _digest(_canonical(body), self._key)}
-            raw = _canonical(entry)
+            entry = {**body, "hash": digest(canonical(body), self._key)}
+            raw = canonical(entry)
             # A clock that went back must not put the line into an earlier file: the chain
             # runs through the files in name order.
-            name = max(_month_file(at), self._last_file or "")
+            name = max(month_file(at), self._last_file or "")
             path = self._directory / name
             with path.open("ab") as file:
                 size = file.tell()
                 try:
                     # A line cut off by a crash stays visible to verify(), but must not
                     # swallow the next entry.
-                    prefix = b"" if _ends_with_newline(path) else b"\n"
+                    prefix = b"" if ends_with_newline(path) else b"\n"
                     file.write(prefix + raw + b"\n")
                     file.flush()
                     os.fsync(file.fileno())
@@ -394,7 +268,7 @@ class AuditLog:
                     # half-there to break the chain for the next one.
                     file.truncate(size)
                     raise
-            self._seq, self._last_hash, self._last_file = entry["seq"], _sha256(raw), name
+            self._seq, self._last_hash, self._last_file = entry["seq"], sha256(raw), name
             self._head_behind = True
             self._sync_head()
         return entry
@@ -419,16 +293,16 @@ class AuditLog:
 
     def _lines(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
         try:
-            anchor = _read_signed(self._directory / ANCHOR_FILE, self._key)
+            anchor = read_signed(self._directory / ANCHOR_FILE, self._key)
         except ValueError:
             anchor = None
         purged = set() if anchor is None else set(anchor["purged_files"])
-        for path in _month_files(self._directory):
+        for path in month_files(self._directory):
             if path.name in purged:
                 continue
-            lines, _cut = _split_lines(path.read_bytes())
+            lines, _cut = split_lines(path.read_bytes())
             for raw in lines:
-                entry, _reason = _parse_line(raw, self._key)
+                entry, _reason = parse_line(raw, self._key)
                 # A damaged line is verify()'s to report; reading skips it.
                 if entry is not None:
                     yield raw, entry
@@ -512,7 +386,7 @@ class AuditLog:
             # Refuse before writing anything when the line itself would be refused.
             screen_line(AuditAction.AUDIT_EXPORTED, actor=actor, care_unit=care_unit, data=data)
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, b"".join(raw + b"\n" for raw, _entry in selected))
+            write_atomic(target, b"".join(raw + b"\n" for raw, _entry in selected))
         try:
             self.append(
                 AuditAction.AUDIT_EXPORTED, at=at, actor=actor, care_unit=care_unit, data=data
@@ -548,15 +422,15 @@ class AuditLog:
                     f"the audit log does not verify ({result.reason}); nothing was purged",
                     reason=result.reason or "",
                 )
-            anchor = _read_signed(self._directory / ANCHOR_FILE, self._key)
+            anchor = read_signed(self._directory / ANCHOR_FILE, self._key)
             already = [] if anchor is None else list(anchor["purged_files"])
-            files = [path for path in _month_files(self._directory) if path.name not in already]
+            files = [path for path in month_files(self._directory) if path.name not in already]
             doomed: list[Path] = []
             last_raw: bytes | None = None
             last_seq = 0
             for path in files[:-1]:
-                lines, _cut = _split_lines(path.read_bytes())
-                entries = [entry for raw in lines if (entry := _parse_line(raw, self._key)[0])]
+                lines, _cut = split_lines(path.read_bytes())
+                entries = [entry for raw in lines if (entry := parse_line(raw, self._key)[0])]
                 if any(from_iso(entry["at"]) >= utc(cutoff) for entry in entries):
                     break
                 doomed.append(path)
@@ -565,10 +439,10 @@ class AuditLog:
             if doomed and last_raw is not None:
                 record = {
                     "seq": last_seq,
-                    "hash": _sha256(last_raw),
+                    "hash": sha256(last_raw),
                     "purged_files": already + [path.name for path in doomed],
                 }
-                _write_atomic(self._directory / ANCHOR_FILE, _signed(record, self._key))
+                write_atomic(self._directory / ANCHOR_FILE, signed(record, self._key))
             # Also finish a purge that was interrupted after its anchor was written.
             for name in already:
                 (self._directory / name).unlink(missing_ok=True)
