@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, Final
 
-from ..uplink import GatewayRx, Uplink, UplinkKind
+from ..uplink import Uplink, UplinkKind
 from .generic import GatewayReading, gateway_location, gateways_of
 
 _LOWER_EUI: Final = re.compile(r"[0-9a-f]{16}")
@@ -43,19 +43,6 @@ def _number(value: object) -> float | None:
     if type(value) is int:
         return float(value)
     return None
-
-
-def _one_gateway(reading: GatewayReading) -> tuple[GatewayRx]:
-    """The gateways of an uplink one gateway heard: what gateways_of gives, built directly."""
-    return (
-        GatewayRx(
-            gateway_id=reading.key or "",
-            rssi=reading.rssi,
-            snr=reading.snr,
-            latitude=reading.latitude,
-            longitude=reading.longitude,
-        ),
-    )
 
 
 def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
@@ -180,7 +167,7 @@ def fast_up(body: Mapping[str, Any], extra_of: Any) -> Uplink | None:
         rssi=best_rssi,
         snr=best_snr,
         gateway_count=len(keys) + anonymous,
-        gateways=_one_gateway(readings[0]) if len(readings) == 1 else gateways_of(readings),
+        gateways=gateways_of(readings),
         received_at=received_at,
         device_name=device_name,
         profile_name=profile_name,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import math
@@ -315,8 +315,20 @@ def gateway_location(item: Mapping[str, Any]) -> tuple[float | None, float | Non
     return float(lat), float(lon)
 
 
-def gateways_of(readings: Iterable[GatewayReading]) -> tuple[GatewayRx, ...]:
+def gateways_of(readings: Sequence[GatewayReading]) -> tuple[GatewayRx, ...]:
     """One entry per identified gateway: its strongest antenna, and its position if known."""
+    if len(readings) == 1 and (only := readings[0]).key is not None:
+        # Most uplinks: one gateway, one antenna. Nothing to choose between or merge.
+        has_position = only.latitude is not None and only.longitude is not None
+        return (
+            GatewayRx(
+                gateway_id=only.key,
+                rssi=only.rssi,
+                snr=only.snr,
+                latitude=only.latitude if has_position else None,
+                longitude=only.longitude if has_position else None,
+            ),
+        )
     best: dict[str, GatewayReading] = {}
     located: dict[str, tuple[float, float]] = {}
     for reading in readings:
