@@ -92,7 +92,7 @@ class LateStatistics:
                 samples = self._pending[device.dev_eui, key] = {}
             samples[at] = (float(value), in_order)
         if self._pending and self._flush_timer is None:
-            self._flush_timer = async_call_later(self.hass, FLUSH_DELAY, self._flush)
+            self._flush_timer = async_call_later(self.hass, FLUSH_DELAY, self._timer_fired)
             # Stopping HA unloads no hub, so async_flush would not run: readings taken in
             # the last seconds (a bridge drain acknowledged just before a restart) would
             # never reach the statistics. The recorder still takes imports at this stage.
@@ -101,24 +101,28 @@ class LateStatistics:
             )
 
     @callback
-    def _stopping(self, _event: Event) -> None:
-        self._stop_listener = None
-        if self._flush_timer is not None:
-            self._flush_timer()
+    def _timer_fired(self, _now: datetime) -> None:
+        self._flush_timer = None
         self._flush()
 
     @callback
-    def _flush(self, _now: datetime | None = None) -> None:
-        self._flush_timer = None
-        if self._stop_listener is not None:
-            self._stop_listener()
-            self._stop_listener = None
-        pending, self._pending = self._pending, {}
-        if pending:
+    def _stopping(self, _event: Event) -> None:
+        self._stop_listener = None  # a once-listener is gone once it has run
+        self._flush()
+
+    @callback
+    def _flush(self) -> None:
+        if pending := self._take_pending():
             self.hass.async_create_task(self.async_import(pending), "ange_iot late statistics")
 
     async def async_flush(self) -> None:
         """Import what is collected now (when the hub stops, and in tests)."""
+        if pending := self._take_pending():
+            await self.async_import(pending)
+
+    @callback
+    def _take_pending(self) -> _Pending:
+        """Disarm the flush timer and the stop listener; hand over what was collected."""
         if self._flush_timer is not None:
             self._flush_timer()
             self._flush_timer = None
@@ -126,8 +130,7 @@ class LateStatistics:
             self._stop_listener()
             self._stop_listener = None
         pending, self._pending = self._pending, {}
-        if pending:
-            await self.async_import(pending)
+        return pending
 
     @callback
     def _series(self, pending: _Pending) -> dict[str, _Series]:
