@@ -21,6 +21,8 @@ DEFAULT_SEASON_START: Final = "05-01"
 VISITORS_TODAY: Final = "visitors_today"
 VISITORS_SEASON: Final = "visitors_season"
 VISITORS_TOTAL: Final = "visitors_total"
+# Readings that count passers-by since the previous uplink (a PIR counter's is motion).
+_PERIOD_KEYS: Final = ("people_in", "motion")
 
 
 def parse_season_start(text: object) -> tuple[int, int]:
@@ -84,7 +86,7 @@ class TrailCounter:
     @staticmethod
     def _period_count(values: Mapping[str, Value], changed: Set[str]) -> int | None:
         """Passers-by since the previous uplink (people_in, or a PIR counter's motion)."""
-        for key in ("people_in", "motion"):
+        for key in _PERIOD_KEYS:
             if key in changed:
                 count = as_float(values.get(key))
                 return None if count is None or count < 0 else int(count)
@@ -94,7 +96,7 @@ class TrailCounter:
         # A device that sends both a period count and its running total would be counted
         # twice; the period count is the one that survives resets without guessing.
         period = self._period_count(values, changed)
-        if "people_in" in changed or "motion" in changed:
+        if any(key in changed for key in _PERIOD_KEYS):
             self.period_counts = True
         total = as_float(values.get("people_total")) if "people_total" in changed else None
         if total is None or total < 0:
