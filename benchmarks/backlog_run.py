@@ -44,7 +44,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import json
-import os
 from pathlib import Path
 import signal
 import subprocess
@@ -71,6 +70,7 @@ from benchmarks.backlog_checks import (  # noqa: E402
 from benchmarks.bridge import (  # noqa: E402
     Broker,
     free_port,
+    start_addon,
     wait_port,
 )
 from benchmarks.e2e import (  # noqa: E402
@@ -147,25 +147,18 @@ class OpenData:
     def start(self, ha_url: str, token: str, place_list: list[dict[str, Any]]) -> None:
         options = self.directory / "options.json"
         write_options(options, ha_url, token, place_list, port=self.port)
-        env = os.environ | {"PYTHONPATH": str(OPEN_DATA_SRC)}
-        with (self.directory / "open_data.log").open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "open_data",
-                    "--options",
-                    str(options),
-                    "--data",
-                    str(self.directory / "data"),
-                    # The admin page is ingress-only and not what this run reads.
-                    "--admin-port",
-                    "-1",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = start_addon(
+            "open_data",
+            OPEN_DATA_SRC,
+            self.directory / "open_data.log",
+            "--options",
+            str(options),
+            "--data",
+            str(self.directory / "data"),
+            # The admin page is ingress-only and not what this run reads.
+            "--admin-port",
+            "-1",
+        )
         wait_port(self.port, 30)
 
     def stop(self) -> None:

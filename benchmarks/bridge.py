@@ -126,6 +126,20 @@ def chirpstack_options(upstream: Broker, downstream: Broker, **extra: Any) -> di
     } | extra
 
 
+def start_addon(package: str, src: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """An add-on's service run directly, as ``python -m <package>``, its output in ``log``.
+
+    Without a Supervisor the services read their options file; a SUPERVISOR_TOKEN in this
+    environment must not make them look for one.
+    """
+    env = os.environ | {"PYTHONPATH": str(src)}
+    env.pop("SUPERVISOR_TOKEN", None)
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", package, *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
 class Bridge:
     """``python -m lorawan_bridge`` with its own data directory; start() again after kill().
 
@@ -144,26 +158,18 @@ class Bridge:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = os.environ | {"PYTHONPATH": str(SRC)}
-        env.pop("SUPERVISOR_TOKEN", None)
-        with (self.directory / "bridge.log").open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "lorawan_bridge",
-                    "--options",
-                    str(self.directory / "options.json"),
-                    "--data",
-                    str(self.directory / "data"),
-                    "--ingress-port",
-                    str(self.ingress_port),
-                    *self.flags,
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = start_addon(
+            "lorawan_bridge",
+            SRC,
+            self.directory / "bridge.log",
+            "--options",
+            str(self.directory / "options.json"),
+            "--data",
+            str(self.directory / "data"),
+            "--ingress-port",
+            str(self.ingress_port),
+            *self.flags,
+        )
         wait_port(self.ingress_port, self.port_wait)
 
     def health(self) -> dict[str, Any]:
