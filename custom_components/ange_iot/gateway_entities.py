@@ -4,7 +4,8 @@ Unique ids: ``gateway_<id>_connectivity`` and ``gateway_<id>_problem`` (binary s
 ``gateway_<id>_devices_heard``, ``gateway_<id>_last_uplink``, ``gateway_<id>_rssi_median``,
 ``gateway_<id>_snr_median`` (sensors), and ``<entry id>_single_gateway_devices`` on the hub.
 They refresh on the monitor's minute tick and when a gateway goes silent or comes back,
-not on every uplink, so they cost the ingest path nothing.
+not on every uplink, so they cost the ingest path nothing. A gateway that two hubs hear has
+its entities once, under the hub that heard it first (gateway_sharing.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .entity import AngeIotBaseEntity
+from .gateway_sharing import shows_gateway_entities
 from .gateways import GatewayMonitor, signal_gateway_added, signal_gateways_update
 from .hub import Hub
 from .lorawan.coverage import GatewayState
@@ -262,13 +264,15 @@ def async_setup_gateway_sensors(hub: Hub, async_add_entities: AddConfigEntryEnti
 def _follow(
     hub: Hub, async_add_entities: AddConfigEntryEntitiesCallback, make: Callable[[str], list[Any]]
 ) -> None:
-    for gateway_id in list(hub.gateways.tracker.gateways):
-        async_add_entities(make(gateway_id))
+    """Add a gateway's entities now and for each gateway heard later, unless another hub shows them."""
+    entry_id = hub.entry.entry_id
 
     @callback
     def added(gateway_id: str) -> None:
-        async_add_entities(make(gateway_id))
+        if shows_gateway_entities(hub.hass, gateway_id, entry_id):
+            async_add_entities(make(gateway_id))
 
-    hub.entry.async_on_unload(
-        async_dispatcher_connect(hub.hass, signal_gateway_added(hub.entry.entry_id), added)
-    )
+    for gateway_id in list(hub.gateways.tracker.gateways):
+        added(gateway_id)
+
+    hub.entry.async_on_unload(async_dispatcher_connect(hub.hass, signal_gateway_added(entry_id), added))

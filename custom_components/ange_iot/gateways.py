@@ -19,6 +19,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .gateway_sharing import release_gateways, shared_gateways
 from .lorawan.coverage import CoverageTracker
 from .lorawan.uplink import Uplink
 from .windowed_save import WindowedSave
@@ -87,6 +88,7 @@ class GatewayMonitor:
         if self._unsub is not None:
             self._unsub()
             self._unsub = None
+        release_gateways(self.hass, self.hub.entry.entry_id)
         await self._store.async_save(self.tracker_data())
 
     @callback
@@ -104,8 +106,7 @@ class GatewayMonitor:
             self._register(gateway_id)
             async_dispatcher_send(self.hass, self._added, gateway_id)
         for gateway_id in back:
-            LOGGER.info("Gateway %s forwards uplinks again", gateway_id)
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id(gateway_id))
+            self._back(gateway_id)
         if back:
             async_dispatcher_send(self.hass, self._updated)
         self._save.schedule()
@@ -140,10 +141,27 @@ class GatewayMonitor:
         )
 
     @callback
+    def _back(self, gateway_id: str) -> None:
+        LOGGER.info("Gateway %s forwards uplinks again", gateway_id)
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id(gateway_id))
+
+    @callback
+    def _share_last_heard(self) -> None:
+        """Tell the other hubs when this one last heard each gateway, and learn the same."""
+        last_heard = shared_gateways(self.hass).last_heard
+        for gateway_id, state in self.tracker.gateways.items():
+            newest = last_heard.get(gateway_id)
+            if newest is None or state.last_uplink > newest:
+                last_heard[gateway_id] = state.last_uplink
+            elif self.tracker.heard_elsewhere(gateway_id, newest):
+                self._back(gateway_id)
+
+    @callback
     def _check(self, now: datetime) -> None:
         for dev_eui in set(self.tracker.heard) - set(self.hub.devices):
             self.tracker.forget_device(dev_eui)
         self.tracker.forget_old(now)
+        self._share_last_heard()
         for gateway_id in self.tracker.newly_silent(now, self.silent_after):
             self._raise(gateway_id, now)
         async_dispatcher_send(self.hass, self._updated)

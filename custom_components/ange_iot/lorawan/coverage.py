@@ -160,6 +160,21 @@ class CoverageTracker:
                 found.append(state.gateway_id)
         return sorted(found)
 
+    def heard_elsewhere(self, gateway_id: str, at: datetime) -> bool:
+        """Another hub took an uplink through the gateway at ``at``; True if it was silent.
+
+        The gateway's devices are that hub's business; only its last uplink and its
+        silence are shared.
+        """
+        state = self.gateways.get(gateway_id)
+        if state is None or at <= state.last_uplink:
+            return False
+        state.last_uplink = at
+        if not state.silent:
+            return False
+        state.silent = False
+        return True
+
     def orphans(self, gateway_id: str, now: datetime, window: timedelta = SINGLE_GATEWAY_WINDOW) -> list[str]:
         """Devices this gateway heard within ``window`` that no gateway still working heard."""
         since = now - window
