@@ -41,7 +41,6 @@ from .const import (
     signal_new_keys,
 )
 from .derived import Value
-from .derived.water_meter import WaterMeter
 from .device import Device, DeviceConfig, DownlinkPush
 from .discovery import Discovery
 from .gateways import GatewayMonitor
@@ -49,6 +48,7 @@ from .ha_compat import via_hub
 from .ingest import BASE_KEYS, RADIO_KEYS, Ingest, IngestResult, static_keys
 from .late_statistics import LateStatistics
 from .lorawan.uplink import Uplink
+from .meter_backwards import follow_meter_backwards, meter_backwards_issue_id
 from .rejections import Rejection, RejectionCounter
 from .windowed_save import WindowedSave
 
@@ -187,7 +187,7 @@ class Hub:
             self._stored.pop(dev_eui, None)
             self.ingest.forget(dev_eui)
             ir.async_delete_issue(self.hass, DOMAIN, silent_issue_id(removed))
-            ir.async_delete_issue(self.hass, DOMAIN, f"meter_backwards_{dev_eui}")
+            ir.async_delete_issue(self.hass, DOMAIN, meter_backwards_issue_id(dev_eui))
             LOGGER.debug("Device %s removed from hub", removed.dev_eui)
         added: list[Device] = []
         for dev_eui, config in configs.items():
@@ -322,7 +322,7 @@ class Hub:
     def readings(self, device: Device, changed: set[str], at: datetime) -> None:
         """Follow up readings: a meter going backwards, care alarms."""
         if "volume" in changed:
-            self._follow_meter_backwards(device)
+            follow_meter_backwards(self.hass, self.entry.entry_id, device)
         if device.config.is_care:
             self.care.on_readings(device, frozenset(changed), at)
 
@@ -376,41 +376,6 @@ class Hub:
     ) -> None:
         """Late readings go to the statistics of the hour they were measured in."""
         self.late_statistics.add(device, values, at, in_order=in_order)
-
-    @callback
-    def _follow_meter_backwards(self, device: Device) -> None:
-        """A register that went backwards needs staff to say: new meter, or a glitch."""
-        meter = device.features.get("water_meter")
-        if not isinstance(meter, WaterMeter):
-            return
-        issue_id = f"meter_backwards_{device.dev_eui}"
-        if meter.backwards is None:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        if ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id) is None:
-            LOGGER.warning(
-                "Water meter %s went backwards from %.3f to %.3f m³; nothing is counted until "
-                "it is confirmed as a replacement or passes the old reading",
-                device.dev_eui,
-                meter.backwards.previous,
-                meter.backwards.current,
-            )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=True,
-            is_persistent=True,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="meter_backwards",
-            translation_placeholders={
-                "name": device.config.name,
-                "dev_eui": device.dev_eui,
-                "previous": f"{meter.backwards.previous:.3f}",
-                "current": f"{meter.backwards.current:.3f}",
-            },
-            data={"entry_id": self.entry.entry_id, "dev_eui": device.dev_eui},
-        )
 
     @callback
     def apply_derived(self, device: Device, derived: Mapping[str, Value]) -> None:

@@ -17,6 +17,7 @@ from .const import DOMAIN
 from .derived.roles import FeatureName
 from .derived.water_meter import WaterMeter
 from .hub import Hub
+from .meter_backwards import meter_backwards_issue_id
 
 ACTION_REMOVE = "remove"
 ACTION_KEEP = "keep"
@@ -83,7 +84,7 @@ class MeterBackwardsRepairFlow(_DeviceIssueRepairFlow):
         self, user_input: dict[str, str] | None = None
     ) -> data_entry_flow.FlowResult:
         """A replacement counts from the new meter's first reading; a glitch keeps waiting."""
-        issue_id = f"meter_backwards_{self._dev_eui}"
+        issue_id = meter_backwards_issue_id(self._dev_eui)
         if user_input is not None:
             entry = self.hass.config_entries.async_get_entry(self._entry_id)
             hub: Hub | None = getattr(entry, "runtime_data", None) if entry else None
@@ -121,6 +122,6 @@ async def async_create_fix_flow(
         return CareCodeRepairFlow(str(data["entry_id"]), str(data["subentry_id"]))
     if data is None or "entry_id" not in data or "dev_eui" not in data:
         raise ValueError(f"Issue {issue_id} carries no device")
-    if issue_id.startswith("meter_backwards_"):
+    if issue_id.startswith(meter_backwards_issue_id("")):
         return MeterBackwardsRepairFlow(str(data["entry_id"]), str(data["dev_eui"]))
     return SilentDeviceRepairFlow(str(data["entry_id"]), str(data["dev_eui"]))
