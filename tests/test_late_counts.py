@@ -128,6 +128,24 @@ def test_the_same_late_uplink_twice_counts_once(pipeline: Ingest, counter: Devic
     assert counter.values[VISITORS_TOTAL] == 5
 
 
+def test_a_late_uplink_resent_after_a_restart_counts_once(
+    pipeline: Ingest, counter: Device
+) -> None:
+    """The frames taken late are stored with the device: after HA restarts, the same
+    uplink resent (by the bridge, or the network server's retry) is still a duplicate."""
+    pipeline.handle_envelope(up(10, period_frame(2), NOW - timedelta(minutes=5)), "up")
+    late = up(9, period_frame(3), NOW - timedelta(minutes=15))
+    pipeline.handle_envelope(late, "up", late_ok=True)
+    stored = json.loads(json.dumps(counter.persistent_state()))
+
+    counter.guard = type(counter.guard)()
+    counter.restore(stored)
+    result = pipeline.handle_envelope(late, "up", late_ok=True)
+
+    assert result.duplicates == 1
+    assert counter.values[VISITORS_TOTAL] == 5
+
+
 def test_a_late_running_total_changes_nothing(pipeline: Ingest, counter: Device) -> None:
     """A device total measured earlier is included in the newer total already taken."""
     counter.values.clear()

@@ -75,25 +75,39 @@ class FrameGuard:
 
     def as_dict(self) -> dict[str, object]:
         """Return what must survive a restart, so a retried frame is still a duplicate."""
-        return {
+        data: dict[str, object] = {
             "last_f_cnt": self.last_f_cnt,
             "rejoined": self.rejoined,
-            "recent": {str(f_cnt): digest.hex() for f_cnt, digest in self.recent.items()},
+            "recent": _frames_as_dict(self.recent),
         }
+        if self.late:
+            # Oldest first, as JSON keeps the order: the oldest is the first to go.
+            data["late"] = _frames_as_dict(self.late)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> FrameGuard:
         """Rebuild from as_dict() output, tolerating missing or odd values."""
         last = data.get("last_f_cnt")
-        guard = cls(
+        return cls(
             last_f_cnt=last if isinstance(last, int) and not isinstance(last, bool) else None,
             rejoined=data.get("rejoined") is True,
+            recent=_frames_from_dict(data.get("recent")),
+            late=_frames_from_dict(data.get("late")),
         )
-        recent = data.get("recent")
-        if isinstance(recent, dict):
-            for f_cnt, digest in recent.items():
-                try:
-                    guard.recent[int(f_cnt)] = bytes.fromhex(digest)
-                except (TypeError, ValueError):
-                    continue
-        return guard
+
+
+def _frames_as_dict(frames: dict[int, bytes]) -> dict[str, str]:
+    return {str(f_cnt): digest.hex() for f_cnt, digest in frames.items()}
+
+
+def _frames_from_dict(stored: object) -> dict[int, bytes]:
+    """Frame counter -> fingerprint, skipping entries that are not what as_dict wrote."""
+    frames: dict[int, bytes] = {}
+    if isinstance(stored, dict):
+        for f_cnt, digest in stored.items():
+            try:
+                frames[int(f_cnt)] = bytes.fromhex(digest)
+            except (TypeError, ValueError):
+                continue
+    return frames
