@@ -38,8 +38,10 @@ async def _post(client: Any, webhook_id: str, body: dict[str, Any]) -> None:
     assert response.status == 200, await response.text()
 
 
-def _second_hub() -> MockConfigEntry:
-    return MockConfigEntry(
+@pytest.fixture
+async def second_hub(hass: HomeAssistant, setup_integration: MockConfigEntry) -> MockConfigEntry:
+    """A second hub, set up after the first, with a device of its own."""
+    entry = MockConfigEntry(
         domain=DOMAIN,
         title="ChirpStack v4 (kök)",
         data={
@@ -50,6 +52,10 @@ def _second_hub() -> MockConfigEntry:
         },
         subentries_data=[device_subentry(OTHER_ERS, "elsys_ers_co2", "Storköket")],
     )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 def _gateway_entities(hass: HomeAssistant) -> dict[str, str | None]:
@@ -65,6 +71,7 @@ def _gateway_entities(hass: HomeAssistant) -> dict[str, str | None]:
 async def test_one_gateway_two_hubs(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
+    second_hub: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     chirpstack_up: Callable[..., dict[str, Any]],
     freezer: FrozenDateTimeFactory,
@@ -73,10 +80,6 @@ async def test_one_gateway_two_hubs(
     """The first hub shows the gateway; the second adds no duplicate and logs no error;
     while only the second hub's device sends, the gateway stays connected for both."""
     first = setup_integration
-    second = _second_hub()
-    second.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(second.entry_id)
-    await hass.async_block_till_done()
     client = await hass_client_no_auth()
 
     body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 1)
@@ -135,16 +138,13 @@ async def test_one_gateway_two_hubs(
 async def test_the_registered_hub_keeps_the_gateway_whichever_starts_first(
     hass: HomeAssistant,
     setup_integration: MockConfigEntry,
+    second_hub: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
     chirpstack_up: Callable[..., dict[str, Any]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """After both hubs reload, the second one first, the entities stay with the first hub."""
-    first = setup_integration
-    second = _second_hub()
-    second.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(second.entry_id)
-    await hass.async_block_till_done()
+    first, second = setup_integration, second_hub
     client = await hass_client_no_auth()
     for webhook_id, dev_eui in (("ange_test_webhook", ERS_CO2), (OTHER_WEBHOOK, OTHER_ERS)):
         body = chirpstack_up(dev_eui, ERS_CO2_PAYLOAD, 1)
