@@ -17,8 +17,7 @@ import asyncio
 import base64
 from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from functools import partial
 import secrets
 import string
@@ -26,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -41,8 +39,6 @@ from ..care.camera_gate import (
     AUDIT_LOOK_ENDED,
     AUDIT_LOOK_OPENED,
     AUDIT_LOOK_REFUSED,
-    DEFAULT_MARGIN,
-    DEFAULT_MAX_LOOK,
     CameraConsent,
     CameraRecords,
     ConsentScope,
@@ -58,63 +54,34 @@ from ..care.camera_gate import (
 from ..care.errors import CareError
 from ..care.supervision import night_of
 from ..const import DOMAIN, LOGGER
+from .camera_config import CAMERA_SECRETS, SUBENTRY_CARE_CAMERA, CameraConfig, care_cameras
 from .config import CareUnitConfig, care_rooms, care_units
 
 if TYPE_CHECKING:
     from .manager import CareManager
 
-SUBENTRY_CARE_CAMERA: Final = "care_camera"
-CONF_STILL_IMAGE_URL: Final = "still_image_url"
-CONF_STREAM_URL: Final = "stream_url"
-CONF_LOOK_MARGIN: Final = "look_margin_minutes"
-CONF_MAX_LOOK: Final = "max_look_seconds"
-# Keys diagnostics must never show, whatever dictionary they turn up in.
-CAMERA_SECRETS: Final = frozenset({CONF_STILL_IMAGE_URL, CONF_STREAM_URL, CONF_USERNAME, CONF_PASSWORD})
+# The cameras' settings live in camera_config.py; diagnostics and the flows import
+# CAMERA_SECRETS, SUBENTRY_CARE_CAMERA and care_cameras from here.
+__all__ = [
+    "CAMERA_SECRETS",
+    "DATA_CAMERAS",
+    "IMAGE_PATH",
+    "SUBENTRY_CARE_CAMERA",
+    "CameraRefusedError",
+    "CareCameras",
+    "async_start_care_cameras",
+    "cameras_of",
+    "care_cameras",
+    "look_response",
+    "new_look_id",
+    "refusal_error",
+]
+
 IMAGE_PATH: Final = "/api/ange_iot/care_camera/look/{look_id}/image"
 DATA_CAMERAS: HassKey[dict[str, CareCameras]] = HassKey(f"{DOMAIN}_care_cameras")
 _STORAGE_VERSION: Final = 1
 _FETCH_TIMEOUT: Final = aiohttp.ClientTimeout(total=10)
 _MAX_IMAGE_BYTES: Final = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class CameraConfig:
-    """One care camera; its URLs and credentials are left out of repr so no log shows them."""
-
-    subentry_id: str
-    care_unit: str
-    room: str
-    still_image_url: str = field(repr=False)
-    stream_url: str | None = field(default=None, repr=False)
-    username: str | None = field(default=None, repr=False)
-    password: str | None = field(default=None, repr=False)
-    margin: timedelta = DEFAULT_MARGIN
-    max_look: timedelta = DEFAULT_MAX_LOOK
-
-    @classmethod
-    def from_data(cls, subentry_id: str, data: Mapping[str, Any]) -> CameraConfig:
-        """Read a care_camera subentry's data."""
-        return cls(
-            subentry_id=subentry_id,
-            care_unit=str(data["care_unit"]),
-            room=str(data["room"]),
-            still_image_url=str(data[CONF_STILL_IMAGE_URL]),
-            stream_url=data.get(CONF_STREAM_URL) or None,
-            username=data.get(CONF_USERNAME) or None,
-            password=data.get(CONF_PASSWORD) or None,
-            margin=timedelta(minutes=float(data.get(CONF_LOOK_MARGIN, DEFAULT_MARGIN.total_seconds() / 60))),
-            max_look=timedelta(seconds=float(data.get(CONF_MAX_LOOK, DEFAULT_MAX_LOOK.total_seconds()))),
-        )
-
-
-def care_cameras(entry: ConfigEntry) -> dict[tuple[str, str], CameraConfig]:
-    """The hub's care cameras by (care unit, room)."""
-    found = {}
-    for sub in entry.subentries.values():
-        if sub.subentry_type == SUBENTRY_CARE_CAMERA and {"care_unit", "room", CONF_STILL_IMAGE_URL} <= set(sub.data):
-            camera = CameraConfig.from_data(sub.subentry_id, sub.data)
-            found[(camera.care_unit, camera.room)] = camera
-    return found
 
 
 class CameraRefusedError(Exception):

@@ -24,7 +24,7 @@ import voluptuous as vol
 
 from ..care.camera_gate import DEFAULT_MARGIN, DEFAULT_MAX_LOOK
 from ..const import CONF_CARE_UNIT, CONF_ROOM, SUBENTRY_DEVICE
-from .camera import (
+from .camera_config import (
     CONF_LOOK_MARGIN,
     CONF_MAX_LOOK,
     CONF_STILL_IMAGE_URL,

@@ -3,117 +3,59 @@
 The rules live in care/ (pure and tested on their own); this module feeds them what the
 devices report and what time it is, and turns their answers into events, entities and
 audit lines. Nothing here logs a payload, a name or anything but pseudonymous codes.
+
+The manager holds the state and is what the rest of the integration calls; each part of
+the work is a collaborator it owns, in a module of its own: room_watch.py (the rooms'
+sensors), dispenser_watch.py, staff_actions.py (responses, audit line first),
+care_store.py (saving), chain.py (paging), night.py, deadlines.py and provlarm.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
-import copy
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-import secrets
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import Context, CoreState, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
 from ..care.audit import AuditAction, AuditLog, retention_cutoff
-from ..care.consent import ConsentBook, ConsentScope
-from ..care.dispenser import (
-    ALARM_KIND_FOR_EVENT,
-    DispenserEvent,
-    DispenserState,
-    parse_dispenser_event,
-)
-from ..care.errors import CareError
+from ..care.dispenser import DispenserEvent, DispenserState
 from ..care.response_stats import ResponseLog
-from ..care.supervision import (
-    BedChange,
-    NightLog,
-    is_night,
-)
+from ..care.supervision import NightLog
 from ..const import DOMAIN, LOGGER
-from ..derived import ROLE
-from ..windowed_save import WindowedSave
 from .actions_listener import async_listen_for_actions
 from .audit_writer import AuditWriter
+from .care_store import CareStore
 from .chain import AlarmChain
 from .code_repairs import async_check_codes
-from .config import (
-    ROLE_BED,
-    ROLE_OUTER_DOOR,
-    ROLE_ROOM_PRESENCE,
-    CareUnitConfig,
-    DispenserConfig,
-    care_units,
-    dispensers,
-)
+from .config import CareUnitConfig, DispenserConfig, care_units, dispensers
 from .deadlines import DeviceDeadlines
 from .devices import remove_stale_care_devices
+from .dispenser_watch import DispenserWatch, UnknownDispenserError
 from .night import NightSupervision
 from .notify import async_load_labels
 from .provlarm import TestAlarms, test_mark
+from .room_watch import RoomActivity, RoomWatch
+from .staff_actions import StaffActions
 from .users import async_refresh_user_names
 
 if TYPE_CHECKING:
     from ..device import Device
     from .host import CareHost
 
+# UnknownDispenserError lives with the dispenser input; the webhook imports it from here.
+__all__ = ["EVENT_ALARM", "CareManager", "UnknownDispenserError", "signal_care_update"]
+
 EVENT_ALARM: Final = f"{DOMAIN}_alarm"
-STORAGE_VERSION: Final = 1
-SAVE_DELAY: Final = 5
-# Bed changes kept per room: a night and a half is enough for every check.
-_BED_HISTORY: Final = timedelta(hours=36)
-_LOW_BATTERY_PERCENT: Final = 15
 
 
 def signal_care_update(entry_id: str) -> str:
     """Dispatcher signal: alarms, supervision results or dispensers changed."""
     return f"{DOMAIN}_{entry_id}_care"
-
-
-class UnknownDispenserError(ValueError):
-    """A dispenser event names a dispenser no subentry knows."""
-
-
-@dataclass(slots=True)
-class RoomActivity:
-    """What a room's sensors said recently, for supervision and inactivity."""
-
-    bed_changes: list[BedChange] = field(default_factory=list)
-    door_openings: list[datetime] = field(default_factory=list)
-    last_activity: datetime | None = None
-    # Whether a presence sensor has reported at all; a room without any report yet has no
-    # evidence of inactivity (its silence is the device_offline alarm's business).
-    presence_reported: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, so a restart does not forget the night so far."""
-        return {
-            "bed_changes": [[change.at.isoformat(), change.occupied] for change in self.bed_changes],
-            "door_openings": [moment.isoformat() for moment in self.door_openings],
-            "last_activity": None if self.last_activity is None else self.last_activity.isoformat(),
-            "presence_reported": self.presence_reported,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RoomActivity:
-        """Read as_dict() output; damaged parts are left out."""
-        room = cls(presence_reported=data.get("presence_reported") is True)
-        for item in data.get("bed_changes") or []:
-            if isinstance(item, list) and len(item) == 2 and (at := dt_util.parse_datetime(str(item[0]))):
-                room.bed_changes.append(BedChange(at=at, occupied=item[1] is True))
-        for item in data.get("door_openings") or []:
-            if (at := dt_util.parse_datetime(str(item))) is not None:
-                room.door_openings.append(at)
-        if isinstance(last := data.get("last_activity"), str):
-            room.last_activity = dt_util.parse_datetime(last)
-        return room
 
 
 class CareManager:
@@ -127,59 +69,30 @@ class CareManager:
         self.nights: NightLog = NightLog()
         self.night = NightSupervision(self)
         self.dispenser_states: dict[str, DispenserState] = {}
-        self.rooms: dict[tuple[str, str], RoomActivity] = {}
+        self.room_watch = RoomWatch(self)
+        self.dispenser_watch = DispenserWatch(self)
         self.units: dict[str, CareUnitConfig] = {}
         self.dispensers: dict[str, DispenserConfig] = {}
         self.audit_writer = AuditWriter(hass, self.entry_id)
-        # The audit log's HMAC key lives in HA's private storage, away from the log itself.
-        self._audit_key = secrets.token_bytes(32)
-        self._last_check: dict[str, datetime] = {}
-        self._inactivity_done: dict[tuple[str, str], date] = {}
-        # Out-of-bed episodes already alarmed, so a resolved one is not raised again.
-        self._raised_episodes: set[str] = set()
+        # When each unit's night checks last ran; public because the care store saves it.
+        self.last_check: dict[str, datetime] = {}
         self._purged_on: date | None = None
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{self.entry_id}.care", private=True
-        )
         self._signal = signal_care_update(self.entry_id)
         self.chain = AlarmChain(self)
         self.deadlines: DeviceDeadlines = DeviceDeadlines(self)
         self.tests = TestAlarms(self)
         self.responses = ResponseLog()
-        self._save_soon = WindowedSave(self._store, self._storage_data, SAVE_DELAY)
+        self.staff = StaffActions(self)
+        self.store = CareStore(self)
         # Until the stored state is loaded, nothing may be saved over it.
         self._started = False
-        # Staff actions are applied one at a time, each after its audit line is written.
-        self._staff_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
     async def async_start(self) -> None:
         """Load open alarms, night results and dispensers; open the audit log."""
-        stored = await self._store.async_load() or {}
-        key_hex = stored.get("audit_key")
-        if isinstance(key_hex, str):
-            self._audit_key = bytes.fromhex(key_hex)
-        key = self._audit_key
-        if isinstance(book := stored.get("alarms"), dict):
-            self.book = AlarmBook.from_dict(book)
-        if isinstance(nights := stored.get("nights"), dict):
-            self.nights = NightLog.from_dict(nights)
-        if isinstance(consents := stored.get("consents"), dict):
-            self.night.consents = ConsentBook.from_dict(consents)
-        for dispenser_id, data in (stored.get("dispensers") or {}).items():
-            self.dispenser_states[dispenser_id] = DispenserState.from_dict(data)
-        for room_key, data in (stored.get("rooms") or {}).items():
-            code, _, room = str(room_key).partition("/")
-            if room and isinstance(data, dict):
-                self.rooms[(code, room)] = RoomActivity.from_dict(data)
-        for unit, moment in (stored.get("last_check") or {}).items():
-            if (parsed := dt_util.parse_datetime(moment)) is not None:
-                self._last_check[unit] = parsed
-        self.deadlines.load(stored.get("deadlines"))
-        self.tests.load(stored.get("tests"))
-        self.responses = ResponseLog.from_dict(stored.get("responses"))
-        await self.audit_writer.async_open(key)
+        await self.store.async_load()
+        await self.audit_writer.async_open(self.store.audit_key)
         await async_load_labels(self.hass)
         await async_refresh_user_names(self.hass)
         self._started = True
@@ -193,38 +106,26 @@ class CareManager:
         else:
             self.deadlines.after_start(dt_util.utcnow())
             self.hub.add_unsubscriber(async_at_started(self.hass, self.chain.async_resend_at_start))
-        await self._save()
+        await self.store.async_save()
 
     async def async_stop(self) -> None:
         """Write out what is queued for the audit log, then the state."""
         if not self._started:
             return
         await self.audit_writer.async_close()
-        await self._save()
-
-    async def _save(self) -> None:
-        await self._store.async_save(self._storage_data())
+        await self.store.async_save()
 
     @callback
-    def _storage_data(self) -> dict[str, Any]:
-        return {
-            "audit_key": self._audit_key.hex(),
-            "alarms": self.book.as_dict(),
-            "nights": self.nights.as_dict(),
-            "consents": self.night.consents.as_dict(),
-            "dispensers": {key: state.as_dict() for key, state in self.dispenser_states.items()},
-            "last_check": {unit: moment.isoformat() for unit, moment in self._last_check.items()},
-            "rooms": {f"{code}/{room}": activity.as_dict() for (code, room), activity in self.rooms.items()},
-            "deadlines": self.deadlines.as_dict(),
-            "tests": self.tests.as_dict(),
-            "responses": self.responses.as_dict(),
-        }
+    def save_soon(self) -> None:
+        """Save the state within the window, once it is loaded (never over the stored one)."""
+        if self._started:
+            self.store.schedule_save()
 
     @callback
     def _changed(self) -> None:
         if not self._started:
             return
-        self._save_soon.schedule()
+        self.store.schedule_save()
         async_dispatcher_send(self.hass, self._signal)
 
     @property
@@ -359,25 +260,8 @@ class CareManager:
         change: Callable[[AlarmBook, datetime], Alarm],
         data: Callable[[Alarm], Mapping[str, object]] | None = None,
     ) -> Alarm:
-        """Apply a staff action to an alarm only once its audit line is written.
-
-        ``change`` is tried on a copy of the book first (a bad id or transition raises the
-        care/ error and nothing changes), then the line is written and awaited, and only
-        then is the real book changed and the event fired. A line that cannot be written
-        fails the action with a translated error: no alarm moves without its line.
-        """
-        async with self._staff_lock:
-            now = dt_util.utcnow()
-            trial = change(copy.deepcopy(self.book), now)
-            await self.audit_writer.async_write(
-                action, actor=user_id, care_unit=trial.care_unit, room=trial.room, at=now,
-                data={"alarm_id": trial.alarm_id, "kind": trial.kind.value, **(data(trial) if data else {})},
-            )
-            alarm = change(self.book, now)
-        self.fire(alarm, user_id)
-        # The logbook names who responded; a new user is known by the next line.
-        self.hass.async_create_task(async_refresh_user_names(self.hass), "ange_iot user names")
-        return alarm
+        """Apply a staff action to an alarm only once its audit line is written (see StaffActions)."""
+        return await self.staff.async_staff_change(action, user_id, change, data)
 
     async def async_acknowledge(
         self, alarm_id: str, user_id: str | None, *, phone: str | None = None
@@ -400,38 +284,8 @@ class CareManager:
         outcome: Outcome | str | None = None,
         phone: str | None = None,
     ) -> Alarm:
-        """One staff response (acknowledge, on_the_way, arrived, resolve), from a phone or not.
-
-        Its audit line is written before the alarm moves (``async_staff_change``). Raises
-        the care/ errors, unchanged, when the alarm cannot make that move.
-        """
-        if response not in {"acknowledge", "on_the_way", "arrived", "resolve"}:
-            raise CareError(f"unknown response {response}")
-
-        def change(book: AlarmBook, now: datetime) -> Alarm:
-            if response == "resolve":
-                current = book.get(alarm_id)
-                chosen = outcome
-                if chosen is None:
-                    chosen = Outcome.ON_SITE if current.arrived_at is not None else Outcome.OTHER
-                required = current.kind.value in self.unit(current.care_unit).arrival_required
-                return book.resolve(alarm_id, chosen, user_id, now, require_arrival=required)
-            if response == "on_the_way":
-                return book.on_the_way(alarm_id, user_id, now)
-            if response == "arrived":
-                return book.arrived(alarm_id, user_id, now)
-            return book.acknowledge(alarm_id, user_id, now)
-
-        def details(alarm: Alarm) -> dict[str, object]:
-            data: dict[str, object] = dict(test_mark(alarm))
-            if alarm.outcome is not None and response == "resolve":
-                data["outcome"] = alarm.outcome.value
-            if phone is not None:
-                data["phone"] = phone
-            return data
-
-        state = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(response, response)
-        return await self.async_staff_change(f"alarm_{state}", user_id, change, details)
+        """One staff response, its audit line written first (see StaffActions.async_respond)."""
+        return await self.staff.async_respond(response, alarm_id, user_id, outcome=outcome, phone=phone)
 
     @callback
     def fire(self, alarm: Alarm, user_id: str | None = None) -> None:
@@ -450,76 +304,22 @@ class CareManager:
     @callback
     def on_readings(self, device: Device, changed: frozenset[str], at: datetime) -> None:
         """Turn what a care device reported into alarms and supervision input."""
-        config = device.config
-        if not config.is_care or config.care_unit is None or config.room is None:
-            return
-        unit, room, values = self.unit(config.care_unit), config.room, device.values
-        role = config.settings.get(ROLE)
-        activity = self.rooms.setdefault((unit.code, room), RoomActivity())
-        night = is_night(at, unit.night_start, unit.night_end, tz=dt_util.get_default_time_zone())
-        if "button" in changed and isinstance(values.get("button"), str):
-            self.trigger(AlarmKind.CALL_BUTTON, unit.code, room, device.dev_eui, at)
-        if "water_leak" in changed and values.get("water_leak") is True:
-            self.trigger(AlarmKind.WATER_LEAK, unit.code, room, device.dev_eui, at)
-        battery = values.get("battery")
-        low = values.get("battery_low") is True or (
-            "battery" in changed and isinstance(battery, int) and battery < _LOW_BATTERY_PERCENT
-        )
-        if low and ({"battery_low", "battery"} & changed):
-            self.trigger(AlarmKind.BATTERY_LOW, unit.code, room, device.dev_eui, at)
-        if "door_open" in changed and values.get("door_open") is True and role in (ROLE_OUTER_DOOR, None):
-            activity.door_openings.append(at)
-            if night:
-                self.trigger(AlarmKind.NIGHT_DOOR, unit.code, room, device.dev_eui, at)
-        if "occupancy" in changed and isinstance(occupied := values.get("occupancy"), bool):
-            if role == ROLE_BED:
-                activity.bed_changes.append(BedChange(at=at, occupied=occupied))
-            else:
-                activity.presence_reported = True
-                if occupied:
-                    activity.last_activity = at
-        if role in (ROLE_ROOM_PRESENCE, None) and "motion" in changed:
-            motion = values.get("motion")
-            if isinstance(motion, int) and not isinstance(motion, bool):
-                activity.presence_reported = True
-                if motion > 0:
-                    activity.last_activity = at
-        if self._started:
-            self._save_soon.schedule()
-        cutoff = at - _BED_HISTORY
-        activity.door_openings = [moment for moment in activity.door_openings if moment >= cutoff]
-        # Keep the last change before the window: it says where the resident was.
-        while len(activity.bed_changes) > 1 and activity.bed_changes[1].at < cutoff:
-            activity.bed_changes.pop(0)
+        self.room_watch.on_readings(device, changed, at)
 
     @callback
     def on_offline(self, device: Device, at: datetime) -> None:
         """A silent care sensor must never look like "all is well"."""
-        config = device.config
-        if config.is_care and config.care_unit and config.room:
-            self.trigger(AlarmKind.DEVICE_OFFLINE, config.care_unit, config.room, device.dev_eui, at)
+        self.room_watch.on_offline(device, at)
 
     # ------------------------------------------------------------------ dispensers
 
     @callback
     def handle_dispenser_event(self, body: object) -> tuple[DispenserEvent, bool]:
         """Apply one posted event; raises DispenserEventError or UnknownDispenserError."""
-        event = parse_dispenser_event(body)
-        config = self.dispensers.get(event.dispenser_id)
-        state = self.dispenser_states.get(event.dispenser_id)
-        if config is None or state is None:
-            raise UnknownDispenserError(event.dispenser_id)
-        applied = state.apply(event, dt_util.utcnow())
-        if not applied:
-            return event, False
-        if (kind := ALARM_KIND_FOR_EVENT.get(event.event)) is not None:
-            self.trigger(
-                kind, config.care_unit, config.client, None, event.at,
-                source_key=f"{kind.value}:{config.dispenser_id}:{event.dose_id or event.error}",
-                detail={"dispenser_id": config.dispenser_id},
-            )
-        self._changed()
-        return event, True
+        event, applied = self.dispenser_watch.handle_event(body)
+        if applied:
+            self._changed()
+        return event, applied
 
     # ------------------------------------------------------------------ time
 
@@ -533,23 +333,10 @@ class CareManager:
         tz = dt_util.get_default_time_zone()
         for code in self.unit_codes():
             unit = self.unit(code)
-            self._out_of_bed(unit, now, tz)
+            self.room_watch.sweep_out_of_bed(unit, now, tz)
             self._night_checks(unit, now, tz)
-            self._inactivity(unit, now, tz)
-        for dispenser_id, state in self.dispenser_states.items():
-            config = self.dispensers[dispenser_id]
-            if not state.heartbeat_overdue(now, config.heartbeat_limit):
-                continue
-            # One alarm per silence: keyed by the last sign of life.
-            silent_since = state.last_seen or state.tracking_since
-            key = f"dispenser_offline:{dispenser_id}:{silent_since.astimezone(UTC).isoformat()}"
-            if key in self._raised_episodes or self._is_open(key):
-                continue
-            self._raised_episodes.add(key)
-            self.trigger(
-                AlarmKind.DEVICE_OFFLINE, config.care_unit, config.client, None, now,
-                source_key=key, detail={"dispenser_id": dispenser_id},
-            )
+            self.room_watch.sweep_inactivity(unit, now, tz)
+        self.dispenser_watch.sweep_heartbeats(now)
         today = dt_util.as_local(now).date()
         if self._purged_on != today and self.audit is not None:
             self._purged_on = today
@@ -559,15 +346,7 @@ class CareManager:
 
     def is_open(self, source_key: str) -> bool:
         """Whether an alarm from this source is open."""
-        return self._is_open(source_key)
-
-    def _is_open(self, source_key: str) -> bool:
         return any(alarm.source_key == source_key for alarm in self.book.open_alarms())
-
-    @staticmethod
-    def _out_of_bed_key(code: str, room: str, out_since: datetime) -> str:
-        # One episode out of bed is one alarm, whether the sweep or a night check sees it.
-        return f"out_of_bed:{code}/{room}:{out_since.astimezone(UTC).isoformat()}"
 
     def room_devices(self, code: str, room: str) -> list[Device]:
         """The care devices in one room of a unit."""
@@ -575,32 +354,9 @@ class CareManager:
             d for d in self.hub.devices.values() if d.config.care_unit == code and d.config.room == room
         ]
 
-    def _out_of_bed(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
-        if not is_night(now, unit.night_start, unit.night_end, tz=tz):
-            return
-        for (code, room), activity in self.rooms.items():
-            if code != unit.code or not activity.bed_changes:
-                continue
-            if not self.night.consents.allows(code, room, ConsentScope.NIGHT_SUPERVISION):
-                continue
-            last = activity.bed_changes[-1]
-            if last.occupied or now - last.at <= unit.out_of_bed_limit:
-                continue
-            out_since = last.at
-            for change in reversed(activity.bed_changes):
-                if change.occupied:
-                    break
-                out_since = change.at
-            key = self._out_of_bed_key(code, room, out_since)
-            if key in self._raised_episodes or self._is_open(key):
-                continue
-            self._raised_episodes.add(key)
-            bed = next((d for d in self.room_devices(code, room) if d.config.settings.get(ROLE) == ROLE_BED), None)
-            self.trigger(AlarmKind.OUT_OF_BED, code, room, bed.dev_eui if bed else None, now, source_key=key)
-
     def _night_checks(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
-        last = self._last_check.get(unit.code)
-        self._last_check[unit.code] = now
+        last = self.last_check.get(unit.code)
+        self.last_check[unit.code] = now
         if last is None:
             return
         if self.night.run(unit, last, now, tz):
@@ -608,43 +364,11 @@ class CareManager:
 
     def activity(self, code: str, room: str) -> RoomActivity:
         """What a room's sensors said recently."""
-        return self.rooms.setdefault((code, room), RoomActivity())
+        return self.room_watch.activity(code, room)
 
     def raise_out_of_bed(self, code: str, room: str, out_since: datetime, at: datetime) -> None:
         """One alarm per episode out of bed, whether the sweep or a night check sees it."""
-        key = self._out_of_bed_key(code, room, out_since)
-        if key in self._raised_episodes or self._is_open(key):
-            return
-        self._raised_episodes.add(key)
-        self.trigger(AlarmKind.OUT_OF_BED, code, room, None, at, source_key=key)
-
-    def _inactivity(self, unit: CareUnitConfig, now: datetime, tz: Any) -> None:
-        local = now.astimezone(tz)
-        if local.time() < unit.inactive_by:
-            return
-        morning = local.replace(hour=unit.night_end.hour, minute=unit.night_end.minute, second=0, microsecond=0)
-        for room in self.rooms_of(unit.code):
-            key = (unit.code, room)
-            if self._inactivity_done.get(key) == local.date():
-                continue
-            if not self.night.consents.allows(unit.code, room, ConsentScope.INACTIVITY):
-                continue
-            self._inactivity_done[key] = local.date()
-            presence = [
-                d for d in self.room_devices(unit.code, room)
-                if d.config.settings.get(ROLE) == ROLE_ROOM_PRESENCE
-            ]
-            if not presence:
-                continue
-            activity = self.rooms.setdefault(key, RoomActivity())
-            if not activity.presence_reported:
-                continue
-            last = activity.last_activity
-            if last is None or last < morning:
-                self.trigger(
-                    AlarmKind.INACTIVITY, unit.code, room, presence[0].dev_eui, now,
-                    source_key=f"inactivity:{unit.code}/{room}:{local.date().isoformat()}",
-                )
+        self.room_watch.raise_out_of_bed(code, room, out_since, at)
 
     # ------------------------------------------------------------------ reports
 
