@@ -263,18 +263,6 @@ class CareManager:
         """Apply a staff action to an alarm only once its audit line is written (see StaffActions)."""
         return await self.staff.async_staff_change(action, user_id, change, data)
 
-    async def async_acknowledge(
-        self, alarm_id: str, user_id: str | None, *, phone: str | None = None
-    ) -> Alarm:
-        """Staff took the alarm: who and when. Raises the care/ errors for bad ids."""
-        return await self.async_respond("acknowledge", alarm_id, user_id, phone=phone)
-
-    async def async_resolve(
-        self, alarm_id: str, outcome: Outcome | str, user_id: str | None, *, phone: str | None = None
-    ) -> Alarm:
-        """Staff closed the alarm with an outcome (an invalid one raises the care/ error)."""
-        return await self.async_respond("resolve", alarm_id, user_id, outcome=outcome, phone=phone)
-
     async def async_respond(
         self,
         response: str,
@@ -297,7 +285,6 @@ class CareManager:
         self.chain.on_transition(alarm)
         self._changed()
 
-    _fire = fire
 
     # ------------------------------------------------------------------ device input
 

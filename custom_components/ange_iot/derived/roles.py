@@ -55,7 +55,7 @@ CARE_ROLES: Final = frozenset({Role.BED, Role.OUTER_DOOR, Role.ROOM_PRESENCE})
 # The readings each role works from; a model must measure at least one of them.
 # They are the keys the features read: snow.py and waste_bin.py read distance, lake.py
 # its sources, cold_chain.py temperature, water_meter.py volume, visitors.py counts,
-# intrusion.py presence, and care_runtime/manager.py occupancy, door_open and motion.
+# intrusion.py presence, and care_runtime/room_watch.py occupancy, door_open and motion.
 _READINGS: Final[Mapping[Role, frozenset[str]]] = {
     Role.SNOW_STATION: frozenset({"distance"}),
     Role.WASTE_BIN: frozenset({"distance"}),
