@@ -85,6 +85,12 @@ async def test_import_400_meters_from_swedish_excel(
         if ent.unique_id.endswith("_last_seen")
     }
     assert {f"70b3d5e75e{n:06x}" for n in range(400)} <= with_entities
+    # And the reading they are there for, before any uplink: the meter's volume, unknown.
+    volume = registry.async_get_entity_id("sensor", DOMAIN, "70b3d5e75e000007_volume")
+    assert volume is not None
+    state = hass.states.get(volume)
+    assert state is not None and state.state == "unknown"
+    assert state.attributes["unit_of_measurement"] == "m³"
     assert len(entry.runtime_data.devices) == 403
 
     again = await _import(hass, entry.entry_id, "matare.csv")

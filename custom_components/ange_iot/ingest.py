@@ -17,6 +17,7 @@ from typing import Any, Final, Protocol
 from .const import LOGGER as _LOGGER, MODEL_NETWORK_DECODED
 from .derived import ROLE, Role, Value
 from .derived.feature import CountsLate
+from .derived.roles import readings_for_role
 from .device import Device, DownlinkPush
 from .lorawan.codecs import CodecError, SkippedItems, decode_frame, readings_from_decoded
 from .lorawan.errors import EnvelopeError
@@ -46,10 +47,19 @@ def _utcnow() -> datetime:
 
 
 def static_keys(device: Device) -> frozenset[str]:
-    """Keys a device has an entity for from the start: radio data, and its role's own."""
-    if device.config.settings.get(ROLE) == Role.INTRUSION:
+    """Keys a device has an entity for from the start: radio data, and its role's own.
+
+    A role's own readings that the model measures (a water meter's volume, a bed sensor's
+    occupancy) get their entity before the first uplink, so an imported device shows what
+    it is for, as unknown until it reports; its other readings appear as they arrive.
+    """
+    role = device.config.settings.get(ROLE)
+    if role == Role.INTRUSION:
         return _INTRUSION_KEYS
-    return BASE_KEYS
+    model = device.config.model_info
+    if not isinstance(role, str) or role not in Role or model is None:
+        return BASE_KEYS
+    return BASE_KEYS | (readings_for_role(Role(role)) & model.keys)
 
 
 @dataclass(slots=True)
