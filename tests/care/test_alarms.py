@@ -9,18 +9,14 @@ import json
 
 import pytest
 
-from custom_components.ange_iot.care.alarms import (
-    ALLOWED_TRANSITIONS,
-    Alarm,
-    AlarmBook,
+from custom_components.ange_iot.care.alarm_errors import (
     AlarmClosedError,
-    AlarmKind,
-    AlarmState,
     IllegalTransitionError,
     InvalidOutcomeError,
-    Outcome,
     UnknownAlarmError,
 )
+from custom_components.ange_iot.care.alarm_record import Alarm, AlarmKind, AlarmState, Outcome
+from custom_components.ange_iot.care.alarms import ALLOWED_TRANSITIONS, AlarmBook
 from custom_components.ange_iot.care.errors import (
     CareError,
     InvalidCodeError,

@@ -11,9 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.ange_iot.care.alarms import AlarmKind
+from custom_components.ange_iot.care.alarm_record import AlarmKind
 from custom_components.ange_iot.care.dispenser import (
     ALARM_KIND_FOR_EVENT,
+    DispenserState,
+    DispenserStatus,
+)
+from custom_components.ange_iot.care.dispenser_event import (
     DISPENSER_EVENT_SCHEMA,
     DispenserErrorCode,
     DispenserEvent,
@@ -21,8 +25,6 @@ from custom_components.ange_iot.care.dispenser import (
     DispenserEventInFutureError,
     DispenserEventOutOfOrderError,
     DispenserEventType,
-    DispenserState,
-    DispenserStatus,
     WrongDispenserError,
     parse_dispenser_event,
 )

@@ -6,15 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.ange_iot.care.alarms import (
-    AlarmBook,
-    AlarmKind,
-    AlarmState,
+from custom_components.ange_iot.care.alarm_errors import (
     AlreadyAcknowledgedError,
     AlreadyInStateError,
     ArrivalRequiredError,
-    Outcome,
 )
+from custom_components.ange_iot.care.alarm_record import AlarmKind, AlarmState, Outcome
+from custom_components.ange_iot.care.alarms import AlarmBook
 from custom_components.ange_iot.care.escalation import EscalationPolicy, Step, next_step
 from custom_components.ange_iot.care.response_stats import ResponseLog, percentile
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from custom_components.ange_iot.care.alarms import AlarmKind
+from custom_components.ange_iot.care.alarm_record import AlarmKind
 from custom_components.ange_iot.care.errors import PersonalDataError
 from custom_components.ange_iot.care.identity import looks_like_identity_number
 from custom_components.ange_iot.care.moments import from_iso, optional_from_iso

@@ -8,23 +8,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.ange_iot.care.check_result import CheckResult, CheckStatus
 from custom_components.ange_iot.care.errors import InvalidCodeError, StoredDataError
-from custom_components.ange_iot.care.supervision import (
-    BedChange,
-    CheckResult,
+from custom_components.ange_iot.care.night_clock import (
     CheckSchedule,
-    CheckStatus,
-    InvalidPauseReasonError,
-    NightLog,
-    NightOverError,
-    PauseReason,
-    RoomSensors,
-    evaluate,
     is_night,
     local_moment,
     night_bounds,
     night_of,
 )
+from custom_components.ange_iot.care.night_log import (
+    InvalidPauseReasonError,
+    NightLog,
+    NightOverError,
+    PauseReason,
+)
+from custom_components.ange_iot.care.supervision import BedChange, RoomSensors, evaluate
 
 STHLM = ZoneInfo("Europe/Stockholm")
 NURSE = "9f3c1e0a5b7d4c2e8f6a1b3c5d7e9f01"

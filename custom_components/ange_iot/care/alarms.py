@@ -15,9 +15,10 @@ with an outcome. Allowed moves::
 alarm somebody took but nobody reached in time. A further escalation (tier 3) keeps the
 state ``escalated`` and raises :attr:`Alarm.escalation_level`.
 
-Everything else raises a ``CareError`` subclass whose ``translation_key`` the Home Assistant
-glue turns into a translated ``ServiceValidationError``. :meth:`Alarm.event_data` gives the
-``ange_iot_alarm`` event data that DESIGN.md fixes and the blueprints build on.
+Everything else raises a ``CareError`` subclass (:mod:`.alarm_errors`) whose
+``translation_key`` the Home Assistant glue turns into a translated
+``ServiceValidationError``. The alarm itself, and the ``ange_iot_alarm`` event data that
+DESIGN.md fixes, are in :mod:`.alarm_record`.
 
 Nothing here reads the clock: every operation takes the moment it happens.
 """
@@ -25,66 +26,51 @@ Nothing here reads the clock: every operation takes the moment it happens.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 import uuid
 
-from .errors import CareError, InvalidCodeError, StoredDataError
+from .alarm_errors import (
+    AlarmClosedError,
+    AlreadyAcknowledgedError,
+    AlreadyInStateError,
+    ArrivalRequiredError,
+    IllegalTransitionError,
+    InvalidOutcomeError,
+    UnknownAlarmError,
+)
+from .alarm_record import Alarm, AlarmKind, AlarmState, Outcome
+from .errors import InvalidCodeError, StoredDataError
 from .identity import is_stored_code
-from .moments import from_iso, optional_from_iso, optional_iso, require_aware, to_iso, utc
-from .privacy import JsonValue, plain_mapping
+from .moments import optional_iso, require_aware, utc
+from .privacy import plain_mapping
+
+# The record and the refusals live in alarm_record.py and alarm_errors.py; the care runtime
+# takes the names it needs together with the book, from here.
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "DEFAULT_CLOSED_KEEP",
+    "STORE_VERSION",
+    "TAKEN_STATES",
+    "Alarm",
+    "AlarmBook",
+    "AlarmKind",
+    "AlarmState",
+    "Outcome",
+    "UnknownAlarmError",
+    "check_transition",
+    "default_source_key",
+]
 
 STORE_VERSION = 1
 # Closed alarms are kept so that a late "acknowledge" of a resolved alarm is answered
 # "already closed" rather than "unknown". The audit log, not this book, is the history.
 DEFAULT_CLOSED_KEEP = 200
 
-
-class AlarmKind(StrEnum):
-    """What raised the alarm."""
-
-    CALL_BUTTON = "call_button"
-    MISSED_DOSE = "missed_dose"
-    DISPENSER_FAULT = "dispenser_fault"
-    NIGHT_DOOR = "night_door"
-    OUT_OF_BED = "out_of_bed"
-    INACTIVITY = "inactivity"
-    WATER_LEAK = "water_leak"
-    DEVICE_OFFLINE = "device_offline"
-    BATTERY_LOW = "battery_low"
-    # A night supervision check found no data: a physical visit is needed.
-    SUPERVISION_NO_DATA = "supervision_no_data"
-    # Home Assistant was down: alarms may have been missed while it was.
-    SYSTEM_RESTART = "system_restart"
-
-
-class AlarmState(StrEnum):
-    """Where an alarm is in its lifecycle."""
-
-    TRIGGERED = "triggered"
-    ESCALATED = "escalated"
-    ACKNOWLEDGED = "acknowledged"
-    ON_THE_WAY = "on_the_way"
-    ARRIVED = "arrived"
-    RESOLVED = "resolved"
-
-
 # States in which somebody has taken the alarm on and nobody needs to be paged for it.
 TAKEN_STATES: frozenset[AlarmState] = frozenset(
     {AlarmState.ACKNOWLEDGED, AlarmState.ON_THE_WAY, AlarmState.ARRIVED}
 )
-
-
-class Outcome(StrEnum):
-    """How a resolved alarm was handled."""
-
-    ON_SITE = "on_site"
-    BY_PHONE = "by_phone"
-    FALSE_ALARM = "false_alarm"
-    OTHER = "other"
-
 
 _ON_THE_WAY, _ARRIVED = AlarmState.ON_THE_WAY, AlarmState.ARRIVED
 ALLOWED_TRANSITIONS: Mapping[AlarmState, frozenset[AlarmState]] = {
@@ -103,48 +89,6 @@ ALLOWED_TRANSITIONS: Mapping[AlarmState, frozenset[AlarmState]] = {
 }
 
 
-class UnknownAlarmError(CareError):
-    """No alarm with this id is known (open or recently closed)."""
-
-    translation_key = "unknown_alarm"
-
-
-class AlarmClosedError(CareError):
-    """The alarm is already resolved; nothing can move it any more."""
-
-    translation_key = "alarm_closed"
-
-
-class IllegalTransitionError(CareError):
-    """The alarm is open but cannot make this move (for example acknowledged twice)."""
-
-    translation_key = "illegal_alarm_transition"
-
-
-class AlreadyAcknowledgedError(IllegalTransitionError):
-    """Somebody already took the alarm on; the answer names who (user id) and when (ISO)."""
-
-    translation_key = "alarm_already_acknowledged"
-
-
-class AlreadyInStateError(IllegalTransitionError):
-    """The alarm is already on the way or arrived; the answer names who and when."""
-
-    translation_key = "alarm_already_in_state"
-
-
-class ArrivalRequiredError(CareError):
-    """The unit requires an arrival in the room before this kind of alarm is resolved."""
-
-    translation_key = "alarm_arrival_required"
-
-
-class InvalidOutcomeError(CareError):
-    """A resolution outcome that is not one of :class:`Outcome`."""
-
-    translation_key = "invalid_alarm_outcome"
-
-
 def _default_alarm_id() -> str:
     # A letter first: templates turn an all-digit id into a number, and then it no longer
     # matches the alarm's events in a blueprint.
@@ -157,150 +101,6 @@ def default_source_key(kind: AlarmKind, care_unit: str, room: str, dev_eui: str 
     Two triggers with the same source while the first alarm is open are one alarm.
     """
     return f"{kind}:{dev_eui}" if dev_eui else f"{kind}:{care_unit}/{room}"
-
-
-@dataclass(slots=True, kw_only=True)
-class Alarm:
-    """One care alarm and everything that happened to it.
-
-    ``detail`` holds non-personal extra data (for example an error code); ``repeats`` the
-    moments the same source triggered again while this alarm was open.
-    """
-
-    alarm_id: str
-    kind: AlarmKind
-    care_unit: str
-    room: str
-    dev_eui: str | None
-    triggered_at: datetime
-    source_key: str
-    state: AlarmState = AlarmState.TRIGGERED
-    escalated_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    acknowledged_by: str | None = None
-    resolved_at: datetime | None = None
-    resolved_by: str | None = None
-    outcome: Outcome | None = None
-    repeats: list[datetime] = field(default_factory=list)
-    detail: dict[str, JsonValue] = field(default_factory=dict)
-    # 0 = tier 1 only, 1 = tier 2 paged as well, 2 = tier 3 paged as well.
-    escalation_level: int = 0
-    on_the_way_at: datetime | None = None
-    on_the_way_by: str | None = None
-    arrived_at: datetime | None = None
-    arrived_by: str | None = None
-    # When the phones were last paged for it, so re-notification keeps its rhythm.
-    notified_at: datetime | None = None
-    # A test alarm (provlarm): it runs the whole chain, marked as a test everywhere.
-    test: bool = False
-
-    @property
-    def press_count(self) -> int:
-        """How often the source triggered while this alarm was open (the first press too)."""
-        return 1 + len(self.repeats)
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the alarm still needs someone (not resolved)."""
-        return self.state is not AlarmState.RESOLVED
-
-    @property
-    def is_acknowledged(self) -> bool:
-        """Whether someone has taken the alarm on (acknowledged, or resolved after that)."""
-        return self.acknowledged_at is not None
-
-    def age(self, now: datetime) -> timedelta:
-        """Time since the alarm was triggered."""
-        return utc(now, "now") - utc(self.triggered_at)
-
-    def event_data(self) -> dict[str, str | None]:
-        """The ``ange_iot_alarm`` event data, exactly the fields DESIGN.md names."""
-        data: dict[str, str | None] = {
-            "alarm_id": self.alarm_id,
-            "kind": self.kind.value,
-            "state": self.state.value,
-            "care_unit": self.care_unit,
-            "room": self.room,
-            "dev_eui": self.dev_eui,
-            "triggered_at": to_iso(self.triggered_at),
-        }
-        if self.is_acknowledged:
-            data["acknowledged_by"] = self.acknowledged_by
-        if self.state is AlarmState.RESOLVED and self.outcome is not None:
-            data["outcome"] = self.outcome.value
-        return data
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form for Home Assistant's storage."""
-        return {
-            "alarm_id": self.alarm_id,
-            "kind": self.kind.value,
-            "state": self.state.value,
-            "care_unit": self.care_unit,
-            "room": self.room,
-            "dev_eui": self.dev_eui,
-            "source_key": self.source_key,
-            "triggered_at": to_iso(self.triggered_at),
-            "escalated_at": optional_iso(self.escalated_at),
-            "acknowledged_at": optional_iso(self.acknowledged_at),
-            "acknowledged_by": self.acknowledged_by,
-            "resolved_at": optional_iso(self.resolved_at),
-            "resolved_by": self.resolved_by,
-            "outcome": None if self.outcome is None else self.outcome.value,
-            "repeats": [to_iso(moment) for moment in self.repeats],
-            "detail": dict(self.detail),
-            "escalation_level": self.escalation_level,
-            "on_the_way_at": optional_iso(self.on_the_way_at),
-            "on_the_way_by": self.on_the_way_by,
-            "arrived_at": optional_iso(self.arrived_at),
-            "arrived_by": self.arrived_by,
-            "notified_at": optional_iso(self.notified_at),
-            "test": self.test,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Alarm:
-        """Read an alarm back from :meth:`as_dict`; ``StoredDataError`` if it is damaged."""
-        try:
-            outcome = data.get("outcome")
-            dev_eui = data.get("dev_eui")
-            return cls(
-                alarm_id=_str(data["alarm_id"]),
-                kind=AlarmKind(data["kind"]),
-                state=AlarmState(data["state"]),
-                care_unit=_str(data["care_unit"]),
-                room=_str(data["room"]),
-                dev_eui=None if dev_eui is None else _str(dev_eui),
-                source_key=_str(data["source_key"]),
-                triggered_at=from_iso(data["triggered_at"]),
-                escalated_at=optional_from_iso(data.get("escalated_at")),
-                acknowledged_at=optional_from_iso(data.get("acknowledged_at")),
-                acknowledged_by=_optional_str(data.get("acknowledged_by")),
-                resolved_at=optional_from_iso(data.get("resolved_at")),
-                resolved_by=_optional_str(data.get("resolved_by")),
-                outcome=None if outcome is None else Outcome(outcome),
-                repeats=[from_iso(text) for text in data.get("repeats", [])],
-                detail=plain_mapping(data.get("detail"), "detail"),
-                escalation_level=int(data.get("escalation_level") or 0),
-                on_the_way_at=optional_from_iso(data.get("on_the_way_at")),
-                on_the_way_by=_optional_str(data.get("on_the_way_by")),
-                arrived_at=optional_from_iso(data.get("arrived_at")),
-                arrived_by=_optional_str(data.get("arrived_by")),
-                notified_at=optional_from_iso(data.get("notified_at")),
-                test=data.get("test") is True,
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise StoredDataError(f"stored alarm is damaged: {err}") from err
-
-
-def _str(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value
-
-
-def _optional_str(value: object) -> str | None:
-    return None if value is None else _str(value)
 
 
 def check_transition(alarm: Alarm, target: AlarmState) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from .errors import CareError, StoredDataError
 from .identity import is_valid_code
 from .moments import optional_from_iso, optional_iso, require_aware, to_iso, utc
-from .supervision import is_night, local_moment
+from .night_clock import is_night, local_moment
 
 DEFAULT_MARGIN = timedelta(minutes=10)
 DEFAULT_MAX_LOOK = timedelta(seconds=60)

@@ -3,7 +3,7 @@
 Digital night supervision (and inactivity watching) of a room needs the resident's consent.
 A consent record holds when it was recorded, by whom (a Home Assistant user id), and its
 scope. Withdrawing it stops that kind of supervision of the room until consent is recorded
-again; a one-night pause (:mod:`.supervision`) is something else and stays as it is.
+again; a one-night pause (:mod:`.night_log`) is something else and stays as it is.
 
 A room without any record is supervised as before this module existed: consent was then
 documented outside Home Assistant, and stopping supervision silently on an upgrade would be

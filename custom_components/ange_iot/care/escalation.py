@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .alarms import Alarm, AlarmState
+from .alarm_record import Alarm, AlarmState
 from .moments import utc
 
 

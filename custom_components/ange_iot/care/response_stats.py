@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import math
 from typing import Any
 
-from .alarms import Alarm
+from .alarm_record import Alarm
 from .moments import from_iso, to_iso, utc
 
 KEEP = timedelta(days=31)
