@@ -1545,7 +1545,7 @@ def _care_devices(incidents: CareNight) -> list[SimulatedDevice]:
 # --------------------------------------------------------------------- medicine robot
 
 type DispenserEvent = dict[str, Any]
-"""One event of the vendor-neutral dispenser API (DISPENSER_EVENT_SCHEMA in care/dispenser.py)."""
+"""One event of the vendor-neutral dispenser API (DISPENSER_EVENT_SCHEMA in care/dispenser_event.py)."""
 
 
 def _iso(moment: datetime) -> str:
