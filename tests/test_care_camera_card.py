@@ -15,19 +15,20 @@ from scripts.camera_card_screenshots import serve_harness
 
 playwright_api = pytest.importorskip("playwright.async_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PORT = 8126
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 @pytest.mark.usefixtures("socket_enabled")
 @pytest.mark.parametrize(("language", "look", "end"), [("sv", "Titta", "Titten är avslutad."), ("en", "Look", "The look has ended.")])
 async def test_titta_only_in_a_window_and_the_image_is_never_cached(language: str, look: str, end: str) -> None:
-    runner = await serve_harness(PORT)
+    # Port 0: any free port, so parallel runs of this test do not collide.
+    runner = await serve_harness(0)
+    port = runner.addresses[0][1]
     try:
         async with playwright_api.async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = await browser.new_page(viewport={"width": 390, "height": 700})
-            await page.goto(f"http://127.0.0.1:{PORT}/?lang={language}&look=3")
+            await page.goto(f"http://127.0.0.1:{port}/?lang={language}&look=3")
             buttons = page.locator("ange-care-camera-card button")
             await buttons.first.wait_for()
             assert await buttons.all_inner_texts() == [look, look, look]
