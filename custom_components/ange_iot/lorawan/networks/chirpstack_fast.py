@@ -19,7 +19,7 @@ import re
 from typing import Any, Final
 
 from ..uplink import Uplink, UplinkKind
-from .generic import GatewayReading, gateway_location, gateways_of
+from .gateways import GatewayReading, gateway_location, gateways_of
 
 _LOWER_EUI: Final = re.compile(r"[0-9a-f]{16}")
 _U32_MAX: Final = 0xFFFF_FFFF

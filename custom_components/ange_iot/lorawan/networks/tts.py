@@ -22,15 +22,11 @@ from typing import Any, Final
 from ..codecs.guess import model_id_from_version_ids
 from ..errors import EnvelopeError
 from ..uplink import Uplink, UplinkKind, normalize_dev_eui
-from .generic import (
+from .field_readers import (
     Context,
-    GatewayReading,
-    best_gateway,
     decode_base64,
     decoded_object,
     event_name,
-    gateway_location,
-    gateways_of,
     json_kind,
     now_utc,
     parse_time,
@@ -45,6 +41,7 @@ from .generic import (
     read_str,
     require_mapping,
 )
+from .gateways import GatewayReading, best_gateway, gateway_location, gateways_of
 
 __all__ = ["parse"]
 
