@@ -504,6 +504,13 @@ def test_vs121_eight_byte_serial_number() -> None:
     assert decode("milesight_vs121", info) == {}
 
 
+def test_vs121_serial_number_cut_after_seven_bytes_is_a_clear_error() -> None:
+    # Derived: the 8-byte serial number of the test above, its last byte lost in transit.
+    with pytest.raises(CodecError, match="truncated") as raised:
+        codecs.decode("milesight_vs121", 85, bytes.fromhex("ff086600b094097612"))
+    assert "IndexError" not in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("model_id", "hex_payload"),
     [

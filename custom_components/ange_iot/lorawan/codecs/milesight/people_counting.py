@@ -79,7 +79,7 @@ def _vs121_serial_length(value: bytes) -> int | None:
     # that follows in a device-information frame starts with channel 0xFF.
     if len(value) < 6:
         return None
-    if len(value) > 6 and value[6] != 0xFF and (len(value) == 8 or value[8] == 0xFF):
+    if len(value) > 6 and value[6] != 0xFF and (len(value) == 8 or (len(value) > 8 and value[8] == 0xFF)):
         return 8
     return 6
 
