@@ -132,7 +132,14 @@ async def test_one_gateway_two_hubs(
     await hass.async_block_till_done()
     state = hass.states.get(connectivity)
     assert state is not None and state.state == "off"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(GATEWAY)) is not None
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(GATEWAY))
+    assert issue is not None and issue.translation_placeholders is not None
+    # The one repair names the devices of both hubs that only this gateway heard.
+    assert issue.translation_placeholders["count"] == "2"
+    assert set(issue.translation_placeholders["devices"].split(", ")) == {
+        "Dagrum Solgården",
+        "Storköket",
+    }
 
 
 async def test_the_registered_hub_keeps_the_gateway_whichever_starts_first(

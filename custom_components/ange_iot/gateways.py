@@ -167,9 +167,27 @@ class GatewayMonitor:
         async_dispatcher_send(self.hass, self._updated)
 
     @callback
+    def _orphan_names(self, gateway_id: str, now: datetime) -> list[str]:
+        """The devices only this gateway heard lately, of every hub that hears it.
+
+        A gateway two hubs hear has one repair: it lists the devices of both.
+        """
+        monitors: list[GatewayMonitor] = [self]
+        for entry in self.hass.config_entries.async_loaded_entries(DOMAIN):
+            other = getattr(entry.runtime_data, "gateways", None)
+            if isinstance(other, GatewayMonitor) and other is not self:
+                monitors.append(other)
+        return [
+            monitor.device_name(dev_eui)
+            for monitor in monitors
+            if gateway_id in monitor.tracker.gateways
+            for dev_eui in monitor.tracker.orphans(gateway_id, now)
+        ]
+
+    @callback
     def _raise(self, gateway_id: str, now: datetime) -> None:
         state = self.tracker.gateways[gateway_id]
-        orphans = [self.device_name(dev_eui) for dev_eui in self.tracker.orphans(gateway_id, now)]
+        orphans = self._orphan_names(gateway_id, now)
         listed = ", ".join(orphans[:LISTED_DEVICES])
         if len(orphans) > LISTED_DEVICES:
             listed += f" (+{len(orphans) - LISTED_DEVICES})"
