@@ -65,6 +65,39 @@ async def night_report(hass: HomeAssistant, **data: Any) -> Any:
     )
 
 
+@pytest.mark.parametrize(
+    ("opened", "first_check"),
+    [
+        # Evening routine: the door opened before the night began is not the night's business.
+        ("2026-01-14T20:50:00", ("in_bed", None)),
+        # Opened after the night began (22:00), before its first check: that check says so.
+        ("2026-01-14T22:20:00", ("door_opened", "22:20")),
+    ],
+)
+async def test_the_first_check_of_a_night_looks_back_to_the_night_start(
+    hass: HomeAssistant,
+    care_hub: Callable[..., Any],
+    opened: str,
+    first_check: tuple[str, str | None],
+) -> None:
+    hub = await care_hub(
+        care_unit(check_times=CHECKS),
+        care_device(BED, "netvox_r311wa", "Säng R12", role="bed"),
+        care_device(DOOR, "elsys_ems_door", "Dörr R12", role="outer_door"),
+        start="2026-01-14T20:00:00",
+        options={"offline_timeout": 1440},
+    )
+    await hub.send(BED, R311WA_IN_BED)
+    await hub.send(DOOR, DOOR_CLOSED)
+    await hub.at(opened)
+    await hub.send(DOOR, DOOR_OPEN)
+    await hub.send(DOOR, DOOR_CLOSED)
+
+    await hub.at("2026-01-14T23:00:00")
+    state = supervision(hass)
+    assert (state.state, state.attributes["since"]) == first_check
+
+
 async def test_a_night_of_checks(hass: HomeAssistant, care_hub: Callable[..., Any]) -> None:
     hub = await care_hub(
         care_unit(check_times=CHECKS, out_of_bed_minutes=30, escalate_after_minutes=120),

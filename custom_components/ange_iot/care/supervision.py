@@ -4,7 +4,8 @@ At each check time a room gets one result:
 
 * ``in_bed``;
 * ``out_of_bed`` since HH:MM;
-* ``door_opened``: the outer door opened at HH:MM since the previous check;
+* ``door_opened``: the outer door opened at HH:MM since the previous check of the night
+  (the first check of a night looks back to the night's start);
 * ``not_supervised``: no usable data, so staff must visit. Its ``reason`` says why: a sensor
   is offline (``sensor_offline``), the bed state is unknown (``no_bed_data``), Home
   Assistant was not running at the check time (``ha_down``, scored when it is back), or
@@ -114,7 +115,7 @@ def evaluate(
     night_start: time = DEFAULT_NIGHT_START,
     night_end: time = DEFAULT_NIGHT_END,
 ) -> CheckResult:
-    """The result of the check at ``at``; ``since`` starts the door window (previous check).
+    """The result of the check at ``at``; ``since`` starts the door window (previous check, or night start).
 
     Order of precedence: paused, no data, out of bed, door opened, in bed. Out of bed raises
     an alarm only when it has lasted longer than ``out_of_bed_limit`` (exactly the limit

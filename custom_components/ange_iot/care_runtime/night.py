@@ -83,10 +83,24 @@ class NightSupervision:
             schedule = self.check_times(unit, room)
             for check_at in schedule.due_checks(last, now, tz):
                 any_due = True
-                previous = schedule.due_checks(check_at - timedelta(days=1), check_at - timedelta(seconds=1), tz)
-                since = previous[-1] if previous else check_at - timedelta(days=1)
+                since = self._door_window_start(unit, schedule, check_at, tz)
                 self._record(self._check(unit, room, check_at, since, now, tz))
         return any_due
+
+    @staticmethod
+    def _door_window_start(unit: CareUnitConfig, schedule: CheckSchedule, check_at: datetime, tz: Any) -> datetime:
+        """Where a check starts looking for door openings: the previous check of the night.
+
+        The first check of a night looks back to the night's start, not to the last check of
+        the night before: the day's comings and goings are not the night's.
+        """
+        previous = schedule.due_checks(check_at - timedelta(days=1), check_at - timedelta(seconds=1), tz)
+        since = previous[-1] if previous else check_at - timedelta(days=1)
+        night = night_of(check_at, unit.night_start, unit.night_end, tz=tz)
+        if night is None:
+            return since
+        night_start, _ = night_bounds(night, tz, unit.night_start, unit.night_end)
+        return max(since, night_start)
 
     def _check(
         self, unit: CareUnitConfig, room: str, at: datetime, since: datetime, now: datetime, tz: Any
