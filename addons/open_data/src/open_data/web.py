@@ -225,7 +225,7 @@ class PublicSite(PageRoutes, DataApiRoutes):
                 )
                 if chunk:
                     await stream_response.write(chunk)
-        except (ConnectionResetError, ConnectionError):
+        except ConnectionError:
             pass
         finally:
             feed.clients -= 1

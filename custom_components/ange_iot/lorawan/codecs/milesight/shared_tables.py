@@ -20,7 +20,7 @@ _ATTRIBUTES: Final[dict[tuple[int, int], _Item]] = {
     (0xFF, 0xFF): _skip("TSL version", 2),
 }
 _SERIAL_8: Final = {(0xFF, 0x16): _skip("serial number", 8)}
-# WS202 sends the short, 6-byte serial number form.
+# WS202, WS301 and WS101 send the short, 6-byte serial number form.
 _SERIAL_6: Final = {(0xFF, 0x08): _skip("serial number", 6)}
 
 _BATTERY: Final = {(0x01, 0x75): _reading("battery", 1, "battery", _uint8)}
