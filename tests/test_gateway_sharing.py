@@ -141,6 +141,20 @@ async def test_one_gateway_two_hubs(
         "Storköket",
     }
 
+    # The second hub's device sends again: within a minute check or two, the first hub,
+    # which shows the gateway, learns from the other that it is back.
+    f_cnt += 1
+    body = chirpstack_up(OTHER_ERS, ERS_CO2_PAYLOAD, f_cnt)
+    body["rxInfo"] = [_rx(GATEWAY)]
+    await _post(client, OTHER_WEBHOOK, body)
+    for _ in range(2):
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    state = hass.states.get(connectivity)
+    assert state is not None and state.state == "on"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(GATEWAY)) is None
+
 
 async def test_the_registered_hub_keeps_the_gateway_whichever_starts_first(
     hass: HomeAssistant,
