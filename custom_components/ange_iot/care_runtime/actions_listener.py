@@ -63,7 +63,7 @@ async def _respond(
 ) -> None:
     """Move the alarm; its audit line is written first (``async_staff_change``)."""
     try:
-        await manager.async_respond(response, alarm.alarm_id, user_id, phone=phone)
+        await manager.staff.async_respond(response, alarm.alarm_id, user_id, phone=phone)
     except CareError as err:
         # Nobody waits for an answer on the phone: record the refusal so it is not lost.
         reason = err.translation_key

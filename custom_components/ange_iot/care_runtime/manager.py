@@ -12,7 +12,7 @@ care_store.py (saving), chain.py (paging), night.py, deadlines.py and provlarm.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,7 +21,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
-from ..care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState, Outcome
+from ..care.alarms import Alarm, AlarmBook, AlarmKind, AlarmState
 from ..care.audit import AuditAction, AuditLog, retention_cutoff
 from ..care.dispenser import DispenserEvent, DispenserState
 from ..care.response_stats import ResponseLog
@@ -253,28 +253,6 @@ class CareManager:
             self.tests.pressed(dev_eui, alarm, at)
         return alarm
 
-    async def async_staff_change(
-        self,
-        action: AuditAction | str,
-        user_id: str | None,
-        change: Callable[[AlarmBook, datetime], Alarm],
-        data: Callable[[Alarm], Mapping[str, object]] | None = None,
-    ) -> Alarm:
-        """Apply a staff action to an alarm only once its audit line is written (see StaffActions)."""
-        return await self.staff.async_staff_change(action, user_id, change, data)
-
-    async def async_respond(
-        self,
-        response: str,
-        alarm_id: str,
-        user_id: str | None,
-        *,
-        outcome: Outcome | str | None = None,
-        phone: str | None = None,
-    ) -> Alarm:
-        """One staff response, its audit line written first (see StaffActions.async_respond)."""
-        return await self.staff.async_respond(response, alarm_id, user_id, outcome=outcome, phone=phone)
-
     @callback
     def fire(self, alarm: Alarm, user_id: str | None = None) -> None:
         """Tell HA about a transition: the event (with who made it), the entities, the phones."""
@@ -284,7 +262,6 @@ class CareManager:
         async_dispatcher_send(self.hass, f"{self._signal}_alarm", alarm)
         self.chain.on_transition(alarm)
         self._changed()
-
 
     # ------------------------------------------------------------------ device input
 

@@ -71,7 +71,7 @@ async def async_respond(call: ServiceCall, response: str, outcome: str | None = 
     manager = manager_of_alarm(call.hass, alarm_id)
     user = await actor_of(call)
     try:
-        await manager.async_respond(response, alarm_id, user, outcome=outcome)
+        await manager.staff.async_respond(response, alarm_id, user, outcome=outcome)
     except CareError as err:
         raise await async_plain_error(call.hass, err) from err
 
