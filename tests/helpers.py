@@ -52,12 +52,13 @@ async def post(
     secret: str | None = SECRET,
     event: str | None = "up",
     headers: dict[str, str] | None = None,
+    webhook_id: str = WEBHOOK_ID,
 ) -> tuple[int, Any]:
-    """Post to the hub's webhook the way ChirpStack's HTTP integration does."""
+    """Post to a hub's webhook (the test hub's by default) the way ChirpStack's HTTP integration does."""
     headers = dict(headers or {})
     if secret is not None:
         headers["X-Ange-Iot-Secret"] = secret
-    url = f"/api/webhook/{WEBHOOK_ID}" + (f"?event={event}" if event else "")
+    url = f"/api/webhook/{webhook_id}" + (f"?event={event}" if event else "")
     kwargs: dict[str, Any] = {"data": body} if isinstance(body, (bytes, str)) else {"json": body}
     response = await client.post(url, headers=headers, **kwargs)
     try:
@@ -65,3 +66,11 @@ async def post(
     except (ValueError, ContentTypeError):
         answer = None
     return response.status, answer
+
+
+def gateway_rx(gateway: str, rssi: int, snr: float, located: bool = True) -> dict[str, Any]:
+    """One rxInfo entry in ChirpStack v4's UplinkRxInfo shape."""
+    item: dict[str, Any] = {"gatewayId": gateway, "uplinkId": 1, "rssi": rssi, "snr": snr, "context": "E3OWOQ=="}
+    if located:
+        item["location"] = {"latitude": 62.52, "longitude": 15.66, "altitude": 240}
+    return item

@@ -19,23 +19,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ange_iot.const import DOMAIN
 from custom_components.ange_iot.gateways import issue_id
 
-from .conftest import ERS_CO2, ERS_CO2_PAYLOAD, SECRET, device_subentry
+from .conftest import ERS_CO2, ERS_CO2_PAYLOAD, SECRET, WEBHOOK_ID, device_subentry
+from .helpers import gateway_rx, post
 
 GATEWAY = "0016c001f153a14c"
 # A second ERS CO2, on the second hub: a DevEUI belongs to one hub only.
 OTHER_ERS = "a81758fffe0312ac"
 OTHER_WEBHOOK = "ange_test_webhook_kitchen"
-
-
-def _rx(gateway: str) -> dict[str, Any]:
-    return {"gatewayId": gateway, "uplinkId": 1, "rssi": -95, "snr": 3.5, "context": "E3OWOQ=="}
-
-
-async def _post(client: Any, webhook_id: str, body: dict[str, Any]) -> None:
-    response = await client.post(
-        f"/api/webhook/{webhook_id}?event=up", json=body, headers={"X-Ange-Iot-Secret": SECRET}
-    )
-    assert response.status == 200, await response.text()
 
 
 @pytest.fixture
@@ -96,14 +86,14 @@ async def test_one_gateway_two_hubs(
     client = await hass_client_no_auth()
 
     body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 1)
-    body["rxInfo"] = [_rx(GATEWAY)]
-    await _post(client, "ange_test_webhook", body)
+    body["rxInfo"] = [gateway_rx(GATEWAY, -95, 3.5, located=False)]
+    assert (await post(client, body))[0] == 200
     await hass.async_block_till_done()
     caplog.clear()
     f_cnt = 1
     body = chirpstack_up(OTHER_ERS, ERS_CO2_PAYLOAD, f_cnt)
-    body["rxInfo"] = [_rx(GATEWAY)]
-    await _post(client, OTHER_WEBHOOK, body)
+    body["rxInfo"] = [gateway_rx(GATEWAY, -95, 3.5, located=False)]
+    assert (await post(client, body, webhook_id=OTHER_WEBHOOK))[0] == 200
     await hass.async_block_till_done()
 
     entities = _gateway_entities(hass)
@@ -116,8 +106,8 @@ async def test_one_gateway_two_hubs(
         freezer.tick(timedelta(minutes=1))
         f_cnt += 1
         body = chirpstack_up(OTHER_ERS, ERS_CO2_PAYLOAD, f_cnt)
-        body["rxInfo"] = [_rx(GATEWAY)]
-        await _post(client, OTHER_WEBHOOK, body)
+        body["rxInfo"] = [gateway_rx(GATEWAY, -95, 3.5, located=False)]
+        assert (await post(client, body, webhook_id=OTHER_WEBHOOK))[0] == 200
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
     connectivity = er.async_get(hass).async_get_entity_id(
@@ -158,8 +148,8 @@ async def test_one_gateway_two_hubs(
     # which shows the gateway, learns from the other that it is back.
     f_cnt += 1
     body = chirpstack_up(OTHER_ERS, ERS_CO2_PAYLOAD, f_cnt)
-    body["rxInfo"] = [_rx(GATEWAY)]
-    await _post(client, OTHER_WEBHOOK, body)
+    body["rxInfo"] = [gateway_rx(GATEWAY, -95, 3.5, located=False)]
+    assert (await post(client, body, webhook_id=OTHER_WEBHOOK))[0] == 200
     for _ in range(2):
         freezer.tick(timedelta(minutes=1))
         async_fire_time_changed(hass)
@@ -180,10 +170,10 @@ async def test_the_registered_hub_keeps_the_gateway_whichever_starts_first(
     """After both hubs reload, the second one first, the entities stay with the first hub."""
     first, second = setup_integration, second_hub
     client = await hass_client_no_auth()
-    for webhook_id, dev_eui in (("ange_test_webhook", ERS_CO2), (OTHER_WEBHOOK, OTHER_ERS)):
+    for webhook_id, dev_eui in ((WEBHOOK_ID, ERS_CO2), (OTHER_WEBHOOK, OTHER_ERS)):
         body = chirpstack_up(dev_eui, ERS_CO2_PAYLOAD, 1)
-        body["rxInfo"] = [_rx(GATEWAY)]
-        await _post(client, webhook_id, body)
+        body["rxInfo"] = [gateway_rx(GATEWAY, -95, 3.5, located=False)]
+        assert (await post(client, body, webhook_id=webhook_id))[0] == 200
     await hass.async_block_till_done()
 
     caplog.clear()

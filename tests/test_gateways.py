@@ -20,19 +20,11 @@ from custom_components.ange_iot.const import DOMAIN
 from custom_components.ange_iot.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import AM307, AM307_PAYLOAD, ERS_CO2, ERS_CO2_PAYLOAD
-from .helpers import post, registry_device
+from .helpers import gateway_rx, post, registry_device
 
 DASHBOARD = Path(__file__).parent.parent / "dashboards" / "coverage.yaml"
 GW_NORTH = "0016c001f153a14c"
 GW_SOUTH = "0016c001f1530b0e"
-
-
-def _rx(gateway: str, rssi: int, snr: float, located: bool = True) -> dict[str, Any]:
-    """One rxInfo entry in ChirpStack v4's UplinkRxInfo shape."""
-    item: dict[str, Any] = {"gatewayId": gateway, "uplinkId": 1, "rssi": rssi, "snr": snr, "context": "E3OWOQ=="}
-    if located:
-        item["location"] = {"latitude": 62.52, "longitude": 15.66, "altitude": 240}
-    return item
 
 
 def _state(hass: HomeAssistant, platform: str, unique_id: str) -> str:
@@ -77,9 +69,9 @@ async def test_silent_gateway_is_one_problem(
         nonlocal f_cnt
         f_cnt += 1
         ers = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, f_cnt)
-        ers["rxInfo"] = [_rx(GW_NORTH, -80, 7.5)] + ([_rx(GW_SOUTH, -110, -2.0, False)] if both_for_ers else [])
+        ers["rxInfo"] = [gateway_rx(GW_NORTH, -80, 7.5)] + ([gateway_rx(GW_SOUTH, -110, -2.0, False)] if both_for_ers else [])
         am = chirpstack_up(AM307, AM307_PAYLOAD, f_cnt, f_port=85)
-        am["rxInfo"] = [_rx(GW_SOUTH, -100, 1.5, False)]
+        am["rxInfo"] = [gateway_rx(GW_SOUTH, -100, 1.5, False)]
         assert (await post(client, ers))[0] == 200
         if south_alive:
             assert (await post(client, am))[0] == 200
@@ -164,7 +156,7 @@ async def test_gateways_survive_a_restart(
     """Known gateways and their figures are stored and come back after a reload."""
     client = await hass_client_no_auth()
     body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 3)
-    body["rxInfo"] = [_rx(GW_NORTH, -90, 4.0)]
+    body["rxInfo"] = [gateway_rx(GW_NORTH, -90, 4.0)]
     assert (await post(client, body))[0] == 200
     await hass.async_block_till_done()
     assert await hass.config_entries.async_reload(setup_integration.entry_id)
@@ -190,7 +182,7 @@ async def test_removing_a_gateway_device_forgets_it(
 
     client = await hass_client_no_auth()
     body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 3)
-    body["rxInfo"] = [_rx(GW_NORTH, -90, 4.0), _rx(GW_SOUTH, -100, 1.0)]
+    body["rxInfo"] = [gateway_rx(GW_NORTH, -90, 4.0), gateway_rx(GW_SOUTH, -100, 1.0)]
     assert (await post(client, body))[0] == 200
     await hass.async_block_till_done()
     device = registry_device(hass, f"gateway_{GW_SOUTH}")
@@ -203,7 +195,7 @@ async def test_removing_a_gateway_device_forgets_it(
     assert GW_SOUTH not in setup_integration.runtime_data.gateways.tracker.gateways
     assert er.async_get(hass).async_get_entity_id("binary_sensor", DOMAIN, f"gateway_{GW_SOUTH}_connectivity") is None
     body = chirpstack_up(ERS_CO2, ERS_CO2_PAYLOAD, 4)
-    body["rxInfo"] = [_rx(GW_SOUTH, -100, 1.0)]
+    body["rxInfo"] = [gateway_rx(GW_SOUTH, -100, 1.0)]
     assert (await post(client, body))[0] == 200
     await hass.async_block_till_done()
     assert _state(hass, "binary_sensor", f"gateway_{GW_SOUTH}_connectivity") == "on"
